@@ -1,0 +1,186 @@
+"""Exact money: parsing amounts, rates and shares.
+
+Money is held as integer fen (分, 1 yuan = 100 fen) everywhere in the model.
+Amounts may be written as plain yuan numbers or as strings with a unit:
+``"200万元"``, ``"1亿元"``, ``"1.5亿"``, ``"3,000元"``.  Rates carry a unit of
+quantity: ``"100元/m2"``.  Shares are fractions held exactly: ``0.3``,
+``"30%"``, ``"1/3"``.  Floats never enter the ledger.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+FEN_PER_YUAN = 100
+_UNITS: dict[str, int] = {"": 1, "元": 1, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
+_AMOUNT_RE = re.compile(r"^\s*(?P<num>[+-]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?P<unit>亿元|万元|亿|万|元)?\s*$")
+_RATE_RE = re.compile(
+    r"^\s*(?P<num>[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?P<unit>亿元|万元|亿|万|元)\s*/\s*(?P<per>[^\s/]+)\s*$"
+)
+
+
+class MoneyFormatError(ValueError):
+    """A value cannot be read as an amount, a rate or a share."""
+
+    def __init__(self, value: object, expected: str) -> None:
+        self.value = value
+        self.expected = expected
+        super().__init__(f"cannot read {value!r}; expected {expected}")
+
+
+AMOUNT_FORM = 'a non-negative amount in yuan, e.g. 500000, "50万元", "1亿元"'
+RATE_FORM = 'a rate with a unit, e.g. "100元/m2", "10万元/个"'
+SHARE_FORM = 'a share between 0 and 1, e.g. 0.3, "30%", "1/3"'
+
+
+def _decimal_yuan(value: object, expected: str) -> Decimal:
+    if isinstance(value, bool):
+        raise MoneyFormatError(value, expected)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise MoneyFormatError(value, expected)
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        m = _AMOUNT_RE.match(value)
+        if not m:
+            raise MoneyFormatError(value, expected)
+        try:
+            num = Decimal(m.group("num").replace(",", ""))
+        except InvalidOperation as exc:  # pragma: no cover - regex guards this
+            raise MoneyFormatError(value, expected) from exc
+        return num * _UNITS[m.group("unit") or ""]
+    raise MoneyFormatError(value, expected)
+
+
+def parse_amount(value: object) -> int:
+    """Read an amount and return it in integer fen.
+
+    >>> parse_amount("200万元")
+    200000000
+    >>> parse_amount("1亿元") // FEN_PER_YUAN
+    100000000
+    >>> parse_amount(1234.5)
+    123450
+    """
+    yuan = _decimal_yuan(value, AMOUNT_FORM)
+    fen = yuan * FEN_PER_YUAN
+    if fen < 0:
+        raise MoneyFormatError(value, AMOUNT_FORM + " (amounts cannot be negative)")
+    if fen != fen.to_integral_value():
+        raise MoneyFormatError(value, AMOUNT_FORM + " (at most 2 decimals of a yuan)")
+    return int(fen)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An amount per unit of some quantity, e.g. 100元/m2, held in fen per unit."""
+
+    fen_per_unit: int
+    unit: str
+
+    def __str__(self) -> str:
+        return f"{Decimal(self.fen_per_unit) / FEN_PER_YUAN:f}元/{self.unit}"
+
+
+def parse_rate(value: object) -> Rate:
+    """Read a rate such as ``"100元/m2"``.
+
+    >>> parse_rate("100元/m2")
+    Rate(fen_per_unit=10000, unit='m2')
+    >>> parse_rate("0.5万元/个").fen_per_unit
+    500000
+    """
+    if isinstance(value, Rate):
+        return value
+    if not isinstance(value, str):
+        raise MoneyFormatError(value, RATE_FORM)
+    m = _RATE_RE.match(value)
+    if not m:
+        raise MoneyFormatError(value, RATE_FORM)
+    fen = Decimal(m.group("num").replace(",", "")) * _UNITS[m.group("unit")] * FEN_PER_YUAN
+    if fen != fen.to_integral_value():
+        raise MoneyFormatError(value, RATE_FORM + " (at most 2 decimals of a yuan)")
+    return Rate(int(fen), m.group("per"))
+
+
+def parse_share(value: object) -> Fraction:
+    """Read a share in [0, 1] exactly.
+
+    >>> parse_share("30%")
+    Fraction(3, 10)
+    >>> parse_share(0.5)
+    Fraction(1, 2)
+    >>> parse_share("1/3")
+    Fraction(1, 3)
+    """
+    frac = parse_ratio(value, SHARE_FORM)
+    if not (0 <= frac <= 1):
+        raise MoneyFormatError(value, SHARE_FORM)
+    return frac
+
+
+def parse_ratio(value: object, expected: str = "a non-negative ratio, e.g. 0.2, 1, \"20%\"") -> Fraction:
+    """Read a non-negative ratio exactly (may exceed 1, e.g. a 1.5x match).
+
+    >>> parse_ratio("150%")
+    Fraction(3, 2)
+    """
+    if isinstance(value, Fraction):
+        frac = value
+    elif isinstance(value, bool):
+        raise MoneyFormatError(value, expected)
+    elif isinstance(value, int):
+        frac = Fraction(value)
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise MoneyFormatError(value, expected)
+        frac = Fraction(Decimal(repr(value)))
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.endswith("%"):
+                frac = Fraction(Decimal(text[:-1].strip())) / 100
+            elif "/" in text:
+                num, den = text.split("/", 1)
+                frac = Fraction(int(num.strip()), int(den.strip()))
+            else:
+                frac = Fraction(Decimal(text))
+        except (InvalidOperation, ValueError, ZeroDivisionError) as exc:
+            raise MoneyFormatError(value, expected) from exc
+    else:
+        raise MoneyFormatError(value, expected)
+    if frac < 0:
+        raise MoneyFormatError(value, expected)
+    return frac
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """Exact yuan value of an amount in fen.
+
+    >>> fen_to_yuan(123450)
+    Decimal('1234.5')
+    """
+    return (Decimal(fen) / FEN_PER_YUAN).normalize() if fen % FEN_PER_YUAN else Decimal(fen // FEN_PER_YUAN)
+
+
+def describe_amount(fen: int) -> str:
+    """Plain description of an amount for messages and `explain` (not the report).
+
+    >>> describe_amount(200000000)
+    '200万元'
+    >>> describe_amount(10000000000)
+    '1亿元'
+    >>> describe_amount(123450)
+    '1234.5元'
+    """
+    yuan = fen_to_yuan(fen)
+    if yuan >= 100_000_000:
+        return f"{(yuan / 100_000_000).normalize():f}亿元"
+    if yuan >= 10_000:
+        return f"{(yuan / 10_000).normalize():f}万元"
+    return f"{yuan:f}元"

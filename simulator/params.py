@@ -1,0 +1,172 @@
+"""Parameter files: dated values with sources, in the OpenFisca manner.
+
+A params file is a tree of mappings.  A *parameter* is a mapping with a
+``values`` key holding dated values, each with its source::
+
+    firms:
+      hte_pass:
+        description: 高企认定通过率 (share of applications certified)
+        unit: probability
+        range: [0.5, 0.85]          # plausible range, used by sweeps
+        values:
+          2016-01-01: {value: 0.65, source: "assumption: no public figure; middle of 60-75%"}
+
+A scenario refers to it as ``{param: behaviour.firms.hte_pass}`` where
+``behaviour`` is the file's stem; the value in force at the scenario's start
+date is used (or at ``at:`` if given).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from simulator.errors import ParamsError, Problem, did_you_mean
+from simulator.yamlio import KeyPath, YamlDoc, dotted, load_yaml
+
+PARAM_KEYS = {"description", "unit", "range", "values", "note", "reference"}
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    """One dated value of a parameter."""
+
+    start: date
+    value: Any
+    source: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter: its key, dated values, plausible range and description."""
+
+    file: str
+    key: str
+    description: str
+    unit: str | None
+    range: tuple[float, float] | None
+    values: tuple[DatedValue, ...]
+    line: int | None
+
+    def at(self, when: date) -> DatedValue:
+        """The value in force at ``when`` (the earliest one if ``when`` precedes them all)."""
+        chosen = self.values[0]
+        for dv in self.values:
+            if dv.start <= when:
+                chosen = dv
+        return chosen
+
+
+def _parse_date(raw: object) -> date | None:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        return None
+
+
+def load_params(path: Path) -> dict[str, Parameter]:
+    """Read one params file into ``{"<stem>.<dotted key>": Parameter}``."""
+    doc = load_yaml(path, what="params")
+    problems: list[Problem] = []
+    out: dict[str, Parameter] = {}
+    stem = path.stem
+    _walk(doc, doc.data, (), stem, out, problems)
+    if problems:
+        raise ParamsError(problems)
+    if not out:
+        raise ParamsError(Problem("holds no parameter (a mapping with `values:`)", file=doc.file,
+                                  expected="at least one parameter"))
+    return out
+
+
+def _walk(doc: YamlDoc, node: Any, path: KeyPath, stem: str, out: dict[str, Parameter], problems: list[Problem]) -> None:
+    if not isinstance(node, dict):
+        if path and path[-1] in ("description", "note", "source"):
+            return
+        problems.append(Problem("expected a mapping or a parameter", file=doc.file, line=doc.line_of(path),
+                                path=dotted(path), value=node, has_value=True,
+                                expected="a parameter: {description, unit, range, values: {DATE: {value, source}}}"))
+        return
+    if "values" in node:
+        param = _parameter(doc, node, path, stem, problems)
+        if param is not None:
+            out[f"{stem}.{dotted(path)}"] = param
+        return
+    for key, value in node.items():
+        if key in ("description", "note") and not path:
+            continue
+        _walk(doc, value, (*path, key), stem, out, problems)
+
+
+def _parameter(doc: YamlDoc, node: dict[str, Any], path: KeyPath, stem: str, problems: list[Problem]) -> Parameter | None:
+    ok = True
+    for key in node:
+        if key not in PARAM_KEYS:
+            hint = did_you_mean(key, PARAM_KEYS)
+            problems.append(Problem(f"unknown key {key!r} in a parameter", file=doc.file, line=doc.line_of((*path, key)),
+                                    path=dotted((*path, key)), expected=", ".join(sorted(PARAM_KEYS)),
+                                    hint=f"did you mean {hint!r}?" if hint else None))
+            ok = False
+    values = node.get("values")
+    dated: list[DatedValue] = []
+    if not isinstance(values, dict) or not values:
+        problems.append(Problem("`values` must map dates to {value, source}", file=doc.file,
+                                line=doc.line_of((*path, "values")), path=dotted((*path, "values")),
+                                value=values, has_value=True, expected="{2020-01-01: {value: 0.6, source: ...}}"))
+        return None
+    for raw_date, entry in values.items():
+        vpath = (*path, "values", raw_date)
+        when = _parse_date(raw_date)
+        if when is None:
+            problems.append(Problem("not a date", file=doc.file, line=doc.line_of(vpath), path=dotted(vpath),
+                                    value=raw_date, has_value=True, expected="YYYY-MM-DD"))
+            ok = False
+            continue
+        if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
+            problems.append(Problem("each dated value needs `value` and `source`", file=doc.file,
+                                    line=doc.line_of(vpath), path=dotted(vpath), value=entry, has_value=True,
+                                    expected="{value: ..., source: ...}"))
+            ok = False
+            continue
+        extra = set(entry) - {"value", "source", "note"}
+        if extra:
+            problems.append(Problem(f"unknown key(s) {sorted(extra)}", file=doc.file, line=doc.line_of(vpath),
+                                    path=dotted(vpath), expected="value, source, note"))
+            ok = False
+        src = entry["source"]
+        if not isinstance(src, str) or not src.strip():
+            problems.append(Problem("`source` must be a non-empty text", file=doc.file,
+                                    line=doc.line_of((*vpath, "source")), path=dotted((*vpath, "source")),
+                                    value=src, has_value=True,
+                                    expected='a clause id, "reported: ...", "assumption: <rationale>" or "fitted: ..."'))
+            ok = False
+            continue
+        dated.append(DatedValue(when, entry["value"], src.strip(), doc.line_of(vpath)))
+    rng = node.get("range")
+    prange: tuple[float, float] | None = None
+    if rng is not None:
+        if (not isinstance(rng, list) or len(rng) != 2 or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in rng)
+                or rng[0] > rng[1]):
+            problems.append(Problem("`range` must be [low, high] numbers with low <= high", file=doc.file,
+                                    line=doc.line_of((*path, "range")), path=dotted((*path, "range")),
+                                    value=rng, has_value=True, expected="[low, high]"))
+            ok = False
+        else:
+            prange = (float(rng[0]), float(rng[1]))
+    if not ok or not dated:
+        return None
+    dated.sort(key=lambda d: d.start)
+    return Parameter(
+        file=doc.file,
+        key=dotted(path),
+        description=str(node.get("description", "")),
+        unit=str(node["unit"]) if node.get("unit") is not None else None,
+        range=prange,
+        values=tuple(dated),
+        line=doc.line_of(path),
+    )

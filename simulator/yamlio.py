@@ -1,0 +1,178 @@
+"""Safe YAML reading that remembers where every key came from.
+
+YAML is parsed with PyYAML's safe machinery, but built by hand from the node
+tree so that we can:
+
+* record the line of every key path (for error messages and ``explain``);
+* refuse duplicate keys (plain PyYAML keeps the last one silently);
+* refuse anchors and aliases *before* anything is expanded (an alias bomb
+  costs nothing to reject);
+* refuse every tag that is not a plain YAML type (``!!python/object`` and
+  friends never construct anything).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.errors import InputError, Problem
+
+MAX_BYTES = 5_000_000
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:timestamp",
+}
+
+KeyPath = tuple[str | int, ...]
+
+
+def dotted(path: KeyPath) -> str:
+    """Render a key path as ``a.b.0.c``.
+
+    >>> dotted(("programs", "ZB-4", "split", 0, "share"))
+    'programs.ZB-4.split.0.share'
+    """
+    return ".".join(str(p) for p in path)
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """A parsed YAML document: plain Python data plus the line of each key path."""
+
+    file: str
+    data: Any
+    lines: dict[KeyPath, int]
+
+    def line_of(self, path: KeyPath) -> int | None:
+        """Line of ``path`` or of its nearest ancestor that has one."""
+        p = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p]
+            p = p[:-1]
+        return self.lines.get((), None)
+
+
+def _fail(file: str, message: str, line: int | None = None, path: KeyPath = (), **kw: Any) -> InputError:
+    return InputError(Problem(message, file=file, line=line, path=dotted(path) or None, **kw))
+
+
+def read_text(path: Path, what: str = "scenario") -> str:
+    """Read a small UTF-8 text file, refusing directories, binaries and empty files."""
+    file = str(path)
+    if not path.exists():
+        raise _fail(file, f"{what} file not found")
+    if path.is_dir():
+        raise _fail(file, f"is a directory, not a {what} file", expected="a .yaml file")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise _fail(file, f"file is too large ({size} bytes)", expected=f"at most {MAX_BYTES} bytes")
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise _fail(file, "looks like a binary file", expected="a UTF-8 YAML text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(file, f"is not valid UTF-8 text (byte {exc.start})", expected="a UTF-8 YAML text file") from exc
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        raise _fail(file, f"the {what} file is empty", expected="a YAML mapping")
+    return text
+
+
+def parse_yaml(text: str, file: str) -> YamlDoc:
+    """Parse YAML text into plain data with line numbers; see the module docstring."""
+    # Pass 1: stream events; refuse anchors/aliases before composing anything.
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1
+                raise _fail(
+                    file,
+                    "YAML anchors and aliases (&name / *name) are not allowed",
+                    line=line,
+                    hint="write the value out, or use `extends:` to share a baseline",
+                )
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(file, exc) from None
+    except yaml.YAMLError as exc:
+        raise _fail(file, f"YAML syntax error: {exc}") from None
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(file, exc) from None
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        raise _fail(file, "the file is empty", expected="a YAML mapping")
+    if len(nodes) > 1:
+        raise _fail(file, "holds several YAML documents (---)", expected="exactly one document")
+    root = nodes[0]
+    if not isinstance(root, yaml.MappingNode):
+        raise _fail(file, "the top level is not a mapping", line=root.start_mark.line + 1,
+                    expected="key: value pairs at the top level")
+    lines: dict[KeyPath, int] = {(): root.start_mark.line + 1}
+    constructor = yaml.SafeLoader("")
+    data = _build(root, (), file, lines, constructor)
+    return YamlDoc(file=file, data=data, lines=lines)
+
+
+def load_yaml(path: Path, what: str = "scenario") -> YamlDoc:
+    """Read and parse a YAML file (see :func:`parse_yaml`)."""
+    return parse_yaml(read_text(path, what), str(path))
+
+
+def _yaml_error(file: str, exc: yaml.MarkedYAMLError) -> InputError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    problem = exc.problem or str(exc)
+    if "could not determine a constructor" in str(exc):
+        problem = "unsupported YAML tag " + str(exc).split("tag")[-1].strip()
+    return _fail(file, f"YAML syntax error: {problem}", line=line)
+
+
+def _build(node: yaml.Node, path: KeyPath, file: str, lines: dict[KeyPath, int], ctor: yaml.SafeLoader) -> Any:
+    if node.tag not in _PLAIN_TAGS:
+        raise _fail(
+            file,
+            f"unsupported YAML tag {node.tag!r}",
+            line=node.start_mark.line + 1,
+            path=path,
+            hint="only plain YAML values are read; object tags are never constructed",
+        )
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
+                raise _fail(file, "mapping keys must be plain text", line=key_node.start_mark.line + 1, path=path)
+            # Keys are kept as written: YAML 1.1 would turn `on:` or `no:` into booleans.
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in out:
+                raise _fail(
+                    file,
+                    f"duplicate key {key!r} (first at line {lines[(*path, key)]})",
+                    line=line,
+                    path=path,
+                    expected="each key once per mapping",
+                )
+            lines[(*path, key)] = line
+            out[key] = _build(value_node, (*path, key), file, lines, ctor)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            lines[(*path, i)] = item.start_mark.line + 1
+            items.append(_build(item, (*path, i), file, lines, ctor))
+        return items
+    return ctor.construct_object(node)
