@@ -261,11 +261,92 @@ def award(ctx: click.Context, scenario: Path, program_id: str, sets: Sequence[st
         click.echo(f"  {fund_id:<24} {describe_amount(amt):>14}  {s.funds[fund_id].name}")
 
 
-def run() -> None:  # pragma: no cover - console entry
-    """Console entry point."""
-    main(obj={})
+@main.command("run")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--reps", type=click.IntRange(1, 1_000_000), default=200, show_default=True,
+              help="Number of Monte Carlo replications.")
+@click.option("--seed", type=click.IntRange(0), default=None, help="Root seed (default: the scenario's `seed`).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Result folder to create.")
+@click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Worker processes; results are identical whatever the number.")
+@click.option("--engine", type=click.Choice(["des", "fast"]), default="des", show_default=True,
+              help="des: SimPy event-by-event reference engine; fast: vectorised engine.")
+@click.option("--force", is_flag=True, help="Overwrite an existing result folder.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a scenario value by dotted path, e.g. programs.ZB-4.rule.cap=80万元.")
+@click.pass_context
+@input_errors
+def run_cmd(ctx: click.Context, scenario: Path, reps: int, seed: int | None, out: Path, jobs: int, engine: str,
+            force: bool, sets: Sequence[str]) -> None:
+    """Run REPS replications of SCENARIO and write a result store to OUT.
+
+    \b
+    Examples:
+      fiscalsim run scenarios/liaocheng.yaml --reps 200 --out out/liaocheng
+      fiscalsim run scenarios/zibo.yaml --reps 1000 --jobs 2 --out out/zibo --force
+    Then: fiscalsim report out/liaocheng --out out/liaocheng.pdf
+    """
+    from simulator.runner import RunOptions
+    from simulator.runner import run as run_scenario
+    from simulator.store import StoreError
+
+    lang = lang_of(ctx)
+    overrides = _parse_overrides(sets)
+    loaded = load_scenario(scenario, overrides=overrides or None)
+    opts = RunOptions(reps=reps, seed=loaded.scenario.scenario.seed if seed is None else seed, out=out, jobs=jobs,
+                      engine=engine, force=force)
+    try:
+        store = run_scenario(loaded, opts)
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    print_summary(store.summary, store.manifest, lang)
+    click.echo(("结果已写入 " if lang == "zh" else "Results written to ") + str(out))
+    click.echo(("生成报告: " if lang == "zh" else "Make the report: ") + f"fiscalsim report {out} --out {out}.pdf")
+
+
+def _parse_overrides(sets: Sequence[str]) -> dict[str, Any]:
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in sets:
+        if "=" not in item:
+            raise InputError(Problem("bad --set", path="--set", value=item, has_value=True,
+                                     expected="KEY=VALUE with KEY a dotted path"))
+        k, v = item.split("=", 1)
+        try:
+            out[k.strip()] = yaml.safe_load(v)
+        except yaml.YAMLError:
+            out[k.strip()] = v
+    return out
+
+
+def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang) -> None:
+    """A short human summary of a run."""
+    zh = lang == "zh"
+    sc = manifest["scenario"]
+    click.echo(f"{sc['name']}  ({manifest['reps']} {'次重复' if zh else 'replications'}, seed {manifest['seed']}, "
+               f"{manifest['timings'].get('total_s', 0):.1f} s)")
+    click.echo("资金 Funds:" if zh else "Funds:")
+    for fid, f in summary["funds"].items():
+        ex = f"{f['p_exhausted']:.0%}" + (f" ({f['exhaustion_median']})" if f["exhaustion_median"] else "")
+        click.echo(f"  {fid:<22} {'拨款' if zh else 'appropriated'} {describe_amount(int(round(f['appropriated_yuan'] * 100)))}"
+                   f"  {'支出中位数' if zh else 'median drawn'} {describe_amount(int(round(f['drawn_yuan']['p50'] * 100)))}"
+                   f"  {'用尽概率' if zh else 'P(exhausted)'} {ex}")
+    click.echo("目标 Targets:" if zh else "Targets:")
+    for tid, t in summary["targets"].items():
+        click.echo(f"  {tid:<8} {'达成概率' if zh else 'P(attained)'} {t['p_attained']:>5.0%}   "
+                   f"{'截止值中位数' if zh else 'median at deadline'} {t['p50']:.4g} / {t['threshold']:.4g}  {t['name']}")
+
+
+def _register() -> None:
+    from simulator.guidance_cli import fund_curve
+
+    main.add_command(fund_curve)
+
+
+_register()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    np.seterr(all="raise")
     sys.exit(main())

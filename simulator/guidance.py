@@ -25,11 +25,14 @@ half to even to a whole fen:
 3. ``D(t) = round(RD(t) * grown)``, never more than ``grown``.
 4. ``NAV(t) = grown + C(t) - D(t)``, exact.
 
-So the three flows of a year always reconcile exactly, and each differs from
-the real-valued formula applied to the previous (rounded) state by at most one
-fen.  The products are taken in binary floating point, which represents
-every amount below 2**53 fen (about 90 trillion yuan) exactly; larger
-commitments are refused.
+``round`` is half to even (``numpy.rint``) of the product taken in float64.
+Every amount is kept at or below 2**53 fen (about 90 trillion yuan), where
+float64 holds whole fen exactly: larger commitments are refused and a NAV that
+grows past it raises :class:`GuidanceOverflowError`.  Within that range each
+rounded flow is within one fen of the exactly rounded value of the formula on
+the previous (rounded) state, and equal to it except near a half-fen tie.  The
+integer bookkeeping is exact whatever the rounding: the three flows of a year
+reconcile to the fen and the paid-in total never exceeds the commitment.
 
 :func:`ta_sample` draws paths around the curve (random contribution rates
 and growth), :func:`capital_calls_by_month` turns yearly calls into dated
@@ -43,6 +46,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
+from typing import NoReturn
 
 import numpy as np
 from numpy.typing import NDArray
@@ -63,7 +67,7 @@ MAX_COMMITMENT_FEN = 2**53
 """Largest commitment accepted, in fen (amounts up to here are exact in float64)."""
 
 _MAX_LIFE = 200
-_INT64_SAFE = float(2**62)
+_MAX_EXACT = float(2**53)
 _MIN_BETA_CONCENTRATION = 1.0
 
 IntArray = NDArray[np.int64]
@@ -87,7 +91,7 @@ class GuidanceParameterError(ValueError):
 
 
 class GuidanceOverflowError(ValueError):
-    """The fund's NAV grew beyond what int64 fen can hold."""
+    """The fund's NAV grew past 2**53 fen, beyond which fen are not held exactly."""
 
 
 # --------------------------------------------------------------------------- validation
@@ -223,14 +227,14 @@ def _simulate(
         call = np.rint(rates[:, t] * remaining.astype(np.float64)).astype(np.int64)
         call = np.minimum(call, remaining)
         grown_float = np.rint(nav.astype(np.float64) * factors[:, t])
-        if not np.all(grown_float < _INT64_SAFE):
-            raise GuidanceOverflowError(
-                f"NAV in year {t + 1} exceeds the int64 fen range; growth or life is too large"
-            )
+        if not np.all(grown_float <= _MAX_EXACT):
+            _overflow(t + 1)
         grown = grown_float.astype(np.int64)
         paid_out = np.rint(rd[t] * grown.astype(np.float64)).astype(np.int64)
         paid_out = np.minimum(paid_out, grown)
         nav = grown + call - paid_out
+        if not np.all(nav <= MAX_COMMITMENT_FEN):
+            _overflow(t + 1)
         paid_in = paid_in + call
         contributions[:, t] = call
         distributions[:, t] = paid_out
@@ -238,8 +242,18 @@ def _simulate(
     return contributions, distributions, navs
 
 
+def _overflow(year: int) -> NoReturn:
+    raise GuidanceOverflowError(
+        f"NAV in year {year} exceeds 2**53 fen (about 90 trillion yuan), the largest amount "
+        "held exactly; growth or life is too large"
+    )
+
+
 def _frozen(array: NDArray[np.int64]) -> IntArray:
-    out = np.ascontiguousarray(array, dtype=np.int64)
+    """A read-only int64 array: shared if already read-only, else a private copy."""
+    if isinstance(array, np.ndarray) and array.dtype == np.int64 and not array.flags.writeable:
+        return array
+    out = np.array(array, dtype=np.int64)
     out.setflags(write=False)
     return out
 
@@ -327,7 +341,7 @@ def ta_schedule(
     Raises:
         GuidanceParameterError: A parameter is missing, of the wrong type or
             out of range; ``.param`` names it.
-        GuidanceOverflowError: The NAV outgrows int64 fen.
+        GuidanceOverflowError: The NAV grows past 2**53 fen.
 
     Example:
         >>> s = ta_schedule(100_000_000_00, [0.25, 0.333, 0.5], 12, 2.5, 0.13, 0.0)
@@ -468,7 +482,7 @@ def ta_sample(
 
     Raises:
         GuidanceParameterError: A parameter is invalid; ``.param`` names it.
-        GuidanceOverflowError: A path's NAV outgrows int64 fen.
+        GuidanceOverflowError: A path's NAV grows past 2**53 fen.
 
     Example:
         >>> rng = np.random.default_rng(7)
@@ -489,6 +503,8 @@ def ta_sample(
     factors = _draw_growth(p.growth, growth_sd_, n_, p.life, rng)
     rd = distribution_rates(p.life, p.bow, p.yield_)
     c, d, nav = _simulate(p.commitment_fen, rates, factors, rd)
+    for fresh in (c, d, nav):
+        fresh.setflags(write=False)  # handed over without a copy
     return TASample(
         commitment_fen=p.commitment_fen,
         year=np.arange(1, p.life + 1, dtype=np.int64),

@@ -348,7 +348,10 @@ class OnCall(Node):
     quantity: Dist | None = None
     base: Dist | None = None
     tier_mix: dict[Tier, Probability] | None = None
-    firm_state: FirmState | None = None
+    firm_state: FirmState | None = Field(default=None, description="draw applicants among firms in this state")
+    platform_types: list[PlatformType] | None = Field(
+        default=None, description="draw applicants among platforms of these types (so 就高不就低 groups can bite)"
+    )
 
 
 class OnSchedule(Node):

@@ -8,7 +8,9 @@ tree so that we can:
 * refuse anchors and aliases *before* anything is expanded (an alias bomb
   costs nothing to reject);
 * refuse every tag that is not a plain YAML type (``!!python/object`` and
-  friends never construct anything).
+  friends never construct anything);
+* refuse nesting deeper than :data:`MAX_DEPTH` before composing (PyYAML's
+  composer recurses, so a deeply nested file would otherwise overflow the stack).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import yaml
 from simulator.errors import InputError, Problem
 
 MAX_BYTES = 5_000_000
+MAX_DEPTH = 64
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -83,7 +86,9 @@ def read_text(path: Path, what: str = "scenario") -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _fail(file, f"is not valid UTF-8 text (byte {exc.start})", expected="a UTF-8 YAML text file") from exc
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _fail(file, f"is not valid UTF-8 text (byte {exc.start})", line=line,
+                    expected="a UTF-8 YAML text file (re-save it as UTF-8)") from None
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
@@ -93,8 +98,9 @@ def read_text(path: Path, what: str = "scenario") -> str:
 
 def parse_yaml(text: str, file: str) -> YamlDoc:
     """Parse YAML text into plain data with line numbers; see the module docstring."""
-    # Pass 1: stream events; refuse anchors/aliases before composing anything.
+    # Pass 1: stream events; refuse anchors/aliases and deep nesting before composing anything.
     try:
+        depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 line = event.start_mark.line + 1
@@ -104,6 +110,13 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
                     line=line,
                     hint="write the value out, or use `extends:` to share a baseline",
                 )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _fail(file, f"nesting is too deep (more than {MAX_DEPTH} levels)",
+                                line=event.start_mark.line + 1, expected="a scenario or params tree")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(file, exc) from None
     except yaml.YAMLError as exc:
@@ -138,6 +151,10 @@ def _yaml_error(file: str, exc: yaml.MarkedYAMLError) -> InputError:
     problem = exc.problem or str(exc)
     if "could not determine a constructor" in str(exc):
         problem = "unsupported YAML tag " + str(exc).split("tag")[-1].strip()
+    ctx = exc.context_mark
+    if exc.context and ctx is not None and ctx.line + 1 != line:
+        # e.g. an unclosed [ or {: the problem shows at the end, the cause is where it opened.
+        problem += f" ({exc.context} that starts at line {ctx.line + 1})"
     return _fail(file, f"YAML syntax error: {problem}", line=line)
 
 
@@ -175,4 +192,11 @@ def _build(node: yaml.Node, path: KeyPath, file: str, lines: dict[KeyPath, int],
             lines[(*path, i)] = item.start_mark.line + 1
             items.append(_build(item, (*path, i), file, lines, ctor))
         return items
-    return ctor.construct_object(node)
+    try:
+        return ctor.construct_object(node)
+    except (ValueError, OverflowError, yaml.YAMLError) as exc:
+        # A plain scalar that PyYAML resolves but cannot build, e.g. the date 2020-13-01.
+        what = "date" if node.tag.endswith(":timestamp") else node.tag.rsplit(":", 1)[-1]
+        raise _fail(file, f"not a valid {what}: {exc}", line=node.start_mark.line + 1, path=path,
+                    value=node.value, has_value=True,
+                    expected="a real calendar date YYYY-MM-DD" if what == "date" else None) from None

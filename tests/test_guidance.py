@@ -261,6 +261,13 @@ def test_schedule_arrays_are_int64_and_read_only() -> None:
     with pytest.raises(AttributeError):
         s.commitment_fen = 5  # type: ignore[misc]
     assert s.net_flow_fen.tolist() == (s.distribution_fen - s.contribution_fen).tolist()
+    mine = np.array([1, 2], dtype=np.int64)
+    built = TASchedule(5, np.array([1, 2]), mine, mine, mine)
+    assert mine.flags.writeable  # the caller's array is copied, not frozen in place
+    mine[0] = 9
+    assert built.contribution_fen.tolist() == [1, 2]
+    with pytest.raises(ValueError, match="1-D"):
+        TASchedule(5, np.array([1, 2]), mine, mine, np.array([1]))
 
 
 @pytest.mark.parametrize(
@@ -298,8 +305,13 @@ def test_invalid_parameters(kwargs: dict[str, object], param: str, fragment: str
 
 
 def test_overflow_is_reported() -> None:
-    with pytest.raises(GuidanceOverflowError, match="int64"):
+    with pytest.raises(GuidanceOverflowError, match=r"year \d+ exceeds 2\*\*53 fen"):
         ta_schedule(YI_FEN, [0.5], 200, 1.0, 50.0, 0.0)
+    with pytest.raises(GuidanceOverflowError):  # a full commitment that then grows
+        ta_schedule(guidance.MAX_COMMITMENT_FEN, [1.0], 3, 2.0, 0.01, 0.0)
+    rng = np.random.default_rng(0)
+    with pytest.raises(GuidanceOverflowError):
+        ta_sample(YI_FEN, [0.5], 100, 3.0, 1.0, 0.0, rng, 4, 0.1, 0.1)
     assert issubclass(GuidanceOverflowError, ValueError)
 
 
@@ -318,11 +330,11 @@ def _params(draw: st.DrawFn, growth: st.SearchStrategy[float]) -> dict[str, obje
     rc = draw(_rates)
     life = draw(st.integers(len(rc), 40))
     g = draw(growth)
-    # keep clear of int64 overflow: NAV <= CC * (1 + G)^L
-    ceiling = min(guidance.MAX_COMMITMENT_FEN, int(2**61 / max(1.0, 1.0 + g) ** life))
+    # keep NAV <= CC * (1 + G)^L within 2**53 fen, where amounts are exact
+    ceiling = int(guidance.MAX_COMMITMENT_FEN / max(1.0, 1.0 + g) ** life) - 1000
     cc = draw(st.one_of(st.integers(0, 10**12), st.integers(0, guidance.MAX_COMMITMENT_FEN)))
     return {
-        "commitment_fen": min(cc, ceiling),
+        "commitment_fen": max(0, min(cc, ceiling)),
         "rc": rc,
         "life": life,
         "bow": draw(st.floats(0.0, 8.0)),

@@ -113,8 +113,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "legend_p25_75": ("第25–75百分位", "P25–P75"),
     "legend_p5_95": ("第5–95百分位", "P5–P95"),
     "legend_approp": ("累计预算安排", "Cumulative appropriations"),
-    "axis_cum": ("累计金额（{unit}）", "Cumulative amount ({unit})"),
-    "axis_yearly": ("年度拨付（{unit}）", "Yearly draw ({unit})"),
+    "axis_cum": ("累计金额 ({unit})", "Cumulative amount ({unit})"),
+    "axis_yearly": ("年度拨付 ({unit})", "Yearly draw ({unit})"),
     "axis_year": ("年度", "Year"),
     "axis_month": ("月份", "Month"),
     "year_fmt": ("%Y年", "%Y"),
@@ -192,7 +192,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "legend_threshold": ("目标值 {v}", "Threshold {v}"),
     "legend_deadline": ("截止日期", "Deadline"),
     "axis_metric": ("指标值", "Metric value"),
-    "axis_metric_unit": ("指标值（{unit}）", "Metric value ({unit})"),
+    "axis_metric_unit": ("指标值 ({unit})", "Metric value ({unit})"),
     "cap_target_fan": (
         "线为各月末指标值在 {reps} 次重复模拟中的中位数，阴影为第25–75、第5–95百分位区间；水平虚线为目标值，竖线为截止日期。",
         "Line: median across {reps} replications of the metric at each month end; shading: "

@@ -1,0 +1,227 @@
+"""Firms, platforms and incubators as SimPy processes.
+
+Each process sleeps until its own next event (a registration, an application
+window, a certificate's expiry, an upgrade, an exit); nothing polls.  Hazards
+are per year; model time is in months.  A behaviour link (support money)
+multiplies a hazard for a while: the waiting time is redrawn from the moment
+of support with a piecewise-constant hazard (valid because waits are
+memoryless), and the process is interrupted to re-plan.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import simpy
+
+from simulator.calendar import OFFSET_RESULT, OFFSET_WINDOW
+from simulator.rng import Buffered
+from simulator.scenario import TIERS, FirmPopulation, TieredPopulation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from simulator.world import World
+
+INF = math.inf
+CERT_MONTHS = 36.0
+REGISTRY_MONTHS = 12.0
+INCUBATION_MONTHS = 48.0
+
+
+def boosted_wait(e: float, rate_per_month: float, mult: float, boost_for: float) -> float:
+    """Waiting time for an Exp(1) draw ``e`` under hazard ``rate × mult`` for ``boost_for`` months, then ``rate``.
+
+    >>> round(boosted_wait(1.0, 0.1, 1.0, 0.0), 6)
+    10.0
+    >>> round(boosted_wait(1.0, 0.1, 2.0, 100.0), 6)
+    5.0
+    """
+    if rate_per_month <= 0:
+        return INF
+    hi = rate_per_month * mult
+    if boost_for > 0 and mult != 1.0:
+        if e <= hi * boost_for:
+            return e / hi
+        return boost_for + (e - hi * boost_for) / rate_per_month
+    return e / rate_per_month
+
+
+@dataclass(eq=False)
+class Firm:
+    """A firm's state (the process that drives it is :func:`firm_process`)."""
+
+    eid: int
+    city: str
+    place: str
+    state: str  # startup | tech_sme | hte | exited
+    incubated_until: float = -1.0
+    boost_until: float = -1.0
+    boost: float = 1.0
+    boost_on: str = "hte"
+    t_exit: float = INF
+    t_sme: float = INF
+    t_renew: float = INF
+    t_ready: float = INF
+    t_apply: float = INF
+    t_result: float = INF
+    t_expiry: float = INF
+    certified_once: bool = False
+    registered_once: bool = False
+    proc: simpy.Process | None = None
+    slot: int = -1
+
+
+@dataclass(eq=False)
+class Tiered:
+    """A platform or an incubator."""
+
+    eid: int
+    city: str
+    place: str
+    kind: str  # platform | incubator
+    type: str
+    tier: int  # index into TIERS
+    area_m2: int = 0
+    boost_until: float = -1.0
+    boost: float = 1.0
+    t_exit: float = INF
+    t_up: float = INF
+    alive: bool = True
+    proc: simpy.Process | None = None
+    slot: int = -1
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- firms
+
+
+def _mult(f: Firm, now: float, pop: FirmPopulation, hazard: str) -> tuple[float, float]:
+    """Combined multiplier on the ``hazard`` (tech_sme or hte) and how long it lasts from now.
+
+    When incubation and support overlap, both multipliers apply for the shorter
+    of the two periods (a conservative simplification).
+    """
+    mult, until = 1.0, 0.0
+    if f.incubated_until > now:
+        mult *= pop.incubated_multiplier
+        until = f.incubated_until - now
+    if f.boost_on == hazard and f.boost_until > now:
+        mult *= f.boost
+        until = f.boost_until - now if until == 0 else min(until, f.boost_until - now)
+    return mult, until
+
+
+def plan_sme(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
+    """Draw when a start-up registers as a tech SME."""
+    now = w.env.now
+    mult, until = _mult(f, now, pop, "tech_sme")
+    f.t_sme = now + boosted_wait(rnd.exponential(), pop.sme_rate / 12.0, mult, until)
+
+
+def plan_ready(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
+    """Draw when a tech SME is ready to apply for HTE, and its application time."""
+    now = w.env.now
+    mult, until = _mult(f, now, pop, "hte")
+    f.t_ready = now + boosted_wait(rnd.exponential(), pop.hte_rate / 12.0, mult, until)
+    f.t_apply = w.calendar.next_month_with(pop.window_month, f.t_ready, OFFSET_WINDOW) if f.t_ready < INF else INF
+
+
+def firm_process(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered):  # type: ignore[no-untyped-def]
+    """The life of one firm."""
+    env = w.env
+    horizon = w.horizon
+    while True:
+        now = env.now
+        if f.state == "startup":
+            t_next = f.t_sme
+        elif f.state == "tech_sme":
+            t_next = min(f.t_renew, f.t_apply, f.t_result)
+        else:
+            t_next = f.t_expiry
+        t = min(f.t_exit, t_next)
+        if t >= horizon:
+            try:
+                yield env.timeout(horizon - now)
+            except simpy.Interrupt:
+                continue
+            return
+        try:
+            yield env.timeout(max(t - now, 0.0))
+        except simpy.Interrupt:
+            continue
+        w.events += 1
+        now = env.now
+        if t == f.t_exit:
+            w.firm_move(f, "exited")
+            return
+        if f.state == "startup":
+            w.firm_move(f, "tech_sme")
+            f.t_renew = now + REGISTRY_MONTHS
+            plan_ready(w, f, pop, rnd)
+            f.t_result = INF
+        elif f.state == "tech_sme":
+            if t == f.t_result:
+                f.t_result = INF
+                if rnd.uniform() < pop.hte_pass:
+                    w.firm_move(f, "hte")
+                    f.t_expiry = now + CERT_MONTHS
+                else:
+                    plan_ready(w, f, pop, rnd)
+            elif t == f.t_apply:
+                f.t_apply = INF
+                f.t_result = w.calendar.next_month_with(pop.result_month, now, OFFSET_RESULT)
+            else:  # yearly registry renewal
+                if rnd.uniform() < pop.sme_renewal:
+                    f.t_renew = now + REGISTRY_MONTHS
+                else:
+                    w.firm_move(f, "startup")
+                    f.t_apply = f.t_result = f.t_ready = INF
+                    plan_sme(w, f, pop, rnd)
+        else:  # hte certificate expiry
+            if rnd.uniform() < pop.hte_renewal:
+                f.t_expiry = now + CERT_MONTHS
+                w.firm_renewed(f)
+            else:
+                w.firm_move(f, "tech_sme")
+                f.t_renew = now + REGISTRY_MONTHS
+                plan_ready(w, f, pop, rnd)
+
+
+# --------------------------------------------------------------------------- platforms & incubators
+
+
+def plan_up(w: World, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> None:
+    """Draw the time of the next tier upgrade."""
+    now = w.env.now
+    if e.tier + 1 >= len(TIERS):
+        e.t_up = INF
+        return
+    rate = pop.upgrade_rate.get(TIERS[e.tier + 1], 0.0) / 12.0  # type: ignore[call-overload]
+    boost_for = max(e.boost_until - now, 0.0)
+    e.t_up = now + boosted_wait(rnd.exponential(), rate, e.boost if boost_for > 0 else 1.0, boost_for)
+
+
+def tiered_process(w: World, e: Tiered, pop: TieredPopulation, rnd: Buffered):  # type: ignore[no-untyped-def]
+    """The life of one platform or incubator."""
+    env = w.env
+    horizon = w.horizon
+    while True:
+        now = env.now
+        t = min(e.t_exit, e.t_up)
+        if t >= horizon:
+            try:
+                yield env.timeout(horizon - now)
+            except simpy.Interrupt:
+                continue
+            return
+        try:
+            yield env.timeout(max(t - now, 0.0))
+        except simpy.Interrupt:
+            continue
+        w.events += 1
+        if t == e.t_exit:
+            w.tiered_exit(e)
+            return
+        w.tiered_upgrade(e)
+        plan_up(w, e, pop, rnd)

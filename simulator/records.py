@@ -1,0 +1,95 @@
+"""What one replication records, and the index of the quantities it counts.
+
+Records are plain arrays and dicts, filled as events happen; summaries and
+reports read them, never the live simulation.  Both engines produce the same
+:class:`RepResult` so the store, the metrics and the tests see one format.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from simulator.scenario import FIRM_STATES, TIERS, Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from simulator.fund import Claim
+
+CountKey = tuple[str, str, str, str]  # (city, kind, type, state)
+
+
+def count_keys(s: Scenario) -> list[CountKey]:
+    """Every counted quantity of a scenario, in a fixed order shared by both engines.
+
+    kinds: ``firm`` (state: startup/tech_sme/hte/incubated), ``new_firm`` (state:
+    hte = certifications since start), ``platform``/``incubator`` (state: tier),
+    ``new_platform``/``new_incubator`` (recognitions at a tier since start).
+    """
+    keys: list[CountKey] = []
+    for city, pop in s.populations.items():
+        for st in (*FIRM_STATES, "incubated"):
+            keys.append((city, "firm", "firm", st))
+        keys.append((city, "new_firm", "firm", "hte"))
+        keys.append((city, "new_firm", "firm", "tech_sme"))
+        for kind, group in (("platform", pop.platforms), ("incubator", pop.incubators)):
+            for typ in group:
+                for tier in TIERS:
+                    keys.append((city, kind, typ, tier))
+                for tier in TIERS[1:]:
+                    keys.append((city, "new_" + kind, typ, tier))
+    return keys
+
+
+@dataclass
+class RepResult:
+    """Everything one replication produced."""
+
+    rep: int
+    counts: npt.NDArray[np.int32]  # [months, keys] month-end
+    indicators: npt.NDArray[np.float64]  # [months, indicators] month-end
+    draws: dict[tuple[int, str, str, str], int]  # (month, fund, level, program) -> fen
+    fund_years: dict[tuple[str, int], dict[str, int]]  # (fund, year) -> columns
+    claims: dict[tuple[str, int, str], list[int]]  # (program, year, state) -> [n, requested, paid]
+    exhaustion: dict[str, int | None]  # fund -> month index
+    awards: npt.NDArray[np.int32]  # [months, programs] awards first paid in each month (not cumulative)
+    events: int = 0
+
+
+@dataclass
+class Recorder:
+    """Collects a replication's records as it runs (the DES side)."""
+
+    n_months: int
+    keys: list[CountKey]
+    programs: list[str]
+    draws: dict[tuple[int, str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    live: npt.NDArray[np.int64] = field(init=False)
+    snap: npt.NDArray[np.int32] = field(init=False)
+    award_month: npt.NDArray[np.int32] = field(init=False)
+    key_index: dict[CountKey, int] = field(init=False)
+    program_index: dict[str, int] = field(init=False)
+    awarded: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.key_index = {k: i for i, k in enumerate(self.keys)}
+        self.program_index = {p: i for i, p in enumerate(self.programs)}
+        self.live = np.zeros(len(self.keys), dtype=np.int64)
+        self.snap = np.zeros((self.n_months, len(self.keys)), dtype=np.int32)
+        self.award_month = np.zeros((self.n_months, max(len(self.programs), 1)), dtype=np.int32)
+
+    def draw(self, month: int, fund: str, level: str, program: str, fen: int, claim: Claim | None) -> None:
+        """Record a payment."""
+        if 0 <= month < self.n_months:
+            self.draws[(month, fund, level, program)] += fen
+            if claim is not None and claim.cid not in self.awarded and program in self.program_index:
+                self.awarded.add(claim.cid)
+                self.award_month[month, self.program_index[program]] += 1
+
+    def snapshot(self, month: int) -> None:
+        """Month-end counts."""
+        if 0 <= month < self.n_months:
+            self.snap[month] = self.live

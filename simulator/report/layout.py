@@ -1,0 +1,422 @@
+"""Page layout for the PDF reports: styles, tables, charts, header and footer.
+
+All text that may come from user files goes through :func:`esc` (or through
+:meth:`Layout.para`, which escapes) before it reaches a reportlab
+``Paragraph``, so names such as ``<b>&amp;</b>`` print literally. Table cells
+are paragraphs, so long names wrap inside their column instead of running
+over the page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from simulator.report.fmt import Lang
+from simulator.report.fonts import register_pdf_font
+from simulator.report.i18n import t
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN_X = 2.0 * cm
+MARGIN_TOP = 2.3 * cm
+MARGIN_BOTTOM = 2.0 * cm
+CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
+MAX_CHART_HEIGHT = 11.5 * cm
+
+INK = colors.HexColor("#1d2733")
+ACCENT = colors.HexColor("#1f3b5f")
+MUTED = colors.HexColor("#5b6570")
+RULE = colors.HexColor("#c9d2dc")
+ZEBRA = colors.HexColor("#f4f7fa")
+TOTAL_BG = colors.HexColor("#e6edf5")
+
+Cell = str | Flowable
+"""A table cell: raw text (escaped and wrapped for you) or a ready flowable."""
+
+
+def esc(text: object) -> str:
+    """Escape text for a reportlab paragraph so that it prints literally.
+
+    Args:
+        text: any value; ``None`` becomes an empty string.
+
+    Returns:
+        The text with ``&``, ``<`` and ``>`` escaped and line breaks kept.
+
+    >>> esc('<b>&amp; "聊城" </b>')
+    '&lt;b&gt;&amp;amp; "聊城" &lt;/b&gt;'
+    """
+    if text is None:
+        return ""
+    return escape(str(text)).replace("\n", "<br/>")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column.
+
+    Attributes:
+        header: header text (raw, escaped when drawn).
+        width: width in points.
+        numeric: right-align the column.
+    """
+
+    header: str
+    width: float
+    numeric: bool = False
+
+
+class Layout:
+    """Styles and flowable builders for one report in one language."""
+
+    def __init__(self, lang: Lang) -> None:
+        """Create the styles.
+
+        Args:
+            lang: ``"zh"`` or ``"en"``; Chinese text wraps between any two
+                characters, English at spaces (over-long words are split).
+        """
+        self.lang: Lang = lang
+        self.font = register_pdf_font()
+        wrap = "CJK" if lang == "zh" else None
+        base = ParagraphStyle(
+            "base", fontName=self.font, fontSize=9.5, leading=14.5, textColor=INK, wordWrap=wrap,
+            splitLongWords=1,
+        )
+        self.styles: dict[str, ParagraphStyle] = {
+            "body": base,
+            "bullet": ParagraphStyle("bullet", parent=base, leftIndent=12, bulletIndent=2, spaceAfter=3),
+            "title": ParagraphStyle(
+                "title", parent=base, fontSize=24, leading=32, textColor=ACCENT, spaceAfter=10
+            ),
+            "subtitle": ParagraphStyle(
+                "subtitle", parent=base, fontSize=13, leading=19, textColor=MUTED, spaceAfter=6
+            ),
+            "kicker": ParagraphStyle(
+                "kicker", parent=base, fontSize=12, leading=16, textColor=MUTED, spaceAfter=8
+            ),
+            "h1": ParagraphStyle(
+                "h1", parent=base, fontSize=16, leading=22, textColor=ACCENT, spaceBefore=4,
+                spaceAfter=8, keepWithNext=1,
+            ),
+            "h2": ParagraphStyle(
+                "h2", parent=base, fontSize=12, leading=17, textColor=ACCENT, spaceBefore=10,
+                spaceAfter=4, keepWithNext=1,
+            ),
+            "caption": ParagraphStyle(
+                "caption", parent=base, fontSize=7.5, leading=10.5, textColor=MUTED, spaceBefore=3,
+                spaceAfter=10,
+            ),
+            "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10.5, alignment=TA_LEFT),
+            "cell_num": ParagraphStyle("cell_num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT),
+            "head": ParagraphStyle(
+                "head", parent=base, fontSize=8, leading=10.5, textColor=colors.white, alignment=TA_LEFT
+            ),
+            "head_num": ParagraphStyle(
+                "head_num", parent=base, fontSize=8, leading=10.5, textColor=colors.white,
+                alignment=TA_RIGHT,
+            ),
+            "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=13, textColor=MUTED),
+            "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
+        }
+
+    # ------------------------------------------------------------------ text
+
+    def para(self, text: object, style: str = "body") -> Paragraph:
+        """A paragraph of raw text (escaped).
+
+        Args:
+            text: the text; markup characters print literally.
+            style: a key of :attr:`styles`.
+
+        Returns:
+            The paragraph.
+        """
+        return Paragraph(esc(text), self.styles[style])
+
+    def markup(self, markup: str, style: str = "body", bullet: str | None = None) -> Paragraph:
+        """A paragraph of trusted markup (the caller escaped every user value).
+
+        Args:
+            markup: reportlab paragraph markup.
+            style: a key of :attr:`styles`.
+            bullet: bullet text, e.g. ``"•"``.
+
+        Returns:
+            The paragraph.
+        """
+        return Paragraph(markup, self.styles[style], bulletText=bullet)
+
+    def bullet(self, text: str) -> Paragraph:
+        """A bullet point of raw text (escaped)."""
+        return self.markup(esc(text), "bullet", bullet="•")
+
+    def h1(self, text: str) -> Paragraph:
+        """A section heading (raw text)."""
+        return self.para(text, "h1")
+
+    def h2(self, text: str) -> Paragraph:
+        """A sub-section heading (raw text)."""
+        return self.para(text, "h2")
+
+    def caption(self, text: str) -> Paragraph:
+        """The one-line definition under a chart or table (raw text)."""
+        return self.para(text, "caption")
+
+    # ------------------------------------------------------------------ tables
+
+    def table(
+        self,
+        columns: Sequence[Column],
+        rows: Sequence[Sequence[Cell]],
+        *,
+        total_rows: Sequence[int] = (),
+        repeat_header: bool = True,
+    ) -> Table:
+        """A zebra-striped table whose cells wrap.
+
+        Args:
+            columns: column headers, widths and alignment.
+            rows: cell values (raw text is escaped and wrapped).
+            total_rows: indexes (into ``rows``) of rows to shade as totals.
+            repeat_header: repeat the header row after a page break.
+
+        Returns:
+            The table.
+        """
+        head = [
+            Paragraph(esc(c.header), self.styles["head_num" if c.numeric else "head"]) for c in columns
+        ]
+        body: list[list[Flowable]] = []
+        for row in rows:
+            cells: list[Flowable] = []
+            for c, value in zip(columns, row, strict=True):
+                if isinstance(value, Flowable):
+                    cells.append(value)
+                else:
+                    cells.append(Paragraph(esc(value), self.styles["cell_num" if c.numeric else "cell"]))
+            body.append(cells)
+        tbl = Table([head, *body], colWidths=[c.width for c in columns], repeatRows=1 if repeat_header else 0)
+        cmds: list[tuple[Any, ...]] = [
+            ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3.5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3.5),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+        ]
+        if len(body) > 1:
+            cmds.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]))
+        for i in total_rows:
+            cmds.append(("BACKGROUND", (0, i + 1), (-1, i + 1), TOTAL_BG))
+            cmds.append(("LINEABOVE", (0, i + 1), (-1, i + 1), 0.6, ACCENT))
+        tbl.setStyle(TableStyle(cmds))
+        return tbl
+
+    def key_values(self, pairs: Sequence[tuple[str, Cell]], key_width: float = 4.6 * cm) -> Table:
+        """A two-column table of labels and values without a header.
+
+        Args:
+            pairs: ``(label, value)``; raw text is escaped.
+            key_width: width of the label column.
+
+        Returns:
+            The table.
+        """
+        rows = [
+            [
+                Paragraph(esc(k), self.styles["note"]),
+                v if isinstance(v, Flowable) else Paragraph(esc(v), self.styles["body"]),
+            ]
+            for k, v in pairs
+        ]
+        tbl = Table(rows, colWidths=[key_width, CONTENT_WIDTH - key_width])
+        tbl.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+                    ("TOPPADDING", (0, 0), (-1, -1), 3),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ]
+            )
+        )
+        return tbl
+
+    # ------------------------------------------------------------------ charts
+
+    def chart(self, png: bytes, caption: str, width: float = CONTENT_WIDTH) -> KeepTogether:
+        """A chart with its definition line, kept on one page.
+
+        Args:
+            png: the chart image.
+            caption: the definition of its figures (raw text).
+            width: drawn width in points (reduced if the chart would be too tall).
+
+        Returns:
+            The chart and caption as one block.
+        """
+        w_px, h_px = ImageReader(io.BytesIO(png)).getSize()
+        height = width * h_px / w_px
+        if height > MAX_CHART_HEIGHT:
+            width, height = width * MAX_CHART_HEIGHT / height, MAX_CHART_HEIGHT
+        img = Image(io.BytesIO(png), width=width, height=height)
+        return KeepTogether([img, self.caption(caption)])
+
+    def spacer(self, height: float) -> Spacer:
+        """Vertical space in points."""
+        return Spacer(1, height)
+
+
+def fit_text(text: str, font: str, size: float, width: float) -> str:
+    """Cut a single line of text to a width, ending with an ellipsis if cut.
+
+    Args:
+        text: the text (drawn on the canvas, so no escaping is involved).
+        font: registered font name.
+        size: font size.
+        width: available width in points.
+
+    Returns:
+        The text, shortened if needed.
+    """
+    text = " ".join(str(text).split())
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _canvas_class(header_left: str, header_right: str, lang: Lang, font: str) -> type[Canvas]:
+    """A canvas that draws the header and 'page n of N' once the page count is known."""
+
+    class _NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._saved_pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab API
+            self._saved_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._saved_pages)
+            for state in self._saved_pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+        def _decorate(self, total: int) -> None:
+            page = self.getPageNumber()
+            self.saveState()
+            self.setFillColor(MUTED)
+            self.setStrokeColor(RULE)
+            if page > 1:
+                y = PAGE_HEIGHT - MARGIN_TOP + 0.8 * cm
+                right = fit_text(header_right, font, 8, CONTENT_WIDTH * 0.35)
+                right_w = stringWidth(right, font, 8)
+                left = fit_text(header_left, font, 8, CONTENT_WIDTH - right_w - 0.8 * cm)
+                self.setFont(font, 8)
+                self.drawString(MARGIN_X, y, left)
+                self.drawRightString(PAGE_WIDTH - MARGIN_X, y, right)
+                self.setLineWidth(0.5)
+                self.line(MARGIN_X, y - 0.2 * cm, PAGE_WIDTH - MARGIN_X, y - 0.2 * cm)
+            self.setFont(font, 8)
+            self.drawCentredString(PAGE_WIDTH / 2, MARGIN_BOTTOM - 0.9 * cm, t("page", lang, n=page, total=total))
+            self.restoreState()
+
+    return _NumberedCanvas
+
+
+@contextlib.contextmanager
+def atomic_output(out: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``out`` and move it into place on success.
+
+    Args:
+        out: final path.
+
+    Yields:
+        The temporary path to write.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_pdf(
+    flowables: Sequence[Flowable],
+    out_pdf: str | Path,
+    *,
+    layout: Layout,
+    title: str,
+    header_left: str,
+    header_right: str,
+) -> Path:
+    """Lay out flowables on A4 pages with header and page numbers, atomically.
+
+    Args:
+        flowables: the story.
+        out_pdf: output path (replaced atomically).
+        layout: the report's layout (language and font).
+        title: PDF document title (metadata).
+        header_left: text at the top left of every page but the first.
+        header_right: text at the top right of every page but the first.
+
+    Returns:
+        The output path.
+    """
+    out = Path(out_pdf)
+    with atomic_output(out) as tmp:
+        doc = SimpleDocTemplate(
+            str(tmp),
+            pagesize=A4,
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            title=title,
+            author="fiscalsim",
+            creator="fiscalsim",
+            subject=header_left,
+            initialFontName=layout.font,
+            lang="zh-CN" if layout.lang == "zh" else "en",
+        )
+        doc.build(list(flowables), canvasmaker=_canvas_class(header_left, header_right, layout.lang, layout.font))
+    return out

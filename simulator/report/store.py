@@ -1,0 +1,322 @@
+"""Read-only access to result stores (see ``docs/store-format.md``).
+
+The report layer reads a run store's ``manifest.json``, ``summary.json`` and
+Parquet tables, and a sweep store's ``manifest.json``, ``summary.json`` and
+``points_summary.parquet``. It never writes to a store. Anything missing or
+malformed raises :class:`StoreError` with one message naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+SUPPORTED_FORMAT = 1
+
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "draws": ("rep", "month", "fund", "level", "program", "amount_fen"),
+    "counts": ("rep", "month", "kind", "type", "state", "count"),
+    "metrics": ("rep", "month", "target", "value"),
+    "targets": ("rep", "target", "value", "attained", "date_attained"),
+    "fund_years": (
+        "rep",
+        "fund",
+        "year",
+        "appropriated_fen",
+        "carried_in_fen",
+        "drawn_fen",
+        "lapsed_fen",
+        "balance_end_fen",
+        "arrears_fen",
+        "refused_fen",
+        "prorata_cut_fen",
+    ),
+    "claims": ("rep", "program", "year", "state", "n", "requested_fen", "paid_fen"),
+    "exhaustion": ("rep", "fund", "month"),
+}
+"""Columns the report relies on, per table (extra columns are ignored)."""
+
+_STRING_COLUMNS = {
+    "month",
+    "fund",
+    "level",
+    "program",
+    "kind",
+    "type",
+    "state",
+    "target",
+    "date_attained",
+}
+
+
+class StoreError(Exception):
+    """A result store is missing, unreadable or not in the expected format."""
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise StoreError(f"{path}: file not found")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{path}: cannot be read ({exc})") from exc
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    if not isinstance(data, dict):
+        raise StoreError(f"{path}: expected a JSON object at the top level")
+    return data
+
+
+def _need(mapping: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if key not in mapping:
+        raise StoreError(f"{where}: key '{key}' is missing")
+    value = mapping[key]
+    if not isinstance(value, kind):
+        raise StoreError(f"{where}: key '{key}' has the wrong type ({type(value).__name__})")
+    return value
+
+
+def store_kind(path: str | Path) -> str:
+    """Tell whether a directory holds a run or a sweep store.
+
+    Args:
+        path: store directory.
+
+    Returns:
+        ``"run"`` or ``"sweep"``, from the manifest's ``kind``.
+
+    Raises:
+        StoreError: if the directory or its manifest is missing or invalid.
+    """
+    d = Path(path)
+    if not d.is_dir():
+        raise StoreError(f"{d}: not a directory (expected a result store)")
+    manifest = _read_json(d / "manifest.json")
+    kind = manifest.get("kind")
+    if kind not in ("run", "sweep"):
+        raise StoreError(f"{d / 'manifest.json'}: 'kind' must be 'run' or 'sweep', found {kind!r}")
+    return str(kind)
+
+
+def _read_table_dir(tdir: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(tdir)
+    except Exception as first:  # fall back to reading the parts one by one
+        parts = sorted(tdir.glob("*.parquet"))
+        if not parts:
+            raise StoreError(f"{tdir}: cannot be read ({first})") from first
+        try:
+            frames = [pd.read_parquet(p) for p in parts]
+        except Exception as exc:  # pyarrow raises many types
+            raise StoreError(f"{tdir}: cannot be read ({exc})") from exc
+        return pd.concat(frames, ignore_index=True)
+
+
+@dataclass
+class RunStore:
+    """A run's result store, loaded lazily.
+
+    Attributes:
+        path: the store directory.
+        manifest: parsed ``manifest.json``.
+        summary: parsed ``summary.json``.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    summary: dict[str, Any]
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        """The manifest's ``scenario`` block."""
+        return dict(self.manifest.get("scenario") or {})
+
+    @property
+    def reps(self) -> int:
+        """Number of replications in the run."""
+        return int(self.manifest.get("reps") or self.summary.get("reps") or 0)
+
+    @property
+    def funds(self) -> dict[str, dict[str, Any]]:
+        """Funds by id, from the manifest."""
+        return dict(self.manifest.get("funds") or {})
+
+    @property
+    def programs(self) -> dict[str, dict[str, Any]]:
+        """Programs by id, from the manifest."""
+        return dict(self.manifest.get("programs") or {})
+
+    @property
+    def targets(self) -> dict[str, dict[str, Any]]:
+        """Targets by id, from the manifest."""
+        return dict(self.manifest.get("targets") or {})
+
+    @property
+    def jurisdictions(self) -> dict[str, dict[str, Any]]:
+        """Jurisdictions by id, from the manifest."""
+        return dict(self.manifest.get("jurisdictions") or {})
+
+    @property
+    def inputs(self) -> list[dict[str, Any]]:
+        """The manifest's list of inputs with their sources."""
+        return [dict(x) for x in (self.manifest.get("inputs") or []) if isinstance(x, Mapping)]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Read one table (all its parts), with the columns the report uses.
+
+        A table directory that does not exist yields an empty frame (a run
+        with no payments writes no ``draws`` part).
+
+        Args:
+            name: one of :data:`TABLE_COLUMNS`.
+
+        Returns:
+            The table; string columns hold ``str`` or missing values.
+
+        Raises:
+            StoreError: if the table cannot be read or lacks a column.
+        """
+        if name in self._tables:
+            return self._tables[name]
+        if name not in TABLE_COLUMNS:
+            raise KeyError(name)
+        cols = list(TABLE_COLUMNS[name])
+        tdir = self.path / "tables" / name
+        if not tdir.exists() or (tdir.is_dir() and not any(tdir.glob("*.parquet"))):
+            df = pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+        else:
+            df = _read_table_dir(tdir)
+            missing = [c for c in cols if c not in df.columns]
+            if missing:
+                raise StoreError(f"{tdir}: missing column(s) {', '.join(missing)}")
+            df = df[cols].copy()
+        for c in cols:
+            if c in _STRING_COLUMNS:
+                df[c] = df[c].astype("object").where(df[c].notna(), None)
+        for c in ("rep", "year"):
+            if c in df.columns and len(df):
+                df[c] = df[c].astype("int64")
+        self._tables[name] = df
+        return df
+
+
+def open_run(path: str | Path) -> RunStore:
+    """Open a run store and check its manifest and summary.
+
+    Args:
+        path: store directory.
+
+    Returns:
+        The loaded store (tables are read on first use).
+
+    Raises:
+        StoreError: if the store is missing, of another kind or malformed.
+    """
+    d = Path(path)
+    if not d.is_dir():
+        raise StoreError(f"{d}: not a directory (expected a result store)")
+    mpath = d / "manifest.json"
+    manifest = _read_json(mpath)
+    where = str(mpath)
+    fmt = manifest.get("format")
+    if fmt != SUPPORTED_FORMAT:
+        raise StoreError(f"{where}: store format {fmt!r} is not supported (expected {SUPPORTED_FORMAT})")
+    if manifest.get("kind") != "run":
+        raise StoreError(f"{where}: 'kind' is {manifest.get('kind')!r}, expected 'run'")
+    scenario = _need(manifest, "scenario", dict, where)
+    for key in ("start", "end"):
+        _need(scenario, key, str, f"{where} scenario")
+    _need(manifest, "reps", int, where)
+    for key in ("funds", "programs", "targets"):
+        block = manifest.get(key, {})
+        if not isinstance(block, dict):
+            raise StoreError(f"{where}: '{key}' must be an object keyed by id")
+    if not isinstance(manifest.get("inputs", []), list):
+        raise StoreError(f"{where}: 'inputs' must be a list")
+    spath = d / "summary.json"
+    summary = _read_json(spath)
+    for key in ("targets", "funds"):
+        if not isinstance(summary.get(key, {}), dict):
+            raise StoreError(f"{spath}: '{key}' must be an object keyed by id")
+    return RunStore(path=d, manifest=manifest, summary=summary)
+
+
+@dataclass
+class SweepStore:
+    """A sweep's result store (see :mod:`simulator.report.sweep` for the layout).
+
+    Attributes:
+        path: the store directory.
+        manifest: parsed ``manifest.json``.
+        summary: parsed ``summary.json``.
+        points: one row per design point: factor columns and output columns.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    summary: dict[str, Any]
+    points: pd.DataFrame
+
+    @property
+    def reps(self) -> int:
+        """Replications per design point."""
+        return int(self.manifest.get("reps") or self.summary.get("reps") or 0)
+
+
+def open_sweep(path: str | Path) -> SweepStore:
+    """Open a sweep store.
+
+    Args:
+        path: sweep directory.
+
+    Returns:
+        The loaded sweep store.
+
+    Raises:
+        StoreError: if the store is missing, of another kind or malformed.
+    """
+    d = Path(path)
+    if not d.is_dir():
+        raise StoreError(f"{d}: not a directory (expected a sweep store)")
+    mpath = d / "manifest.json"
+    manifest = _read_json(mpath)
+    if manifest.get("kind") != "sweep":
+        raise StoreError(f"{mpath}: 'kind' is {manifest.get('kind')!r}, expected 'sweep'")
+    spath = d / "summary.json"
+    summary = _read_json(spath)
+    sens = summary.get("sensitivity", [])
+    if not isinstance(sens, list) or not all(isinstance(r, dict) for r in sens):
+        raise StoreError(f"{spath}: 'sensitivity' must be a list of objects")
+    boxes = summary.get("boxes", [])
+    if not isinstance(boxes, list) or not all(isinstance(b, dict) for b in boxes):
+        raise StoreError(f"{spath}: 'boxes' must be a list of objects")
+    for i, b in enumerate(boxes):
+        fr = b.get("factor_ranges")
+        if not isinstance(fr, dict) or not all(
+            isinstance(v, list | tuple) and len(v) == 2 for v in fr.values()
+        ):
+            raise StoreError(f"{spath}: boxes[{i}].factor_ranges must map factor -> [lo, hi]")
+    heat = summary.get("heatmap")
+    heats = [heat] if isinstance(heat, dict) else (heat or [])
+    if not isinstance(heats, list) or not all(
+        isinstance(h, dict) and {"x", "y", "output"} <= set(h) for h in heats
+    ):
+        raise StoreError(f"{spath}: 'heatmap' must be {{x, y, output}} or a list of them")
+    per_point = summary.get("per_point")
+    if isinstance(per_point, list):
+        points = pd.DataFrame(per_point)
+    else:
+        ppath = d / (per_point if isinstance(per_point, str) else "points_summary.parquet")
+        if not ppath.exists():
+            raise StoreError(f"{ppath}: file not found")
+        try:
+            points = pd.read_parquet(ppath)
+        except Exception as exc:  # pyarrow raises many types
+            raise StoreError(f"{ppath}: cannot be read ({exc})") from exc
+    return SweepStore(path=d, manifest=manifest, summary=summary, points=points)

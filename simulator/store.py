@@ -1,0 +1,234 @@
+"""The result store: Parquet tables, manifest.json and summary.json (see docs/store-format.md).
+
+Writers take blocks of :class:`~simulator.records.RepResult` and write one part
+file per table per block, atomically (temporary file, then ``os.replace``).
+The Python API (:class:`RunStore`) returns the tables as pandas DataFrames.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from simulator.calendar import Calendar
+from simulator.metrics import MetricContext, evaluate_target, metric_series
+from simulator.records import RepResult
+
+FORMAT = 1
+TABLES = ("draws", "counts", "metrics", "targets", "fund_years", "claims", "exhaustion")
+
+
+class StoreError(ValueError):
+    """A result store is missing, incomplete or would be overwritten."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a file atomically: temporary file in the same folder, fsync, rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    """Write JSON atomically (UTF-8, sorted keys, stable bytes)."""
+    atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def write_parquet(path: Path, df: pd.DataFrame) -> None:
+    """Write a DataFrame to Parquet atomically with deterministic bytes."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata(None)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", use_dictionary=True, write_statistics=False,
+                   store_schema=False)
+    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+
+
+def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, pd.DataFrame]:
+    """Turn a block of replications into the store's tables."""
+    cal = ctx.calendar
+    labels = np.array(cal.labels)
+    s = ctx.scenario
+    rows: dict[str, list[Any]] = {t: [] for t in TABLES}
+    for r in results:
+        for (month, fund, level, program), fen in sorted(r.draws.items()):
+            rows["draws"].append((r.rep, labels[month], fund, level, program, int(fen)))
+        nz_m, nz_k = np.nonzero(r.counts)
+        for m, k in zip(nz_m.tolist(), nz_k.tolist(), strict=True):
+            city, kind, typ, state = ctx.keys[k]
+            rows["counts"].append((r.rep, labels[m], city, kind, typ, state, int(r.counts[m, k])))
+        for tid in s.targets:
+            series = metric_series(ctx, s.targets[tid], s.target_city(tid), r)
+            out = evaluate_target(ctx, tid, series)
+            for m in range(cal.n_months):
+                rows["metrics"].append((r.rep, labels[m], tid, float(series[m])))
+            rows["targets"].append((r.rep, tid, out.value, out.attained,
+                                    None if out.month_attained is None else str(labels[out.month_attained])))
+        for (fund, year), cols in sorted(r.fund_years.items()):
+            rows["fund_years"].append((r.rep, fund, year, cols["appropriated_fen"], cols["carried_in_fen"],
+                                       cols["drawn_fen"], cols["lapsed_fen"], cols["balance_end_fen"],
+                                       cols["arrears_fen"], cols["refused_fen"], cols["prorata_cut_fen"]))
+        for (program, year, state), (n, req, paid) in sorted(r.claims.items()):
+            rows["claims"].append((r.rep, program, year, state, n, req, paid))
+        for fund in ctx.fund_ids:
+            m = r.exhaustion.get(fund)
+            rows["exhaustion"].append((r.rep, fund, None if m is None else str(labels[m])))
+    cols = {
+        "draws": ["rep", "month", "fund", "level", "program", "amount_fen"],
+        "counts": ["rep", "month", "city", "kind", "type", "state", "count"],
+        "metrics": ["rep", "month", "target", "value"],
+        "targets": ["rep", "target", "value", "attained", "date_attained"],
+        "fund_years": ["rep", "fund", "year", "appropriated_fen", "carried_in_fen", "drawn_fen", "lapsed_fen",
+                       "balance_end_fen", "arrears_fen", "refused_fen", "prorata_cut_fen"],
+        "claims": ["rep", "program", "year", "state", "n", "requested_fen", "paid_fen"],
+        "exhaustion": ["rep", "fund", "month"],
+    }
+    dtypes: dict[str, str] = {"rep": "int32", "count": "int32", "year": "int32", "n": "int32", "value": "float64",
+                              "attained": "bool"}
+    frames = {}
+    for name in TABLES:
+        df = pd.DataFrame(rows[name], columns=cols[name])
+        for c in df.columns:
+            if c in dtypes:
+                df[c] = df[c].astype(dtypes[c])
+            elif c.endswith("_fen"):
+                df[c] = df[c].astype("int64")
+            elif c in ("month", "date_attained") or df[c].dtype == object:
+                df[c] = df[c].astype("string")
+        frames[name] = df
+    return frames
+
+
+def write_block(out: Path, first_rep: int, frames: dict[str, pd.DataFrame]) -> None:
+    """Write one block's tables as part files."""
+    for name, df in frames.items():
+        write_parquet(out / "tables" / name / f"part-{first_rep:06d}.parquet", df)
+
+
+class RunStore:
+    """Read a run's result store.
+
+    >>> # store = RunStore("out/liaocheng"); store.table("targets").head()
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        mf = self.path / "manifest.json"
+        if not mf.exists():
+            raise StoreError(f"{self.path}: not a result store (no manifest.json); run `fiscalsim run` first")
+        self.manifest: dict[str, Any] = json.loads(mf.read_text(encoding="utf-8"))
+        sf = self.path / "summary.json"
+        self.summary: dict[str, Any] = json.loads(sf.read_text(encoding="utf-8")) if sf.exists() else {}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table as a DataFrame (all parts, sorted by replication)."""
+        if name not in TABLES:
+            raise StoreError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
+        folder = self.path / "tables" / name
+        parts = sorted(folder.glob("part-*.parquet"))
+        if not parts:
+            raise StoreError(f"{folder}: no data")
+        return pd.concat([pq.read_table(p).to_pandas() for p in parts], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _q(values: np.ndarray) -> dict[str, float]:
+    if values.size == 0:
+        return {"p5": 0.0, "p50": 0.0, "p95": 0.0, "mean": 0.0}
+    p5, p25, p50, p75, p95 = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95])
+    return {"p5": float(p5), "p25": float(p25), "p50": float(p50), "p75": float(p75), "p95": float(p95),
+            "mean": float(values.mean())}
+
+
+def _median_label(labels: pd.Series) -> str | None:
+    vals = sorted(x for x in labels.dropna().tolist())
+    if not vals:
+        return None
+    return str(vals[(len(vals) - 1) // 2])
+
+
+def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
+    """Compute summary.json from the stored tables."""
+    s = ctx.scenario
+    cal: Calendar = ctx.calendar
+    reps = int(store.manifest["reps"])
+    out: dict[str, Any] = {"reps": reps, "targets": {}, "funds": {}, "programs": {}, "levels": {}}
+    tg = store.table("targets")
+    mt = store.table("metrics")
+    year_end_labels = {y: cal.label(min(cal.month_of(cal.start.replace(year=y, month=12, day=1)), cal.n_months - 1))
+                       for y in cal.years}
+    for tid, t in s.targets.items():
+        rows = tg[tg["target"] == tid]
+        q = _q(rows["value"].to_numpy(dtype=float))
+        yearly = {}
+        sub = mt[mt["target"] == tid]
+        for y, lab in year_end_labels.items():
+            if cal.month_of(t.deadline) < cal.month_of(cal.start.replace(year=y, month=1, day=1)):
+                continue
+            vals = sub[sub["month"] == lab]["value"].to_numpy(dtype=float)
+            qq = _q(vals)
+            yearly[str(y)] = {"p5": qq["p5"], "p50": qq["p50"], "p95": qq["p95"]}
+        out["targets"][tid] = {
+            "name": t.name, "city": s.target_city(tid), "threshold": float(t.threshold),
+            "comparison": t.comparison, "deadline": t.deadline.isoformat(), "source": t.source,
+            "p_attained": float(rows["attained"].mean()) if len(rows) else 0.0,
+            "p5": q["p5"], "p50": q["p50"], "p95": q["p95"], "mean": q["mean"],
+            "median_date_attained": _median_label(rows["date_attained"]),
+            "yearly": yearly,
+        }
+    fy = store.table("fund_years")
+    ex = store.table("exhaustion")
+    horizon_years = set(cal.years)
+    for fid, f in s.funds.items():
+        rows = fy[fy["fund"] == fid]
+        per_rep = rows.groupby("rep")[["drawn_fen", "refused_fen", "prorata_cut_fen"]].sum()
+        last = rows[rows["year"] == max(cal.years)].set_index("rep")
+        e = ex[ex["fund"] == fid]
+        appropriated = sum(v for y, v in f.appropriations.items() if y in horizon_years)
+        yearly = {}
+        for y in cal.years:
+            yy = rows[rows["year"] == y]["drawn_fen"].to_numpy(dtype=float) / 100
+            yearly[str(y)] = _q(yy)
+        out["funds"][fid] = {
+            "name": f.name, "level": s.level_of_fund(fid), "appropriated_yuan": appropriated / 100,
+            "drawn_yuan": _q(per_rep["drawn_fen"].to_numpy(dtype=float) / 100),
+            "refused_yuan": _q(per_rep["refused_fen"].to_numpy(dtype=float) / 100),
+            "prorata_cut_yuan": _q(per_rep["prorata_cut_fen"].to_numpy(dtype=float) / 100),
+            "arrears_end_yuan": _q(last["arrears_fen"].to_numpy(dtype=float) / 100),
+            "p_exhausted": float(e["month"].notna().mean()) if len(e) else 0.0,
+            "exhaustion_median": _median_label(e["month"]),
+            "yearly_drawn_yuan": yearly,
+        }
+    dr = store.table("draws")
+    dr = dr.assign(year=dr["month"].str.slice(0, 4).astype(int))
+    for pid in [*s.programs, *s.guidance_funds]:
+        rows = dr[dr["program"] == pid]
+        totals = rows.groupby("rep")["amount_fen"].sum().reindex(range(reps), fill_value=0).to_numpy(dtype=float) / 100
+        name = s.programs[pid].name if pid in s.programs else s.guidance_funds[pid].name
+        out["programs"][pid] = {"name": name, "drawn_yuan": _q(totals)}
+    for lvl in sorted(dr["level"].unique().tolist()):
+        rows = dr[dr["level"] == lvl]
+        per = rows.groupby(["rep", "year"])["amount_fen"].sum().unstack(fill_value=0).reindex(range(reps), fill_value=0)
+        out["levels"][lvl] = {str(y): _q(per[y].to_numpy(dtype=float) / 100) if y in per else _q(np.zeros(reps))
+                              for y in cal.years}
+    return out

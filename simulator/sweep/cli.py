@@ -1,0 +1,195 @@
+"""Command-line entry points: ``fiscalsim sweep`` and ``fiscalsim sweep-summary``.
+
+Both are standalone :func:`click.command` objects, registered on the main
+``fiscalsim`` group elsewhere. For direct use without the main group::
+
+    python -m simulator.sweep.cli sweep SPEC --out DIR
+    python -m simulator.sweep.cli sweep-summary DIR
+
+Invalid input (spec, options, output directory) prints one message to stderr
+and exits with status 2; a failing model exits with status 1; an interrupted
+sweep exits with status 130 and can be continued with ``--resume``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any, Literal, NoReturn
+
+import click
+
+from simulator.sweep.analysis import SweepSummary, summarise_sweep
+from simulator.sweep.executors import SweepRunError, make_executor
+from simulator.sweep.runner import SweepSetupError, run_sweep
+from simulator.sweep.spec import SweepSpecError, load_spec
+from simulator.sweep.store import SweepStoreError
+
+__all__ = ["main", "sweep", "sweep_summary"]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    """Print one error line to stderr and exit with ``code``."""
+    click.echo(f"错误 (error): {message}", err=True)
+    raise click.exceptions.Exit(code)
+
+
+@click.command("sweep")
+@click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+    help="结果目录 (output directory).",
+)
+@click.option("--resume", is_flag=True, help="续算已有结果目录 (continue a sweep in DIR).")
+@click.option("--force", is_flag=True, help="清空已有结果目录后重算 (wipe an existing sweep in DIR).")
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N", help="本机进程数 (local worker processes; default: one per CPU).")
+@click.option("--serial", is_flag=True, help="在本进程内顺序运行 (run in this process).")
+@click.option("--scheduler", metavar="ADDRESS", help="Dask 调度器地址 (Dask scheduler address).")
+@click.option("--dask-local", type=click.IntRange(min=1), metavar="N", help="本机 Dask 集群工作进程数 (local Dask cluster workers).")
+@click.option("--engine", type=click.Choice(["fast", "des"]), help="覆盖规格中的引擎 (override the spec's engine).")
+@click.option(
+    "--factor", "factors", multiple=True, metavar="PATH=lo:hi[:n]|PATH=a,b,c",
+    help="增加或替换因子 (add or replace a factor; repeatable).",
+)
+@click.option("--replications", type=click.IntRange(min=1), help="覆盖每点重复次数 (override replications).")
+@click.option("--samples", type=click.IntRange(min=1), help="覆盖样本量 (override samples).")
+@click.option("--seed", type=click.IntRange(min=0), help="覆盖随机种子 (override seed).")
+@click.option(
+    "--progress/--no-progress", default=None,
+    help="强制显示/隐藏进度条 (force the progress bar on/off; default: only on a terminal).",
+)
+def sweep(
+    spec_file: Path,
+    out_dir: Path,
+    resume: bool,
+    force: bool,
+    jobs: int | None,
+    serial: bool,
+    scheduler: str | None,
+    dask_local: int | None,
+    engine: str | None,
+    factors: tuple[str, ...],
+    replications: int | None,
+    samples: int | None,
+    seed: int | None,
+    progress: bool | None,
+) -> None:
+    """运行参数扫描 (run a parameter sweep described by SPEC)."""
+    if resume and force:
+        _fail("--resume 与 --force 不能同时使用 (--resume and --force are mutually exclusive)")
+    try:
+        spec = load_spec(
+            spec_file, engine=engine, factors=factors, replications=replications, samples=samples, seed=seed
+        )
+        executor = make_executor(serial=serial, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
+    except (SweepSpecError, ValueError) as exc:
+        _fail(str(exc))
+    show: bool | Literal["always"] = "always" if progress else (progress is None)
+    try:
+        result = run_sweep(spec, out_dir, executor, resume=resume, force=force, progress=show)
+    except (SweepSpecError, SweepSetupError, SweepStoreError) as exc:
+        _fail(str(exc))
+    except SweepRunError as exc:
+        _fail(f"{exc}；已完成的点已保存，可用 --resume 续算 (finished points are kept; continue with --resume)", 1)
+    except OSError as exc:
+        _fail(f"无法运行 (cannot run: {exc})", 1)
+    except KeyboardInterrupt:
+        _fail(
+            f"已中断；已完成的点已保存，续算：fiscalsim sweep {spec_file} --out {out_dir} --resume "
+            "(interrupted; finished points are kept; continue with --resume)",
+            130,
+        )
+    click.echo(
+        f"完成 {result.n_points} 点（本次计算 {result.n_computed}，已有 {result.n_skipped}，"
+        f"用时 {result.elapsed_s:.1f} 秒）；结果在 {result.out_dir}；汇总：fiscalsim sweep-summary {result.out_dir} "
+        f"(done: {result.n_points} points, {result.n_computed} computed, {result.n_skipped} already stored; "
+        f"results in {result.out_dir}; summarise with: fiscalsim sweep-summary {result.out_dir})"
+    )
+
+
+def _fmt(value: Any) -> str:
+    """Format a number for the terminal summary."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _print_summary(summary: SweepSummary) -> None:
+    """Print a short human-readable summary."""
+    click.echo(
+        f"设计 (design): {summary.design}；点 (points): {len(summary.points)}/{summary.n_points}"
+    )
+    for name, info in summary.output_overview().items():
+        click.echo(
+            f"  {name} [{info['stat']}]: min {_fmt(info['min'])}  mean {_fmt(info['mean'])}  max {_fmt(info['max'])}"
+        )
+    if summary.sobol is not None and len(summary.sobol):
+        click.echo("Sobol 指数 (indices), 按 ST 排序 (by ST):")
+        for output, group in summary.sobol.groupby("output", sort=False):
+            click.echo(f"  {output}")
+            for row in group.sort_values("ST", ascending=False).itertuples(index=False):
+                click.echo(
+                    f"    {row.factor}: S1 {_fmt(row.S1)} ± {_fmt(row.S1_conf)}   ST {_fmt(row.ST)} ± {_fmt(row.ST_conf)}"
+                )
+    if summary.morris is not None and len(summary.morris):
+        click.echo("Morris (按 μ* 排序 by mu*):")
+        for output, group in summary.morris.groupby("output", sort=False):
+            click.echo(f"  {output}")
+            for row in group.sort_values("mu_star", ascending=False).itertuples(index=False):
+                click.echo(f"    {row.factor}: mu* {_fmt(row.mu_star)} ± {_fmt(row.mu_star_conf)}   sigma {_fmt(row.sigma)}")
+    for output, boxes in summary.prim.items():
+        if not boxes:
+            continue
+        click.echo(f"未达标区域 (where {output} is missed):")
+        for i, box in enumerate(boxes, 1):
+            parts = []
+            for factor, lim in box.limits.items():
+                if "options" in lim:
+                    parts.append(f"{factor} ∈ {{{', '.join(map(str, lim['options']))}}}")
+                else:
+                    lo = _fmt(lim["lo"]) if lim["lo"] is not None else "…"
+                    hi = _fmt(lim["hi"]) if lim["hi"] is not None else "…"
+                    parts.append(f"{factor} ∈ [{lo}, {hi}]")
+            click.echo(
+                f"  #{i} {'; '.join(parts) or '(全部 all)'}  "
+                f"density {_fmt(box.density)}  coverage {_fmt(box.coverage)}  support {_fmt(box.support)}"
+            )
+    for note in summary.notes:
+        click.echo(f"注 (note): {note}")
+
+
+@click.command("sweep-summary")
+@click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--min-support", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.1, show_default=True,
+              help="PRIM 最小盒占比 (smallest PRIM box, share of points).")
+@click.option("--peel", type=click.FloatRange(0.0, 0.5, min_open=True), default=0.05, show_default=True,
+              help="PRIM 每步剥离比例 (PRIM peeling share per step).")
+def sweep_summary(out_dir: Path, min_support: float, peel: float) -> None:
+    """汇总扫描结果 (summarise a sweep in DIR: summary.json, points_summary.parquet)."""
+    if not out_dir.is_dir():
+        _fail(f"结果目录不存在 (no such directory): {out_dir}")
+    try:
+        summary = summarise_sweep(out_dir, prim_alpha=peel, prim_min_support=min_support)
+    except SweepStoreError as exc:
+        _fail(str(exc))
+    _print_summary(summary)
+    click.echo(
+        f"已写入 {out_dir / 'summary.json'} 与 {out_dir / 'points_summary.parquet'} "
+        f"(written: summary.json, points_summary.parquet)"
+    )
+
+
+@click.group()
+def main() -> None:
+    """参数扫描 (parameter sweeps)."""
+
+
+main.add_command(sweep)
+main.add_command(sweep_summary)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,485 @@
+"""Streaming, resumable on-disk store of a sweep.
+
+Layout of a sweep directory::
+
+    DIR/
+      manifest.json                         spec, hashes, seed, versions, timings, design
+      design.parquet                        one row per point (id, factor values, unit coords)
+      points/point=<id>/part-0.parquet      one row per replication: rep + outputs
+      summary.json, points_summary.parquet  written by ``sweep-summary``
+
+Every file is written atomically: to a temporary file in the same directory,
+flushed and fsynced, then moved into place with :func:`os.replace`. A point's
+file appears only once all its replications are done, so after a crash the
+store holds complete points only and a resumed sweep recomputes the rest.
+
+Parquet files are written deterministically (fixed column order and types,
+rows sorted by ``rep``, fixed compression, no pandas or schema metadata), so
+the same results give the same bytes whatever executor produced them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = [
+    "FORMAT",
+    "STORE_KIND",
+    "SweepModelError",
+    "SweepStore",
+    "SweepStoreError",
+    "atomic_write",
+    "frame_to_table",
+    "normalise_block",
+    "parquet_bytes",
+    "select_outputs",
+]
+
+FORMAT = 1
+"""Store format version written to ``manifest.json``."""
+
+STORE_KIND = "sweep"
+"""Value of ``manifest.json``'s ``kind`` for sweep stores."""
+
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": False,
+    "write_statistics": True,
+    "version": "2.6",
+    "data_page_version": "1.0",
+    "store_schema": False,
+}
+"""Fixed options of every Parquet file the store writes."""
+
+
+class SweepStoreError(RuntimeError):
+    """The output directory cannot be used as asked (exists, mismatch, not a store)."""
+
+
+class SweepModelError(RuntimeError):
+    """A model returned results that do not fit the sweep contract."""
+
+
+# --------------------------------------------------------------------------- data
+
+
+def select_outputs(columns: Sequence[str], patterns: Sequence[str]) -> list[str]:
+    """Pick the output columns matching names or glob patterns.
+
+    Args:
+        columns: Output columns the model returned (without ``rep``).
+        patterns: Names or :mod:`fnmatch` patterns; empty selects every column.
+
+    Returns:
+        The selected columns, sorted.
+
+    Raises:
+        SweepModelError: If a pattern matches no column.
+    """
+    available = sorted(c for c in columns if c != "rep")
+    if not patterns:
+        return available
+    chosen: set[str] = set()
+    for pattern in patterns:
+        hits = [c for c in available if fnmatch.fnmatchcase(c, pattern)]
+        if not hits:
+            shown = ", ".join(available[:12]) + (" ..." if len(available) > 12 else "")
+            raise SweepModelError(
+                f"输出 {pattern!r} 未匹配模型的任何列 (output pattern matched no column; available: {shown})"
+            )
+        chosen.update(hits)
+    return sorted(chosen)
+
+
+def _normalise_column(name: str, series: pd.Series) -> np.ndarray:
+    """Convert an output column to bool, int64 or float64."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        if series.isna().any():
+            raise SweepModelError(f"输出列 {name!r} 含缺失值 (boolean output has missing values)")
+        return series.to_numpy(dtype=bool)
+    if pd.api.types.is_integer_dtype(dtype):
+        if series.isna().any():
+            raise SweepModelError(f"输出列 {name!r} 含缺失值 (integer output has missing values)")
+        return series.to_numpy(dtype=np.int64)
+    if pd.api.types.is_float_dtype(dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    raise SweepModelError(
+        f"输出列 {name!r} 类型为 {dtype} (output must be bool, integer or float, got {dtype})"
+    )
+
+
+def normalise_block(frame: Any, reps: Sequence[int], patterns: Sequence[str]) -> pd.DataFrame:
+    """Validate one model block and put it in canonical form.
+
+    Args:
+        frame: What the model's ``run_block`` returned.
+        reps: The replication indices that were asked for.
+        patterns: Output selection (names or globs; empty keeps all).
+
+    Returns:
+        A frame with column ``rep`` (int64) then the selected outputs in
+        sorted order, typed bool/int64/float64, rows sorted by ``rep``.
+
+    Raises:
+        SweepModelError: If the frame is malformed.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise SweepModelError(f"模型应返回 DataFrame (run_block must return a pandas DataFrame, got {type(frame).__name__})")
+    if "rep" not in frame.columns:
+        raise SweepModelError("模型结果缺少 rep 列 (run_block result has no 'rep' column)")
+    if frame.columns.duplicated().any():
+        raise SweepModelError("模型结果列名重复 (run_block result has duplicate column names)")
+    got = frame["rep"].to_numpy()
+    if len(got) != len(reps) or sorted(int(r) for r in got) != sorted(int(r) for r in reps):
+        raise SweepModelError(
+            f"模型应对每个重复返回一行 (run_block must return one row per requested rep; asked "
+            f"{len(reps)} reps starting at {reps[0] if len(reps) else '-'}, got {len(got)} rows)"
+        )
+    columns = select_outputs([str(c) for c in frame.columns], patterns)
+    ordered = frame.sort_values("rep", kind="stable")
+    data: dict[str, np.ndarray] = {"rep": ordered["rep"].to_numpy(dtype=np.int64)}
+    for name in columns:
+        data[name] = _normalise_column(name, ordered[name])
+    return pd.DataFrame(data)
+
+
+def _arrow_array(values: pd.Series) -> pa.Array:
+    """Convert a column to an Arrow array of a fixed type."""
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return pa.array(values.to_numpy(dtype=bool), type=pa.bool_())
+    if pd.api.types.is_integer_dtype(dtype):
+        return pa.array(values.to_numpy(dtype=np.int64), type=pa.int64())
+    if pd.api.types.is_float_dtype(dtype):
+        return pa.array(values.to_numpy(dtype=np.float64), type=pa.float64())
+    return pa.array([None if v is None else str(v) for v in values.tolist()], type=pa.string())
+
+
+def frame_to_table(frame: pd.DataFrame) -> pa.Table:
+    """Convert a frame to an Arrow table with fixed types and no metadata.
+
+    Booleans become ``bool``, integers ``int64``, floats ``float64`` and
+    anything else ``string``; the column order is kept.
+
+    Args:
+        frame: The frame.
+
+    Returns:
+        The Arrow table.
+    """
+    arrays = [_arrow_array(frame[c]) for c in frame.columns]
+    return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+
+
+def _write_parquet(table: pa.Table, fh: IO[bytes]) -> None:
+    """Write a table to an open binary file with the store's fixed options."""
+    pq.write_table(table, fh, **PARQUET_OPTIONS)
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """Serialise a frame exactly as the store would write it.
+
+    Args:
+        frame: The frame.
+
+    Returns:
+        The Parquet file's bytes.
+    """
+    sink = pa.BufferOutputStream()
+    pq.write_table(frame_to_table(frame), sink, **PARQUET_OPTIONS)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write a file atomically: temp file in the same directory, fsync, rename.
+
+    Args:
+        path: Final location.
+        write: Callback writing the content to a binary file object.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def _json_default(value: object) -> object:
+    """Make numpy scalars and paths JSON-serialisable."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def json_text(data: Mapping[str, Any]) -> str:
+    """Render a mapping as the store's JSON (indented, UTF-8, no NaN).
+
+    Args:
+        data: The mapping.
+
+    Returns:
+        The JSON text with a trailing newline.
+    """
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n"
+
+
+# --------------------------------------------------------------------------- store
+
+
+class SweepStore:
+    """A sweep directory.
+
+    Args:
+        root: The directory (need not exist yet).
+    """
+
+    POINT_FILE = "part-0.parquet"
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def manifest_path(self) -> Path:
+        """``DIR/manifest.json``."""
+        return self.root / "manifest.json"
+
+    @property
+    def design_path(self) -> Path:
+        """``DIR/design.parquet``."""
+        return self.root / "design.parquet"
+
+    @property
+    def points_dir(self) -> Path:
+        """``DIR/points``."""
+        return self.root / "points"
+
+    def point_path(self, point: str) -> Path:
+        """Return the file of one point.
+
+        Args:
+            point: The point id.
+
+        Returns:
+            ``DIR/points/point=<id>/part-0.parquet``.
+        """
+        return self.points_dir / f"point={point}" / self.POINT_FILE
+
+    # ---------------------------------------------------------------- state
+
+    def is_nonempty(self) -> bool:
+        """Whether the directory exists and holds anything.
+
+        Returns:
+            True if it exists and is not empty.
+
+        Raises:
+            SweepStoreError: If the path exists but is not a directory.
+        """
+        if not self.root.exists():
+            return False
+        if not self.root.is_dir():
+            raise SweepStoreError(f"{self.root} 不是目录 (exists and is not a directory)")
+        return any(self.root.iterdir())
+
+    def is_sweep_store(self) -> bool:
+        """Whether the directory holds a sweep manifest.
+
+        Returns:
+            True if ``manifest.json`` exists and says ``kind: sweep``.
+        """
+        try:
+            return self.read_manifest().get("kind") == STORE_KIND
+        except SweepStoreError:
+            return False
+
+    def wipe(self) -> None:
+        """Delete the store's content (the directory itself is kept).
+
+        Raises:
+            SweepStoreError: If the directory is not empty and not a sweep store,
+                so an unrelated directory is never deleted.
+        """
+        if not self.is_nonempty():
+            return
+        if not self.is_sweep_store():
+            raise SweepStoreError(
+                f"{self.root} 非空且不是扫描结果目录，拒绝删除 (is not empty and is not a sweep "
+                "store: refusing to wipe it; choose another --out)"
+            )
+        for child in self.root.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+
+    def completed_points(self) -> set[str]:
+        """List the points whose file is stored.
+
+        Returns:
+            The ids of complete points.
+        """
+        if not self.points_dir.is_dir():
+            return set()
+        out: set[str] = set()
+        with os.scandir(self.points_dir) as entries:
+            for entry in entries:
+                if entry.is_dir() and entry.name.startswith("point="):
+                    if os.path.isfile(os.path.join(entry.path, self.POINT_FILE)):
+                        out.add(entry.name.removeprefix("point="))
+        return out
+
+    def clean_temporary(self) -> int:
+        """Remove temporary files left behind by an interrupted run.
+
+        Returns:
+            How many files were removed.
+        """
+        removed = 0
+        dirs: list[Path] = [self.root]
+        if self.points_dir.is_dir():
+            dirs.extend(p for p in self.points_dir.iterdir() if p.is_dir())
+        for d in dirs:
+            for p in d.iterdir():
+                if p.is_file() and p.name.startswith(".") and p.name.endswith(".tmp"):
+                    p.unlink()
+                    removed += 1
+        return removed
+
+    # ---------------------------------------------------------------- io
+
+    def write_point(self, point: str, frame: pd.DataFrame) -> None:
+        """Write one complete point atomically.
+
+        Args:
+            point: The point id.
+            frame: Its replications (``rep`` + outputs), already canonical.
+        """
+        table = frame_to_table(frame)
+        atomic_write(self.point_path(point), lambda fh: _write_parquet(table, fh))
+
+    def read_point(self, point: str) -> pd.DataFrame:
+        """Read one point's replications.
+
+        Args:
+            point: The point id.
+
+        Returns:
+            The stored frame.
+        """
+        return pq.read_table(self.point_path(point)).to_pandas()
+
+    def point_schema(self, point: str) -> list[tuple[str, str]]:
+        """Return a stored point's column names and Arrow types.
+
+        Args:
+            point: The point id.
+
+        Returns:
+            ``[(name, type string), ...]`` in file order.
+        """
+        schema = pq.read_schema(self.point_path(point))
+        return [(f.name, str(f.type)) for f in schema]
+
+    def iter_points(self, points: Sequence[str]) -> Iterator[tuple[str, pd.DataFrame]]:
+        """Yield stored points one at a time (memory stays flat).
+
+        Args:
+            points: The point ids to read, in order; missing ones are skipped.
+
+        Yields:
+            ``(point id, frame)``.
+        """
+        for pid in points:
+            path = self.point_path(pid)
+            if path.is_file():
+                yield pid, pq.read_table(path).to_pandas()
+
+    def write_frame(self, name: str, frame: pd.DataFrame) -> None:
+        """Write a frame as ``DIR/<name>`` deterministically.
+
+        Args:
+            name: File name (e.g. ``design.parquet``).
+            frame: The frame.
+        """
+        table = frame_to_table(frame)
+        atomic_write(self.root / name, lambda fh: _write_parquet(table, fh))
+
+    def read_frame(self, name: str) -> pd.DataFrame:
+        """Read ``DIR/<name>`` as a frame.
+
+        Args:
+            name: File name.
+
+        Returns:
+            The frame.
+
+        Raises:
+            SweepStoreError: If the file is missing.
+        """
+        path = self.root / name
+        if not path.is_file():
+            raise SweepStoreError(f"{path} 不存在 (missing)")
+        return pq.read_table(path).to_pandas()
+
+    def write_json(self, name: str, data: Mapping[str, Any]) -> None:
+        """Write ``DIR/<name>`` as JSON atomically.
+
+        Args:
+            name: File name.
+            data: JSON-serialisable mapping.
+        """
+        payload = json_text(data).encode("utf-8")
+        atomic_write(self.root / name, lambda fh: fh.write(payload) and None)
+
+    def read_manifest(self) -> dict[str, Any]:
+        """Read ``manifest.json``.
+
+        Returns:
+            The manifest.
+
+        Raises:
+            SweepStoreError: If it is missing or unreadable.
+        """
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SweepStoreError(
+                f"{self.root} 中没有 manifest.json (no manifest.json: not a sweep store)"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise SweepStoreError(f"{self.manifest_path} 无法读取 (unreadable: {exc})") from None
+        if not isinstance(data, dict):
+            raise SweepStoreError(f"{self.manifest_path} 格式错误 (not a JSON object)")
+        return data
+
+    def write_manifest(self, data: Mapping[str, Any]) -> None:
+        """Write ``manifest.json`` atomically.
+
+        Args:
+            data: The manifest.
+        """
+        self.write_json("manifest.json", data)

@@ -1,0 +1,532 @@
+"""The discrete-event world of one replication, on a SimPy Environment passed in.
+
+:func:`run_replication` is pure: ``(scenario, seed, rep) -> RepResult``.  The
+world wires entities (:mod:`simulator.entities`), program desks
+(:mod:`simulator.programs`), budget pools (:mod:`simulator.fund`) and
+guidance funds together, and records what happens (:mod:`simulator.records`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simulator.calendar import OFFSET_CALL, OFFSET_INDICATOR, Calendar
+from simulator.entities import (
+    CERT_MONTHS,
+    INCUBATION_MONTHS,
+    REGISTRY_MONTHS,
+    Firm,
+    Tiered,
+    firm_process,
+    plan_ready,
+    plan_sme,
+    plan_up,
+    tiered_process,
+)
+from simulator.fund import Claim, Line, Pool
+from simulator.guidance import ta_sample, ta_schedule
+from simulator.programs import Desk, claim_state
+from simulator.records import Recorder, RepResult, count_keys
+from simulator.rng import Buffered, Sub, stream
+from simulator.scenario import (
+    TIERS,
+    FirmPopulation,
+    GuidanceFund,
+    OnCertification,
+    OnConstruction,
+    OnRecognition,
+    Scenario,
+    TieredPopulation,
+)
+
+INF = math.inf
+
+
+class World:
+    """All live state of one replication."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, seed: int, rep: int) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.calendar = Calendar(scenario.scenario.start, scenario.scenario.end)
+        self.horizon = float(self.calendar.n_months)
+        self.seed, self.rep = seed, rep
+        self.events = 0
+        self._cid = 0
+        self._eid = 0
+        self.keys = count_keys(scenario)
+        self.rec = Recorder(self.calendar.n_months, self.keys, list(scenario.programs))
+        self.kidx = self.rec.key_index
+        self.entities: dict[int, Firm | Tiered] = {}
+        self.firms_by: dict[tuple[str, str], list[Firm]] = {}
+        self.tiered_by: dict[tuple[str, str], list[Tiered]] = {}
+        self.group_best: dict[tuple[str, int, int], int] = {}
+        self.pools = {fid: Pool(fid, f, scenario.level_of_fund(fid), self.rec) for fid, f in scenario.funds.items()}
+        self.r_firms = Buffered(stream(seed, rep, Sub.FIRMS))
+        self.r_tiered = Buffered(stream(seed, rep, Sub.PLATFORMS))
+        self.r_inc = Buffered(stream(seed, rep, Sub.INCUBATORS))
+        self.r_place = stream(seed, rep, Sub.FIRMS, 1)
+        self.r_ind = stream(seed, rep, Sub.INDICATORS)
+        self.desks = {
+            pid: Desk(self, pid, p, stream(seed, rep, Sub.PROGRAMS, i))
+            for i, (pid, p) in enumerate(scenario.programs.items())
+        }
+        self.ind_ids = list(scenario.indicators)
+        self.ind_value = np.array([float(scenario.indicators[i].initial) for i in self.ind_ids], dtype=np.float64)
+        self.ind_snap = np.zeros((self.calendar.n_months, len(self.ind_ids)), dtype=np.float64)
+        self.guidance_claims: list[Claim] = []
+        self._place_cache: dict[str | None, tuple[list[str], np.ndarray]] = {}
+        self._recog: dict[tuple[str, str], list[Desk]] = {}
+        self._construct: dict[str, list[Desk]] = {}
+        self._cert: dict[str, list[Desk]] = {}
+        for desk in self.desks.values():
+            trig = desk.program.trigger
+            if isinstance(trig, OnRecognition):
+                for typ in trig.types:
+                    self._recog.setdefault((trig.kind, typ), []).append(desk)
+            elif isinstance(trig, OnConstruction):
+                for typ in trig.types:
+                    self._construct.setdefault(typ, []).append(desk)
+            elif isinstance(trig, OnCertification):
+                self._cert.setdefault(trig.state, []).append(desk)
+
+    # ------------------------------------------------------------------ calendar helpers
+
+    def year_now(self) -> int:
+        """Calendar year of the current time."""
+        return self.calendar.year_of(min(int(self.env.now), self.calendar.n_months - 1))
+
+    def month_now(self) -> int:
+        """Month index of the current time."""
+        return min(int(self.env.now), self.calendar.n_months - 1)
+
+    def program_start(self, program: Any) -> float:
+        """Model time a program opens."""
+        return float(max(self.calendar.month_of(program.start), 0)) if program.start else 0.0
+
+    def program_end(self, program: Any) -> float:
+        """Model time a program closes."""
+        return float(self.calendar.month_of(program.end) + 1) if program.end else self.horizon
+
+    def next_cid(self) -> int:
+        """A fresh claim id."""
+        self._cid += 1
+        return self._cid
+
+    def _new_eid(self) -> int:
+        self._eid += 1
+        return self._eid
+
+    def random_place(self, city: str | None, rng: np.random.Generator) -> str:
+        """A place in ``city`` drawn by population share (equal shares if unknown)."""
+        if city not in self._place_cache:
+            if city is None:
+                places = [c for c in self.scenario.cities()] or list(self.scenario.jurisdictions)[:1]
+            else:
+                places = self.scenario.places_of(city)
+            pops = [self.scenario.jurisdictions[p].population_at(self.scenario.scenario.start) or 0 for p in places]
+            w = np.array(pops, dtype=float)
+            w = w / w.sum() if w.sum() > 0 and all(x > 0 for x in pops) else np.full(len(places), 1 / len(places))
+            self._place_cache[city] = (places, np.cumsum(w))
+        places, cum = self._place_cache[city]
+        i = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
+        return places[min(i, len(places) - 1)]
+
+    # ------------------------------------------------------------------ indexes & counts
+
+    def _add(self, key: tuple[str, str, str, str], d: int) -> None:
+        i = self.kidx.get(key)
+        if i is not None:
+            self.rec.live[i] += d
+
+    def _index_add(self, table: dict[tuple[str, str], list[Any]], key: tuple[str, str], e: Any) -> None:
+        lst = table.setdefault(key, [])
+        e.slot = len(lst)
+        lst.append(e)
+
+    def _index_remove(self, table: dict[tuple[str, str], list[Any]], key: tuple[str, str], e: Any) -> None:
+        lst = table[key]
+        last = lst.pop()
+        if last is not e:
+            lst[e.slot] = last
+            last.slot = e.slot
+        e.slot = -1
+
+    def firm_move(self, f: Firm, new: str) -> None:
+        """Move a firm between states, keeping counts, indexes and triggers."""
+        old = f.state
+        self._add((f.city, "firm", "firm", old), -1)
+        self._index_remove(self.firms_by, (f.city, old), f)
+        f.state = new
+        if new == "exited":
+            if f.incubated_until > self.env.now:
+                self._add((f.city, "firm", "firm", "incubated"), -1)
+                f.incubated_until = -1.0
+            return
+        self._add((f.city, "firm", "firm", new), 1)
+        self._index_add(self.firms_by, (f.city, new), f)
+        if new == "hte":
+            first = not f.certified_once
+            f.certified_once = True
+            if first:
+                self._add((f.city, "new_firm", "firm", "hte"), 1)
+            self._certified(f, "hte", first)
+        elif new == "tech_sme":
+            first = not f.registered_once
+            f.registered_once = True
+            if first:
+                self._add((f.city, "new_firm", "firm", "tech_sme"), 1)
+            self._certified(f, "tech_sme", first)
+
+    def firm_renewed(self, f: Firm) -> None:
+        """An HTE certificate was renewed (a certification that is not the first)."""
+        self._certified(f, "hte", False)
+
+    def _certified(self, f: Firm, state: str, first: bool) -> None:
+        for desk in self._cert.get(state, ()):
+            trig = desk.program.trigger
+            assert isinstance(trig, OnCertification)
+            if (trig.first_time_only and not first) or not self._active(desk, f.city):
+                continue
+            desk.submit(f.eid, f.place, "", 0, 0)
+
+    def _active(self, desk: Desk, city: str) -> bool:
+        now = self.env.now
+        prog = desk.program
+        if desk.city is not None and desk.city != city:
+            return False
+        return self.program_start(prog) <= now < self.program_end(prog)
+
+    def sample_firm(self, city: str, state: str, rng: np.random.Generator) -> Firm | None:
+        """A random firm of a city in a state (None if there is none)."""
+        lst = self.firms_by.get((city, state))
+        if not lst:
+            return None
+        return lst[int(rng.integers(len(lst)))]
+
+    def sample_platform(self, city: str, types: list[str], rng: np.random.Generator) -> Tiered | None:
+        """A random live platform of a city among some types."""
+        pools = [self.tiered_by.get((city, t), []) for t in types]
+        total = sum(len(p) for p in pools)
+        if total == 0:
+            return None
+        k = int(rng.integers(total))
+        for p in pools:
+            if k < len(p):
+                return p[k]
+            k -= len(p)
+        return None  # pragma: no cover
+
+    def tiered_exit(self, e: Tiered) -> None:
+        """A platform or incubator closes."""
+        e.alive = False
+        self._add((e.city, e.kind, e.type, TIERS[e.tier]), -1)
+        self._index_remove(self.tiered_by, (e.city, e.type), e)
+
+    def tiered_upgrade(self, e: Tiered) -> None:
+        """A platform or incubator is recognised at the next tier."""
+        self._add((e.city, e.kind, e.type, TIERS[e.tier]), -1)
+        e.tier += 1
+        self._add((e.city, e.kind, e.type, TIERS[e.tier]), 1)
+        self._recognised(e)
+
+    def _recognised(self, e: Tiered) -> None:
+        tier = TIERS[e.tier]
+        self._add((e.city, "new_" + e.kind, e.type, tier), 1)
+        for desk in self._recog.get((e.kind, e.type), ()):
+            trig = desk.program.trigger
+            assert isinstance(trig, OnRecognition)
+            if tier in trig.tiers and self._active(desk, e.city):
+                desk.submit(e.eid, e.place, tier, e.area_m2, 0)
+
+    def support(self, eid: int, on: str, multiplier: float, months: int) -> None:
+        """Behaviour link: money received multiplies a hazard for ``months``."""
+        e = self.entities.get(eid)
+        if e is None:
+            return
+        now = self.env.now
+        e.boost, e.boost_until = multiplier, now + months
+        if isinstance(e, Firm):
+            if e.state in ("exited",) or e.proc is None:
+                return
+            e.boost_on = on
+            pop = self.scenario.populations[e.city].firms
+            if on == "hte" and e.state == "tech_sme" and e.t_result == INF:
+                plan_ready(self, e, pop, self.r_firms)
+            elif on == "tech_sme" and e.state == "startup":
+                plan_sme(self, e, pop, self.r_firms)
+            else:
+                return
+        else:
+            if not e.alive or on != "upgrade" or e.proc is None:
+                return
+            group = self.scenario.populations[e.city].platforms if e.kind == "platform" else self.scenario.populations[e.city].incubators
+            plan_up(self, e, group[e.type], self.r_tiered)  # type: ignore[index]
+        if e.proc.is_alive and e.proc is not self.env.active_process:
+            e.proc.interrupt()
+
+    # ------------------------------------------------------------------ money
+
+    def pay_lines(self, lines: list[Line]) -> None:
+        """Send payment lines to their funds (grouped per fund, in split order)."""
+        by_fund: dict[str, list[Line]] = {}
+        for ln in lines:
+            by_fund.setdefault(ln.fund, []).append(ln)
+        m, y = self.month_now(), self.year_now()
+        for fid, group in by_fund.items():
+            self.pools[fid].pay(group, self.env.now, m, y)
+
+    # ------------------------------------------------------------------ creation
+
+    def add_firm(self, city: str, state: str, pop: FirmPopulation, incubated: bool, baseline: bool) -> Firm:
+        """Create a firm and start its process."""
+        now = self.env.now
+        rnd = self.r_firms
+        place = self.random_place(city, self.r_place)
+        f = Firm(self._new_eid(), city, place, state)
+        self.entities[f.eid] = f
+        f.t_exit = now + (rnd.exponential() / (pop.exit_rate / 12.0) if pop.exit_rate > 0 else INF)
+        if incubated:
+            f.incubated_until = now + INCUBATION_MONTHS
+            self._add((city, "firm", "firm", "incubated"), 1)
+            self.env.timeout(INCUBATION_MONTHS).callbacks.append(lambda _ev, f=f: self._graduate(f))
+        if state == "startup":
+            plan_sme(self, f, pop, rnd)
+        elif state == "tech_sme":
+            f.registered_once = True
+            f.t_renew = now + (rnd.uniform() * REGISTRY_MONTHS if baseline else REGISTRY_MONTHS)
+            plan_ready(self, f, pop, rnd)
+        else:
+            f.certified_once = f.registered_once = True
+            f.t_expiry = now + rnd.uniform() * CERT_MONTHS
+        self._add((city, "firm", "firm", state), 1)
+        self._index_add(self.firms_by, (city, state), f)
+        f.proc = self.env.process(firm_process(self, f, pop, rnd))
+        return f
+
+    def _graduate(self, f: Firm) -> None:
+        if f.state != "exited" and f.incubated_until > 0 and f.incubated_until <= self.env.now + 1e-9:
+            self._add((f.city, "firm", "firm", "incubated"), -1)
+            f.incubated_until = -1.0
+
+    def add_tiered(self, city: str, kind: str, typ: str, tier: int, pop: TieredPopulation, rnd: Buffered,
+                   baseline: bool) -> Tiered:
+        """Create a platform or incubator and start its process."""
+        now = self.env.now
+        e = Tiered(self._new_eid(), city, self.random_place(city, self.r_place), kind, typ, tier)
+        self.entities[e.eid] = e
+        if pop.area_m2 is not None:
+            from simulator.programs import draw_dist
+
+            e.area_m2 = int(round(float(draw_dist(pop.area_m2, rnd.rng, 1)[0])))
+        e.t_exit = now + (rnd.exponential() / (pop.exit_rate / 12.0) if pop.exit_rate > 0 else INF)
+        self._add((city, kind, typ, TIERS[tier]), 1)
+        self._index_add(self.tiered_by, (city, typ), e)
+        plan_up(self, e, pop, rnd)
+        if not baseline:
+            if tier > 0:
+                self._recognised(e)
+            if kind == "incubator":
+                for desk in self._construct.get(typ, ()):
+                    if self._active(desk, city):
+                        desk.submit(e.eid, e.place, TIERS[tier], e.area_m2, 0)
+        e.proc = self.env.process(tiered_process(self, e, pop, rnd))
+        return e
+
+    # ------------------------------------------------------------------ processes
+
+    def firm_arrivals(self, city: str, pop: FirmPopulation) -> Iterator[object]:
+        """New start-ups arrive as a Poisson process."""
+        rate = pop.arrivals_per_year / 12.0
+        if rate <= 0:
+            return
+        rnd = self.r_firms
+        while True:
+            dt = rnd.exponential() / rate
+            if self.env.now + dt >= self.horizon:
+                return
+            yield self.env.timeout(dt)
+            self.events += 1
+            self.add_firm(city, "startup", pop, rnd.uniform() < pop.p_incubated, baseline=False)
+
+    def tiered_arrivals(self, city: str, kind: str, typ: str, pop: TieredPopulation, rnd: Buffered) -> Iterator[object]:
+        """New platforms or incubators arrive as a Poisson process at their entry tier."""
+        rate = pop.arrivals_per_year / 12.0
+        if rate <= 0:
+            return
+        tier = TIERS.index(pop.entry_tier)
+        while True:
+            dt = rnd.exponential() / rate
+            if self.env.now + dt >= self.horizon:
+                return
+            yield self.env.timeout(dt)
+            self.events += 1
+            self.add_tiered(city, kind, typ, tier, pop, rnd, baseline=False)
+
+    def fiscal_years(self) -> Iterator[object]:
+        """Open each fiscal year: year end of the last, new appropriation, arrears first."""
+        first_year = self.calendar.year_of(0)
+        for pool in self.pools.values():
+            pool.open_year(first_year, first=True)
+        for m in self.calendar.january_months():
+            if m == 0:
+                continue
+            yield self.env.timeout(m - self.env.now)
+            y = self.calendar.year_of(m)
+            for pool in self.pools.values():
+                pool.open_year(y, first=False)
+                pool.serve_queue(self.env.now, m, y)
+
+    def snapshots(self) -> Iterator[object]:
+        """Month-end snapshots of counts and indicators."""
+        for m in range(self.calendar.n_months):
+            yield self.env.timeout(m + 1 - 1e-7 - self.env.now)
+            self.rec.snapshot(m)
+            self.ind_snap[m] = self.ind_value
+
+    def indicators(self) -> Iterator[object]:
+        """Yearly steps of the aggregate indicators (each December)."""
+        if not self.ind_ids:
+            return
+        specs = [self.scenario.indicators[i] for i in self.ind_ids]
+        t = self.calendar.next_month_with(12, 0.0, OFFSET_INDICATOR)
+        while t < self.horizon:
+            yield self.env.timeout(t - self.env.now)
+            z = self.r_ind.standard_normal(len(specs))
+            for k, spec in enumerate(specs):
+                if spec.growth != 0 or spec.drift == 0:
+                    self.ind_value[k] *= max(0.0, 1.0 + spec.growth + spec.sd * z[k])
+                if spec.drift != 0:
+                    self.ind_value[k] += spec.drift + (spec.sd * z[k] if spec.growth == 0 else 0.0)
+                if spec.unit == "share":
+                    self.ind_value[k] = min(max(self.ind_value[k], 0.0), 1.0)
+            t += 12.0
+
+    def guidance(self, gid: str, g: GuidanceFund, k: int) -> Iterator[object]:
+        """Capital calls of a guidance fund, and the local investments they fund."""
+        rng = stream(self.seed, self.rep, Sub.GUIDANCE, k)
+        if g.stochastic.rc_sd > 0 or g.stochastic.growth_sd > 0:
+            calls = ta_sample(g.commitment, g.rc, g.life, g.bow, g.growth, g.yield_, rng, 1,
+                              g.stochastic.rc_sd, g.stochastic.growth_sd).contribution_fen[0]
+        else:
+            calls = ta_schedule(g.commitment, g.rc, g.life, g.bow, g.growth, g.yield_).contribution_fen
+        start = max(float(self.calendar.month_of(g.start)), 0.0)
+        t = self.calendar.next_month_with(g.call_month, start, OFFSET_CALL)
+        pool = self.pools[g.fund]
+        city = self.scenario.city_of(self.scenario.funds[g.fund].owner)
+        for amount in calls.tolist():
+            if t >= self.horizon:
+                return
+            yield self.env.timeout(t - self.env.now)
+            if amount > 0:
+                c = Claim(self.next_cid(), gid, -1, "", "", 0, 0, self.env.now, year=self.year_now(),
+                          approved=True, requested_fen=int(amount))
+                self.guidance_claims.append(c)
+                pool.pay([Line(c, g.fund, pool.level, int(amount))], self.env.now, self.month_now(), self.year_now())
+                local = c.paid_fen * g.subfunds.local_reinvest
+                n_inv = int(local // g.ticket) if g.ticket > 0 else 0
+                if g.effect is not None and city is not None:
+                    for _ in range(n_inv):
+                        f = self.sample_firm(city, g.investee_state, rng)
+                        if f is not None:
+                            self.support(f.eid, g.effect.on, g.effect.multiplier, g.effect.months)
+            t += 12.0
+
+    # ------------------------------------------------------------------ run
+
+    def setup(self) -> None:
+        """Create the baselines and start every process."""
+        env = self.env
+        for city, pop in self.scenario.populations.items():
+            for state, n in pop.firms.baseline.items():
+                for _ in range(n):
+                    self.add_firm(city, state, pop.firms, incubated=False, baseline=True)
+            env.process(self.firm_arrivals(city, pop.firms))
+            for kind, group, rnd in (("platform", pop.platforms, self.r_tiered), ("incubator", pop.incubators, self.r_inc)):
+                for typ, tpop in group.items():
+                    for tier_name, n in tpop.baseline.items():
+                        for _ in range(n):
+                            self.add_tiered(city, kind, typ, TIERS.index(tier_name), tpop, rnd, baseline=True)
+                    env.process(self.tiered_arrivals(city, kind, typ, tpop, rnd))
+        env.process(self.fiscal_years())
+        for desk in self.desks.values():
+            env.process(desk.call_process())
+            env.process(desk.review_process())
+        for k, (gid, g) in enumerate(self.scenario.guidance_funds.items()):
+            env.process(self.guidance(gid, g, k))
+        env.process(self.indicators())
+        env.process(self.snapshots())
+
+    def result(self) -> RepResult:
+        """Collect the replication's records after the run."""
+        cal = self.calendar
+        fund_years: dict[tuple[str, int], dict[str, int]] = {}
+        last_year = cal.year_of(cal.n_months - 1)
+        for fid, pool in self.pools.items():
+            for y in cal.years:
+                fy = pool.year(y)
+                row = {"appropriated_fen": fy.appropriated, "carried_in_fen": fy.carried_in, "drawn_fen": fy.drawn,
+                       "lapsed_fen": fy.lapsed, "refused_fen": fy.refused, "prorata_cut_fen": fy.prorata_cut}
+                fund_years[(fid, y)] = row
+            # balances and arrears at each year end, reconstructed from flows
+            bal = 0
+            for y in cal.years:
+                row = fund_years[(fid, y)]
+                bal = row["carried_in_fen"] + row["appropriated_fen"] - row["drawn_fen"]
+                row["balance_end_fen"] = bal - (row["lapsed_fen"] if y < last_year else 0)
+                row["arrears_fen"] = 0
+            fund_years[(fid, last_year)]["arrears_fen"] = pool.arrears()
+            fund_years[(fid, last_year)]["balance_end_fen"] = pool.balance
+        for fid, pool in self.pools.items():
+            for (f, y), row in fund_years.items():
+                if f == fid and y < last_year:
+                    row["arrears_fen"] = self._arrears_at_year_end.get((fid, y), 0)
+        claims: dict[tuple[str, int, str], list[int]] = {}
+        pending_ids = {c.cid for d in self.desks.values() for c in d.pending}
+        all_claims = [c for d in self.desks.values() for c in d.claims] + self.guidance_claims
+        for c in all_claims:
+            state = "pending" if c.cid in pending_ids else claim_state(c)
+            acc = claims.setdefault((c.program, c.year, state), [0, 0, 0])
+            acc[0] += 1
+            acc[1] += c.requested_fen
+            acc[2] += c.paid_fen
+        return RepResult(
+            rep=self.rep,
+            counts=self.rec.snap,
+            indicators=self.ind_snap,
+            draws=dict(self.rec.draws),
+            fund_years=fund_years,
+            claims=claims,
+            exhaustion={fid: p.exhausted_month for fid, p in self.pools.items()},
+            awards=self.rec.award_month,
+            events=self.events,
+        )
+
+    _arrears_at_year_end: dict[tuple[str, int], int]
+
+    def year_end_arrears(self) -> Iterator[object]:
+        """Record each fund's arrears just before each new fiscal year."""
+        self._arrears_at_year_end = {}
+        for m in self.calendar.january_months():
+            if m == 0:
+                continue
+            yield self.env.timeout(m - 1e-6 - self.env.now)
+            y = self.calendar.year_of(m) - 1
+            for fid, pool in self.pools.items():
+                self._arrears_at_year_end[(fid, y)] = pool.arrears()
+
+
+def run_replication(scenario: Scenario, seed: int, rep: int) -> RepResult:
+    """Run one replication of the SimPy engine."""
+    env = simpy.Environment()
+    w = World(env, scenario, seed, rep)
+    w.setup()
+    w._arrears_at_year_end = {}
+    env.process(w.year_end_arrears())
+    env.run(until=w.horizon)
+    return w.result()
