@@ -70,11 +70,11 @@ class Calendar:
 
     def next_month_with(self, cal_month: int, after: float, offset: float) -> float:
         """The first time ``m + offset >= after`` with calendar month ``cal_month``."""
-        m = max(int(np.floor(after)), 0)
-        while True:
-            if self.cal_month(m) == cal_month and m + offset >= after:
-                return m + offset
-            m += 1
+        m = max(int(after // 1), 0)
+        m += (cal_month - self.cal_month(m)) % 12
+        if m + offset < after:
+            m += 12
+        return m + offset
 
     def january_months(self) -> list[int]:
         """Month indices of every January inside the horizon (the new fiscal years)."""

@@ -11,8 +11,9 @@ memoryless), and the process is interrupted to re-plan.
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from simulator.world import World
 
 INF = math.inf
+Proc = Generator[simpy.events.Event, Any, None]
 CERT_MONTHS = 36.0
 REGISTRY_MONTHS = 12.0
 INCUBATION_MONTHS = 48.0
@@ -47,7 +49,7 @@ def boosted_wait(e: float, rate_per_month: float, mult: float, boost_for: float)
     return e / rate_per_month
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Firm:
     """A firm's state (the process that drives it is :func:`firm_process`)."""
 
@@ -72,7 +74,7 @@ class Firm:
     slot: int = -1
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Tiered:
     """A platform or an incubator."""
 
@@ -114,44 +116,67 @@ def _mult(f: Firm, now: float, pop: FirmPopulation, hazard: str) -> tuple[float,
 
 def plan_sme(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
     """Draw when a start-up registers as a tech SME."""
-    now = w.env.now
+    now = w.env._now
+    rate = pop.sme_rate / 12.0
+    if f.incubated_until <= now and f.boost_until <= now:
+        f.t_sme = now + rnd.exponential() / rate if rate > 0 else INF
+        return
     mult, until = _mult(f, now, pop, "tech_sme")
-    f.t_sme = now + boosted_wait(rnd.exponential(), pop.sme_rate / 12.0, mult, until)
+    f.t_sme = now + boosted_wait(rnd.exponential(), rate, mult, until)
 
 
 def plan_ready(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
     """Draw when a tech SME is ready to apply for HTE, and its application time."""
-    now = w.env.now
-    mult, until = _mult(f, now, pop, "hte")
-    f.t_ready = now + boosted_wait(rnd.exponential(), pop.hte_rate / 12.0, mult, until)
+    now = w.env._now
+    rate = pop.hte_rate / 12.0
+    if f.incubated_until <= now and f.boost_until <= now:
+        f.t_ready = now + rnd.exponential() / rate if rate > 0 else INF
+    else:
+        mult, until = _mult(f, now, pop, "hte")
+        f.t_ready = now + boosted_wait(rnd.exponential(), rate, mult, until)
     f.t_apply = w.calendar.next_month_with(pop.window_month, f.t_ready, OFFSET_WINDOW) if f.t_ready < INF else INF
 
 
-def firm_process(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered):  # type: ignore[no-untyped-def]
-    """The life of one firm."""
+def firm_next(f: Firm) -> float:
+    """Time of the firm's next own event."""
+    if f.state == "startup":
+        t_next = f.t_sme
+    elif f.state == "tech_sme":
+        t_next = min(f.t_renew, f.t_apply, f.t_result)
+    else:
+        t_next = f.t_expiry
+    return min(f.t_exit, t_next)
+
+
+def firm_process(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
+    """The life of one firm.
+
+    The process ends as soon as its next event lies past the horizon; support
+    arriving later re-plans the firm and starts a new process if needed
+    (:meth:`World.wake`), so no process sleeps through the horizon.
+    """
     env = w.env
+    timeout = env.timeout
     horizon = w.horizon
     while True:
-        now = env.now
-        if f.state == "startup":
-            t_next = f.t_sme
-        elif f.state == "tech_sme":
-            t_next = min(f.t_renew, f.t_apply, f.t_result)
+        now = env._now
+        state = f.state
+        if state == "startup":
+            t = f.t_sme
+        elif state == "tech_sme":
+            t = min(f.t_renew, f.t_apply, f.t_result)
         else:
-            t_next = f.t_expiry
-        t = min(f.t_exit, t_next)
+            t = f.t_expiry
+        if f.t_exit < t:
+            t = f.t_exit
         if t >= horizon:
-            try:
-                yield env.timeout(horizon - now)
-            except simpy.Interrupt:
-                continue
+            f.proc = None
             return
         try:
-            yield env.timeout(max(t - now, 0.0))
+            yield timeout(t - now if t > now else 0.0)
         except simpy.Interrupt:
             continue
-        w.events += 1
-        now = env.now
+        now = t
         if t == f.t_exit:
             w.firm_move(f, "exited")
             return
@@ -197,12 +222,12 @@ def plan_up(w: World, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> None:
     if e.tier + 1 >= len(TIERS):
         e.t_up = INF
         return
-    rate = pop.upgrade_rate.get(TIERS[e.tier + 1], 0.0) / 12.0  # type: ignore[call-overload]
+    rate = pop.upgrade_rate.get(TIERS[e.tier + 1], 0.0) / 12.0
     boost_for = max(e.boost_until - now, 0.0)
     e.t_up = now + boosted_wait(rnd.exponential(), rate, e.boost if boost_for > 0 else 1.0, boost_for)
 
 
-def tiered_process(w: World, e: Tiered, pop: TieredPopulation, rnd: Buffered):  # type: ignore[no-untyped-def]
+def tiered_process(w: World, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> Proc:
     """The life of one platform or incubator."""
     env = w.env
     horizon = w.horizon
@@ -210,16 +235,12 @@ def tiered_process(w: World, e: Tiered, pop: TieredPopulation, rnd: Buffered):  
         now = env.now
         t = min(e.t_exit, e.t_up)
         if t >= horizon:
-            try:
-                yield env.timeout(horizon - now)
-            except simpy.Interrupt:
-                continue
+            e.proc = None
             return
         try:
-            yield env.timeout(max(t - now, 0.0))
+            yield env.timeout(t - now if t > now else 0.0)
         except simpy.Interrupt:
             continue
-        w.events += 1
         if t == e.t_exit:
             w.tiered_exit(e)
             return

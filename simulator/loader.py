@@ -9,9 +9,11 @@ chain of files and overrides that produced it (:class:`Origin`).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import re
+import types
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ import pydantic
 
 from simulator import scenario as sc
 from simulator.errors import InputError, ParamsError, Problem, ScenarioError, did_you_mean
-from simulator.money import MoneyFormatError, describe_amount
+from simulator.money import AMOUNT_FORM, RATE_FORM, SHARE_FORM, MoneyFormatError, describe_amount
 from simulator.params import Parameter, load_params
 from simulator.yamlio import KeyPath, YamlDoc, dotted, load_yaml
 
@@ -155,25 +157,28 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     except ParamsError:
         raise
     except InputError as exc:
-        raise ScenarioError(exc.problems) from None
+        raise ScenarioError(_named(exc.problems, p)) from None
     if overrides:
-        for key, value in overrides.items():
-            _apply_override(state, key, value, Origin("(command line / sweep)", None, "override"), str(p))
+        try:
+            for key, value in overrides.items():
+                _apply_override(state, key, value, Origin("(command line / sweep)", None, "override"), str(p))
+        except InputError as exc:
+            raise ScenarioError(_named(exc.problems, p)) from None
     problems: list[Problem] = []
     params = _load_params(state, problems)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_named(problems, p))
     prov: dict[str, Provenance] = {}
     _resolve_refs(state, params, prov, problems)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_named(problems, p))
     scenario = _validate(state, problems)
     if scenario is None:
-        raise ScenarioError(problems)
+        raise ScenarioError(_named(problems, p))
     _cross_check(scenario, state, problems)
     _collect_provenance(state, prov, problems)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_named(problems, p))
     canon = json.dumps(state.data, sort_keys=True, ensure_ascii=False, default=display_value)
     digest = hashlib.sha256(canon.encode("utf-8")).hexdigest()
     return LoadedScenario(
@@ -186,6 +191,11 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         files=tuple(state.files),
         hash=digest,
     )
+
+
+def _named(problems: typing.Sequence[Problem], path: Path) -> list[Problem]:
+    """Problems whose place is unknown (e.g. a missing top-level key) get the scenario file."""
+    return [pr if pr.file else dataclasses.replace(pr, file=str(path)) for pr in problems]
 
 
 # --------------------------------------------------------------------------- merging
@@ -201,7 +211,7 @@ class _Merge:
     def line(self, path: KeyPath) -> tuple[str | None, int | None]:
         p = tuple(path)
         while True:
-            if p in self.origins and self.origins[p]:
+            if self.origins.get(p):
                 o = self.origins[p][-1]
                 return o.file, o.line
             if not p:
@@ -225,6 +235,11 @@ def _load_into(path: Path, state: _Merge, stack: tuple[str, ...]) -> None:
                                      line=doc.line_of(("extends",)), path="extends", value=parent, has_value=True,
                                      expected="a relative path such as ../zibo.yaml"))
         ppath = (path.parent / parent).resolve()
+        if str(ppath) in (*stack, key):
+            chain = " -> ".join([*stack, key, str(ppath)])
+            raise InputError(Problem(f"`extends` forms a cycle: {chain}", file=doc.file,
+                                     line=doc.line_of(("extends",)), path="extends", value=parent,
+                                     has_value=True, expected="a chain of scenarios that ends in a baseline"))
         if not ppath.exists():
             raise InputError(Problem(f"`extends` names a file that does not exist: {ppath}", file=doc.file,
                                      line=doc.line_of(("extends",)), path="extends", value=parent, has_value=True,
@@ -493,6 +508,39 @@ for _name in dir(sc):
             _FIELD_VOCAB.add(_finfo.alias or _fname)
 
 
+def _model_at(loc: tuple[Any, ...]) -> type[pydantic.BaseModel] | None:
+    """The schema model that validates the mapping at a pydantic error location (None if unclear)."""
+    tp: Any = sc.Scenario
+    for elem in loc:
+        while typing.get_origin(tp) is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            members = [m for m in typing.get_args(tp) if m is not type(None)]
+            tagged = [m for m in members if isinstance(m, type) and issubclass(m, pydantic.BaseModel)
+                      and any(elem in typing.get_args(f.annotation) for f in m.model_fields.values())]
+            if tagged:  # a union tag in the location picks the member
+                tp = tagged[0]
+                continue
+            if len(members) != 1:
+                return None
+            tp = members[0]
+        if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+            fields = {f.alias or name: f for name, f in tp.model_fields.items()}
+            if elem not in fields:
+                return None
+            tp = fields[elem].annotation
+        elif typing.get_origin(tp) in (dict, list):
+            tp = typing.get_args(tp)[-1]
+        else:
+            return None
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        members = [m for m in typing.get_args(tp) if m is not type(None)]
+        tp = members[0] if len(members) == 1 else None
+    return tp if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel) else None
+
+
 def _raw_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
     """Map a pydantic error location onto the raw tree, skipping union tags."""
     out: list[str | int] = []
@@ -504,6 +552,8 @@ def _raw_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
         elif isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node):
             node = node[elem]
             out.append(elem)
+        elif elem == "[key]":
+            continue  # pydantic's marker for an error in a mapping key: the path already ends at it
         elif isinstance(node, dict) and isinstance(elem, str) and elem not in sc.RULE_KINDS and elem not in (
             "recognition", "construction", "certification", "call", "schedule", "function-after", "function-before"
         ) and not elem.startswith(("tagged-union", "json-or-python", "lax-or-strict", "int", "tuple")):
@@ -511,6 +561,71 @@ def _raw_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
             node = None
         # else: a union tag or an internal step; skip it
     return tuple(out)
+
+
+def _union_tags(union: Any, key: str) -> tuple[str, ...]:
+    """The tags of a discriminated union of models (``kind`` of rules, ``on`` of triggers)."""
+    try:
+        members = typing.get_args(typing.get_args(union)[0])
+        return tuple(t for m in members for t in typing.get_args(m.model_fields[key].annotation))
+    except (AttributeError, IndexError, KeyError, TypeError):  # pragma: no cover - schema changed shape
+        return ()
+
+
+_UNION_TAGS: dict[str, tuple[str, ...]] = {"kind": _union_tags(sc.Rule, "kind"), "on": _union_tags(sc.Trigger, "on")}
+ID_FORM = "letters, digits, '-' or '_', starting with a letter or digit, at most 64 characters"
+
+
+def _num(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _plain(kind: str, ctx: dict[str, Any], msg: str) -> tuple[str, str | None]:
+    """A plain message and expected form for a pydantic error type (the raw text if unknown)."""
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "not a whole number", "a whole number"
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return "not a number", "a number"
+    if kind in ("bool_parsing", "bool_type"):
+        return "not true or false", "true or false"
+    if kind.startswith(("date_", "datetime_")):
+        return "not a date", "a date YYYY-MM-DD"
+    bounds = {"greater_than_equal": ("ge", "must be at least"), "greater_than": ("gt", "must be greater than"),
+              "less_than_equal": ("le", "must be at most"), "less_than": ("lt", "must be less than")}
+    if kind in bounds and bounds[kind][0] in ctx:
+        return f"{bounds[kind][1]} {_num(ctx[bounds[kind][0]])}", None
+    if kind == "literal_error":
+        return "not one of the allowed values", f"one of {ctx.get('expected', '')}"
+    if kind == "too_short":
+        n = ctx.get("min_length", 1)
+        return f"needs at least {n} item{'s' if n != 1 else ''}", None
+    if kind == "too_long":
+        return f"has too many items ({ctx.get('actual_length', '?')})", f"at most {ctx.get('max_length', '?')}"
+    if kind in ("list_type", "tuple_type"):
+        return "not a list", "a list such as [a, b]"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "not a mapping", "key: value pairs"
+    if kind == "string_type":
+        return "not a text", "a text"
+    if kind == "string_pattern_mismatch":
+        return "not a valid id", ID_FORM
+    if kind == "string_too_short":
+        return "must not be empty", "a non-empty text"
+    if kind == "string_too_long":
+        return "text is too long", f"at most {ctx.get('max_length', '?')} characters"
+    return msg, None
+
+
+def _node_at(data: Any, path: KeyPath) -> Any:
+    node = data
+    for seg in path:
+        if isinstance(node, dict) and str(seg) in node:
+            node = node[str(seg)]
+        elif isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
+            node = node[seg]
+        else:
+            return None
+    return node
 
 
 def _validate(state: _Merge, problems: list[Problem]) -> sc.Scenario | None:
@@ -529,26 +644,53 @@ def _validate(state: _Merge, problems: list[Problem]) -> sc.Scenario | None:
             if kind == "extra_forbidden":
                 key = str(path[-1]) if path else "?"
                 msg = f"unknown key {key!r}"
-                guess = did_you_mean(key, _FIELD_VOCAB)
+                model = _model_at(tuple(err["loc"][:-1]))
+                allowed = [f.alias or n for n, f in model.model_fields.items()] if model else []
+                guess = did_you_mean(key, allowed or (_FIELD_VOCAB - {key}))
                 hint = f"did you mean {guess!r}?" if guess else None
                 has_value = False
-                expected = "a key listed in docs/scenario-language.md"
+                expected = ("one of " + ", ".join(allowed)) if allowed else "a key listed in docs/scenario-language.md"
             elif kind == "missing":
                 msg = "missing required key"
                 has_value = False
             elif kind == "union_tag_invalid" or kind == "union_tag_not_found":
                 ctx = err.get("ctx") or {}
-                expected = f"one of {ctx.get('expected_tags', '')}"
-                msg = "unknown kind" if kind == "union_tag_invalid" else "needs a `kind:`/`on:`/`dist:` key"
-                value = ctx.get("tag", value)
+                disc = str(ctx.get("discriminator", "")).strip("'")
+                tags = _UNION_TAGS.get(disc, ())
+                expected = "one of " + (", ".join(tags) if tags else str(ctx.get("expected_tags", "")))
+                if kind == "union_tag_invalid":
+                    msg = f"unknown `{disc or 'kind'}:` value"
+                    value = ctx.get("tag", value)
+                    guess = did_you_mean(str(value), tags)
+                    hint = f"did you mean {guess!r}?" if guess else None
+                else:
+                    msg = f"missing `{disc}:` key" if disc else "needs a `kind:`/`on:` key"
+                    keys = value if isinstance(value, dict) else {}
+                    near = [str(k) for k in keys if disc and did_you_mean(str(k), [disc])]
+                    hint = f"did you mean {disc!r} instead of {near[0]!r}?" if near else None
             else:
-                cause = (err.get("ctx") or {}).get("error")
+                ctx = err.get("ctx") or {}
+                cause = ctx.get("error")
                 if isinstance(cause, MoneyFormatError):
-                    msg = "bad amount"
+                    msg = ("bad share" if cause.expected.startswith(SHARE_FORM) else
+                           "bad rate" if cause.expected.startswith(RATE_FORM) else
+                           "bad amount" if cause.expected.startswith(AMOUNT_FORM) else
+                           "bad ratio" if "ratio" in cause.expected else "bad value")
                     expected = cause.expected
                     value = cause.value
                 elif msg.startswith("Value error, "):
                     msg = msg[len("Value error, "):]
+                    if "(got " in msg:
+                        has_value = False
+                elif err["loc"] and err["loc"][-1] == "[key]":
+                    plain, expected = _plain(kind, ctx, msg)
+                    msg = f"bad key: {plain}"
+                    value = path[-1] if path else value
+                else:
+                    msg, expected = _plain(kind, ctx, msg)
+                    if kind == "literal_error":
+                        guess = did_you_mean(str(value), re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+                        hint = f"did you mean {guess!r}?" if guess else None
             if isinstance(value, dict | list):
                 has_value = has_value and len(repr(value)) < 80
             sig = (path, msg)
@@ -556,6 +698,12 @@ def _validate(state: _Merge, problems: list[Problem]) -> sc.Scenario | None:
                 continue
             seen.add(sig)
             file, line = state.line(path)
+            node = _node_at(state.data, path)
+            if kind == "value_error" and isinstance(node, dict):
+                # A check across keys (end after start, high above low): point at the first key it names.
+                named = [w for w in re.findall(r"[A-Za-z_]+", msg) if w in node]
+                if named:
+                    file, line = state.line((*path, named[0]))
             problems.append(Problem(msg, file=file, line=line, path=dotted(path) or None, value=value,
                                     has_value=has_value, expected=expected, hint=hint))
         return None
@@ -627,9 +775,9 @@ def _cross_check(s: sc.Scenario, state: _Merge, problems: list[Problem]) -> None
         trig = prog.trigger
         if isinstance(trig, sc.OnRecognition):
             allowed = sc.PLATFORM_TYPES if trig.kind == "platform" else sc.INCUBATOR_TYPES
-            for i, t in enumerate(trig.types):
-                if t not in allowed:
-                    bad((*base, "trigger", "types", i), f"unknown {trig.kind} type", t, ", ".join(allowed), allowed)
+            for i, ty in enumerate(trig.types):
+                if ty not in allowed:
+                    bad((*base, "trigger", "types", i), f"unknown {trig.kind} type", ty, ", ".join(allowed), allowed)
         for d_name in ("start", "end"):
             d = getattr(prog, d_name)
             if d is not None and not (s.scenario.start <= d <= s.scenario.end):

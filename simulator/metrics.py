@@ -50,7 +50,7 @@ class MetricContext:
 def _tiers_from(tier: str | None, or_higher: bool) -> list[str]:
     if tier is None:
         return list(TIERS[1:])
-    i = TIERS.index(tier)  # type: ignore[arg-type]
+    i = TIERS.index(tier)
     return list(TIERS[i:]) if or_higher else [tier]
 
 
@@ -60,7 +60,7 @@ def metric_series(ctx: MetricContext, target: Target, city: str | None, res: Rep
     n = ctx.calendar.n_months
     if m.count or m.new:
         noun = m.count or m.new
-        kind = {"firms": "firm", "platforms": "platform", "incubators": "incubator"}[noun]  # type: ignore[index]
+        kind = {"firms": "firm", "platforms": "platform", "incubators": "incubator"}[str(noun)]
         if m.new:
             kind = "new_" + kind
         cols = []
@@ -69,9 +69,7 @@ def metric_series(ctx: MetricContext, target: Target, city: str | None, res: Rep
                 continue
             if kind in ("firm", "new_firm"):
                 want = "incubated" if m.incubated else (m.state or ("hte" if kind == "new_firm" else None))
-                if want is None and state in ("startup", "tech_sme", "hte"):
-                    cols.append(i)
-                elif state == want:
+                if (want is None and state in ("startup", "tech_sme", "hte")) or state == want:
                     cols.append(i)
             else:
                 if m.types and typ not in m.types:

@@ -135,8 +135,10 @@ def _parameter(doc: YamlDoc, node: dict[str, Any], path: KeyPath, stem: str, pro
             continue
         extra = set(entry) - {"value", "source", "note"}
         if extra:
+            guess = did_you_mean(sorted(extra)[0], ("value", "source", "note"))
             problems.append(Problem(f"unknown key(s) {sorted(extra)}", file=doc.file, line=doc.line_of(vpath),
-                                    path=dotted(vpath), expected="value, source, note"))
+                                    path=dotted(vpath), expected="value, source, note",
+                                    hint=f"did you mean {guess!r}?" if guess else None))
             ok = False
         src = entry["source"]
         if not isinstance(src, str) or not src.strip():

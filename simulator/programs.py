@@ -9,12 +9,12 @@ each tranche to the funds, which allocate with the shared batch allocation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simulator.calendar import OFFSET_CALL, OFFSET_REVIEW
+from simulator.entities import Proc
 from simulator.fund import Claim, Line
 from simulator.rules import Claims, evaluate_program, split_award, split_exact, total_award
 from simulator.scenario import Dist, OnCall, OnSchedule, Program
@@ -113,8 +113,11 @@ class Desk:
                   year=self.w.year_now())
         self.pending.append(c)
         self.claims.append(c)
+        if self.w.trace is not None:
+            self.w.log("claim", self.pid, f"claim#{c.cid} entity#{entity}@{place} tier={tier or '-'} "
+                       f"quantity={quantity} base={base_fen / 100:.2f}")
 
-    def call_process(self) -> Iterator[object]:
+    def call_process(self) -> Proc:
         """Yearly calls (``on: call``) or set dates (``on: schedule``)."""
         w, trig = self.w, self.program.trigger
         env = w.env
@@ -141,7 +144,7 @@ class Desk:
         tiers = [""] * n
         if isinstance(trig, OnCall) and trig.tier_mix:
             names = list(trig.tier_mix)
-            p = np.array([trig.tier_mix[k] for k in names], dtype=float)  # type: ignore[index]
+            p = np.array([trig.tier_mix[k] for k in names], dtype=float)
             p = p / p.sum() if p.sum() > 0 else np.full(len(names), 1 / len(names))
             tiers = [names[i] for i in self.rng.choice(len(names), size=n, p=p)]
         for i in range(n):
@@ -162,7 +165,7 @@ class Desk:
 
     # ------------------------------------------------------------------ review
 
-    def review_process(self) -> Iterator[object]:
+    def review_process(self) -> Proc:
         """Review pending claims in batches at the review points."""
         env = self.w.env
         for t in review_times(self.w, self.program):
@@ -234,6 +237,9 @@ class Desk:
         if not batch:
             return
         self.approved_in_year[year] = self.approved_in_year.get(year, 0) + len(batch)
+        if w.trace is not None:
+            w.log("review", self.pid, f"{len(ready)} reviewed, {len(batch)} approved, awards "
+                  f"{int(totals.sum()) / 100:.2f} yuan")
         lines = split_award(prog, parts, w.scenario)
         for i, c in enumerate(batch):
             c.approved = True
@@ -258,7 +264,7 @@ class Desk:
                 if c.paid_fen > 0 and c.entity >= 0:
                     w.support(c.entity, prog.effect.on, prog.effect.multiplier, prog.effect.months)
 
-    def _later(self, lines: list[Line], delay: float) -> Iterator[object]:
+    def _later(self, lines: list[Line], delay: float) -> Proc:
         if self.w.env.now + delay >= self.w.horizon:
             for ln in lines:  # due after the horizon: still owed, reported as queued
                 ln.claim.queued_lines += 1

@@ -56,7 +56,7 @@ class RepResult:
     claims: dict[tuple[str, int, str], list[int]]  # (program, year, state) -> [n, requested, paid]
     exhaustion: dict[str, int | None]  # fund -> month index
     awards: npt.NDArray[np.int32]  # [months, programs] awards first paid in each month (not cumulative)
-    events: int = 0
+    events: int = 0  # SimPy events processed (entity wake-ups, arrivals, calls, reviews, payments, ...)
 
 
 @dataclass
@@ -67,7 +67,6 @@ class Recorder:
     keys: list[CountKey]
     programs: list[str]
     draws: dict[tuple[int, str, str, str], int] = field(default_factory=lambda: defaultdict(int))
-    live: npt.NDArray[np.int64] = field(init=False)
     snap: npt.NDArray[np.int32] = field(init=False)
     award_month: npt.NDArray[np.int32] = field(init=False)
     key_index: dict[CountKey, int] = field(init=False)
@@ -77,7 +76,6 @@ class Recorder:
     def __post_init__(self) -> None:
         self.key_index = {k: i for i, k in enumerate(self.keys)}
         self.program_index = {p: i for i, p in enumerate(self.programs)}
-        self.live = np.zeros(len(self.keys), dtype=np.int64)
         self.snap = np.zeros((self.n_months, len(self.keys)), dtype=np.int32)
         self.award_month = np.zeros((self.n_months, max(len(self.programs), 1)), dtype=np.int32)
 
@@ -88,8 +86,3 @@ class Recorder:
             if claim is not None and claim.cid not in self.awarded and program in self.program_index:
                 self.awarded.add(claim.cid)
                 self.award_month[month, self.program_index[program]] += 1
-
-    def snapshot(self, month: int) -> None:
-        """Month-end counts."""
-        if 0 <= month < self.n_months:
-            self.snap[month] = self.live

@@ -193,7 +193,7 @@ def split_exact(amount: IntArray, shares: Sequence[Fraction]) -> list[IntArray]:
     amount = np.asarray(amount, dtype=np.int64)
     pieces = [mul_fraction(amount, s) for s in shares]
     if pieces:
-        remainder = amount - _total(dict(enumerate(pieces)))  # type: ignore[arg-type]
+        remainder = amount - np.sum(np.stack(pieces), axis=0)
         biggest = max(range(len(shares)), key=lambda i: (shares[i], -i))
         pieces[biggest] = pieces[biggest] + remainder
     return pieces

@@ -28,7 +28,14 @@ from simulator.loader import LoadedScenario
 from simulator.metrics import MetricContext
 from simulator.records import RepResult
 from simulator.scenario import Scenario
-from simulator.store import StoreError, RunStore, atomic_write_json, block_frames, summarize, write_block
+from simulator.store import (
+    RunStore,
+    StoreError,
+    atomic_write_json,
+    block_frames,
+    summarize,
+    write_block,
+)
 
 BLOCK = 25
 

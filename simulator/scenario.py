@@ -328,7 +328,7 @@ class OnConstruction(Node):
     """A claim when an incubator or maker space builds premises (quantity = area in m²)."""
 
     on: Literal["construction"]
-    types: list[IncubatorType] = Field(default_factory=lambda: ["incubator", "maker_space"])
+    types: list[IncubatorType] = Field(default_factory=lambda: list(INCUBATOR_TYPES))  # type: ignore[arg-type]
 
 
 class OnCertification(Node):

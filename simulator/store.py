@@ -73,8 +73,8 @@ def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, 
             rows["draws"].append((r.rep, labels[month], fund, level, program, int(fen)))
         nz_m, nz_k = np.nonzero(r.counts)
         for m, k in zip(nz_m.tolist(), nz_k.tolist(), strict=True):
-            city, kind, typ, state = ctx.keys[k]
-            rows["counts"].append((r.rep, labels[m], city, kind, typ, state, int(r.counts[m, k])))
+            kc, kk, kt, ks = ctx.keys[k]
+            rows["counts"].append((r.rep, labels[m], kc, kk, kt, ks, int(r.counts[m, k])))
         for tid in s.targets:
             series = metric_series(ctx, s.targets[tid], s.target_city(tid), r)
             out = evaluate_target(ctx, tid, series)
@@ -82,16 +82,16 @@ def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, 
                 rows["metrics"].append((r.rep, labels[m], tid, float(series[m])))
             rows["targets"].append((r.rep, tid, out.value, out.attained,
                                     None if out.month_attained is None else str(labels[out.month_attained])))
-        for (fund, year), cols in sorted(r.fund_years.items()):
-            rows["fund_years"].append((r.rep, fund, year, cols["appropriated_fen"], cols["carried_in_fen"],
-                                       cols["drawn_fen"], cols["lapsed_fen"], cols["balance_end_fen"],
-                                       cols["arrears_fen"], cols["refused_fen"], cols["prorata_cut_fen"]))
+        for (fund, year), fyr in sorted(r.fund_years.items()):
+            rows["fund_years"].append((r.rep, fund, year, fyr["appropriated_fen"], fyr["carried_in_fen"],
+                                       fyr["drawn_fen"], fyr["lapsed_fen"], fyr["balance_end_fen"],
+                                       fyr["arrears_fen"], fyr["refused_fen"], fyr["prorata_cut_fen"]))
         for (program, year, state), (n, req, paid) in sorted(r.claims.items()):
             rows["claims"].append((r.rep, program, year, state, n, req, paid))
         for fund in ctx.fund_ids:
-            m = r.exhaustion.get(fund)
-            rows["exhaustion"].append((r.rep, fund, None if m is None else str(labels[m])))
-    cols = {
+            em = r.exhaustion.get(fund)
+            rows["exhaustion"].append((r.rep, fund, None if em is None else str(labels[em])))
+    cols: dict[str, list[str]] = {
         "draws": ["rep", "month", "fund", "level", "program", "amount_fen"],
         "counts": ["rep", "month", "city", "kind", "type", "state", "count"],
         "metrics": ["rep", "month", "target", "value"],
@@ -105,7 +105,7 @@ def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, 
                               "attained": "bool"}
     frames = {}
     for name in TABLES:
-        df = pd.DataFrame(rows[name], columns=cols[name])
+        df = pd.DataFrame(rows[name], columns=pd.Index(cols[name]))
         for c in df.columns:
             if c in dtypes:
                 df[c] = df[c].astype(dtypes[c])

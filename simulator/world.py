@@ -8,8 +8,9 @@ guidance funds together, and records what happens (:mod:`simulator.records`).
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,11 +18,13 @@ import simpy
 
 from simulator.calendar import OFFSET_CALL, OFFSET_INDICATOR, Calendar
 from simulator.entities import (
+    Proc,
     CERT_MONTHS,
     INCUBATION_MONTHS,
     REGISTRY_MONTHS,
     Firm,
     Tiered,
+    firm_next,
     firm_process,
     plan_ready,
     plan_sme,
@@ -47,6 +50,19 @@ from simulator.scenario import (
 INF = math.inf
 
 
+class CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it processes (for benchmarks and manifests)."""
+
+    def __init__(self, initial_time: float = 0) -> None:
+        super().__init__(initial_time)
+        self.steps = 0
+
+    def step(self) -> None:
+        """Process the next event and count it."""
+        self.steps += 1
+        super().step()
+
+
 class World:
     """All live state of one replication."""
 
@@ -57,11 +73,13 @@ class World:
         self.horizon = float(self.calendar.n_months)
         self.seed, self.rep = seed, rep
         self.events = 0
+        self.trace: list[tuple[float, str, str, str]] | None = None
         self._cid = 0
         self._eid = 0
         self.keys = count_keys(scenario)
         self.rec = Recorder(self.calendar.n_months, self.keys, list(scenario.programs))
         self.kidx = self.rec.key_index
+        self.live: list[int] = [0] * len(self.keys)
         self.entities: dict[int, Firm | Tiered] = {}
         self.firms_by: dict[tuple[str, str], list[Firm]] = {}
         self.tiered_by: dict[tuple[str, str], list[Tiered]] = {}
@@ -70,7 +88,7 @@ class World:
         self.r_firms = Buffered(stream(seed, rep, Sub.FIRMS))
         self.r_tiered = Buffered(stream(seed, rep, Sub.PLATFORMS))
         self.r_inc = Buffered(stream(seed, rep, Sub.INCUBATORS))
-        self.r_place = stream(seed, rep, Sub.FIRMS, 1)
+        self.r_place = Buffered(stream(seed, rep, Sub.FIRMS, 1))
         self.r_ind = stream(seed, rep, Sub.INDICATORS)
         self.desks = {
             pid: Desk(self, pid, p, stream(seed, rep, Sub.PROGRAMS, i))
@@ -80,7 +98,7 @@ class World:
         self.ind_value = np.array([float(scenario.indicators[i].initial) for i in self.ind_ids], dtype=np.float64)
         self.ind_snap = np.zeros((self.calendar.n_months, len(self.ind_ids)), dtype=np.float64)
         self.guidance_claims: list[Claim] = []
-        self._place_cache: dict[str | None, tuple[list[str], np.ndarray]] = {}
+        self._place_cache: dict[str | None, tuple[list[str], list[float]]] = {}
         self._recog: dict[tuple[str, str], list[Desk]] = {}
         self._construct: dict[str, list[Desk]] = {}
         self._cert: dict[str, list[Desk]] = {}
@@ -122,7 +140,7 @@ class World:
         self._eid += 1
         return self._eid
 
-    def random_place(self, city: str | None, rng: np.random.Generator) -> str:
+    def random_place(self, city: str | None, rng: np.random.Generator | Buffered) -> str:
         """A place in ``city`` drawn by population share (equal shares if unknown)."""
         if city not in self._place_cache:
             if city is None:
@@ -132,9 +150,12 @@ class World:
             pops = [self.scenario.jurisdictions[p].population_at(self.scenario.scenario.start) or 0 for p in places]
             w = np.array(pops, dtype=float)
             w = w / w.sum() if w.sum() > 0 and all(x > 0 for x in pops) else np.full(len(places), 1 / len(places))
-            self._place_cache[city] = (places, np.cumsum(w))
+            self._place_cache[city] = (places, np.cumsum(w).tolist())
         places, cum = self._place_cache[city]
-        i = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
+        if len(places) == 1:
+            return places[0]
+        u = rng.uniform() if isinstance(rng, Buffered) else float(rng.random())
+        i = bisect.bisect_right(cum, u * cum[-1])
         return places[min(i, len(places) - 1)]
 
     # ------------------------------------------------------------------ indexes & counts
@@ -142,7 +163,7 @@ class World:
     def _add(self, key: tuple[str, str, str, str], d: int) -> None:
         i = self.kidx.get(key)
         if i is not None:
-            self.rec.live[i] += d
+            self.live[i] += d
 
     def _index_add(self, table: dict[tuple[str, str], list[Any]], key: tuple[str, str], e: Any) -> None:
         lst = table.setdefault(key, [])
@@ -157,9 +178,16 @@ class World:
             last.slot = e.slot
         e.slot = -1
 
+    def log(self, what: str, who: str, detail: str) -> None:
+        """Append one event to the trace (only when tracing)."""
+        if self.trace is not None:
+            self.trace.append((self.env.now, what, who, detail))
+
     def firm_move(self, f: Firm, new: str) -> None:
         """Move a firm between states, keeping counts, indexes and triggers."""
         old = f.state
+        if self.trace is not None:
+            self.log("firm", f"firm#{f.eid}@{f.place}", f"{old} -> {new}")
         self._add((f.city, "firm", "firm", old), -1)
         self._index_remove(self.firms_by, (f.city, old), f)
         f.state = new
@@ -209,7 +237,7 @@ class World:
             return None
         return lst[int(rng.integers(len(lst)))]
 
-    def sample_platform(self, city: str, types: list[str], rng: np.random.Generator) -> Tiered | None:
+    def sample_platform(self, city: str, types: Sequence[str], rng: np.random.Generator) -> Tiered | None:
         """A random live platform of a city among some types."""
         pools = [self.tiered_by.get((city, t), []) for t in types]
         total = sum(len(p) for p in pools)
@@ -225,12 +253,16 @@ class World:
     def tiered_exit(self, e: Tiered) -> None:
         """A platform or incubator closes."""
         e.alive = False
+        if self.trace is not None:
+            self.log(e.kind, f"{e.type}#{e.eid}@{e.place}", "exit")
         self._add((e.city, e.kind, e.type, TIERS[e.tier]), -1)
         self._index_remove(self.tiered_by, (e.city, e.type), e)
 
     def tiered_upgrade(self, e: Tiered) -> None:
         """A platform or incubator is recognised at the next tier."""
         self._add((e.city, e.kind, e.type, TIERS[e.tier]), -1)
+        if self.trace is not None:
+            self.log(e.kind, f"{e.type}#{e.eid}@{e.place}", f"{TIERS[e.tier]} -> {TIERS[e.tier + 1]}")
         e.tier += 1
         self._add((e.city, e.kind, e.type, TIERS[e.tier]), 1)
         self._recognised(e)
@@ -252,7 +284,7 @@ class World:
         now = self.env.now
         e.boost, e.boost_until = multiplier, now + months
         if isinstance(e, Firm):
-            if e.state in ("exited",) or e.proc is None:
+            if e.state == "exited":
                 return
             e.boost_on = on
             pop = self.scenario.populations[e.city].firms
@@ -263,12 +295,29 @@ class World:
             else:
                 return
         else:
-            if not e.alive or on != "upgrade" or e.proc is None:
+            if not e.alive or on != "upgrade":
                 return
-            group = self.scenario.populations[e.city].platforms if e.kind == "platform" else self.scenario.populations[e.city].incubators
-            plan_up(self, e, group[e.type], self.r_tiered)  # type: ignore[index]
-        if e.proc.is_alive and e.proc is not self.env.active_process:
-            e.proc.interrupt()
+            plan_up(self, e, self._tiered_pop(e), self.r_tiered)
+        self.wake(e)
+
+    def _tiered_pop(self, e: Tiered) -> TieredPopulation:
+        pop = self.scenario.populations[e.city]
+        group = pop.platforms if e.kind == "platform" else pop.incubators
+        return group[e.type]  # type: ignore[index]
+
+    def wake(self, e: Firm | Tiered) -> None:
+        """Make an entity re-plan: interrupt its process, or start one if it had none."""
+        if e.proc is not None and e.proc.is_alive:
+            if e.proc is not self.env.active_process:
+                e.proc.interrupt()
+            return
+        if isinstance(e, Firm):
+            if firm_next(e) < self.horizon:
+                pop = self.scenario.populations[e.city].firms
+                e.proc = self.env.process(firm_process(self, e, pop, self.r_firms))
+        elif min(e.t_exit, e.t_up) < self.horizon:
+            rnd = self.r_tiered if e.kind == "platform" else self.r_inc
+            e.proc = self.env.process(tiered_process(self, e, self._tiered_pop(e), rnd))
 
     # ------------------------------------------------------------------ money
 
@@ -279,7 +328,13 @@ class World:
             by_fund.setdefault(ln.fund, []).append(ln)
         m, y = self.month_now(), self.year_now()
         for fid, group in by_fund.items():
-            self.pools[fid].pay(group, self.env.now, m, y)
+            pool = self.pools[fid]
+            before = pool.balance
+            pool.pay(group, self.env.now, m, y)
+            if self.trace is not None:
+                asked = sum(ln.amount for ln in group)
+                self.log("payment", fid, f"{len(group)} line(s) asked {asked / 100:.2f} yuan, paid "
+                         f"{(before - pool.balance) / 100:.2f}; balance {pool.balance / 100:.2f}; queued {len(pool.queue)}")
 
     # ------------------------------------------------------------------ creation
 
@@ -294,7 +349,8 @@ class World:
         if incubated:
             f.incubated_until = now + INCUBATION_MONTHS
             self._add((city, "firm", "firm", "incubated"), 1)
-            self.env.timeout(INCUBATION_MONTHS).callbacks.append(lambda _ev, f=f: self._graduate(f))
+            grad = self.env.timeout(INCUBATION_MONTHS)
+            grad.callbacks.append(self._graduation_callback(f))
         if state == "startup":
             plan_sme(self, f, pop, rnd)
         elif state == "tech_sme":
@@ -306,8 +362,15 @@ class World:
             f.t_expiry = now + rnd.uniform() * CERT_MONTHS
         self._add((city, "firm", "firm", state), 1)
         self._index_add(self.firms_by, (city, state), f)
-        f.proc = self.env.process(firm_process(self, f, pop, rnd))
+        if firm_next(f) < self.horizon:
+            f.proc = self.env.process(firm_process(self, f, pop, rnd))
         return f
+
+    def _graduation_callback(self, f: Firm) -> Callable[[simpy.events.Event], None]:
+        def done(_ev: simpy.events.Event) -> None:
+            self._graduate(f)
+
+        return done
 
     def _graduate(self, f: Firm) -> None:
         if f.state != "exited" and f.incubated_until > 0 and f.incubated_until <= self.env.now + 1e-9:
@@ -323,7 +386,7 @@ class World:
         if pop.area_m2 is not None:
             from simulator.programs import draw_dist
 
-            e.area_m2 = int(round(float(draw_dist(pop.area_m2, rnd.rng, 1)[0])))
+            e.area_m2 = round(float(draw_dist(pop.area_m2, rnd.rng, 1)[0]))
         e.t_exit = now + (rnd.exponential() / (pop.exit_rate / 12.0) if pop.exit_rate > 0 else INF)
         self._add((city, kind, typ, TIERS[tier]), 1)
         self._index_add(self.tiered_by, (city, typ), e)
@@ -335,12 +398,13 @@ class World:
                 for desk in self._construct.get(typ, ()):
                     if self._active(desk, city):
                         desk.submit(e.eid, e.place, TIERS[tier], e.area_m2, 0)
-        e.proc = self.env.process(tiered_process(self, e, pop, rnd))
+        if min(e.t_exit, e.t_up) < self.horizon:
+            e.proc = self.env.process(tiered_process(self, e, pop, rnd))
         return e
 
     # ------------------------------------------------------------------ processes
 
-    def firm_arrivals(self, city: str, pop: FirmPopulation) -> Iterator[object]:
+    def firm_arrivals(self, city: str, pop: FirmPopulation) -> Proc:
         """New start-ups arrive as a Poisson process."""
         rate = pop.arrivals_per_year / 12.0
         if rate <= 0:
@@ -354,7 +418,7 @@ class World:
             self.events += 1
             self.add_firm(city, "startup", pop, rnd.uniform() < pop.p_incubated, baseline=False)
 
-    def tiered_arrivals(self, city: str, kind: str, typ: str, pop: TieredPopulation, rnd: Buffered) -> Iterator[object]:
+    def tiered_arrivals(self, city: str, kind: str, typ: str, pop: TieredPopulation, rnd: Buffered) -> Proc:
         """New platforms or incubators arrive as a Poisson process at their entry tier."""
         rate = pop.arrivals_per_year / 12.0
         if rate <= 0:
@@ -368,7 +432,7 @@ class World:
             self.events += 1
             self.add_tiered(city, kind, typ, tier, pop, rnd, baseline=False)
 
-    def fiscal_years(self) -> Iterator[object]:
+    def fiscal_years(self) -> Proc:
         """Open each fiscal year: year end of the last, new appropriation, arrears first."""
         first_year = self.calendar.year_of(0)
         for pool in self.pools.values():
@@ -378,18 +442,20 @@ class World:
                 continue
             yield self.env.timeout(m - self.env.now)
             y = self.calendar.year_of(m)
-            for pool in self.pools.values():
+            for fid, pool in self.pools.items():
                 pool.open_year(y, first=False)
                 pool.serve_queue(self.env.now, m, y)
+                self.log("fiscal-year", fid, f"{y}: appropriation {pool.year(y).appropriated / 100:.2f}, "
+                         f"carried in {pool.year(y).carried_in / 100:.2f}, balance {pool.balance / 100:.2f}")
 
-    def snapshots(self) -> Iterator[object]:
+    def snapshots(self) -> Proc:
         """Month-end snapshots of counts and indicators."""
         for m in range(self.calendar.n_months):
             yield self.env.timeout(m + 1 - 1e-7 - self.env.now)
-            self.rec.snapshot(m)
+            self.rec.snap[m] = self.live
             self.ind_snap[m] = self.ind_value
 
-    def indicators(self) -> Iterator[object]:
+    def indicators(self) -> Proc:
         """Yearly steps of the aggregate indicators (each December)."""
         if not self.ind_ids:
             return
@@ -407,7 +473,7 @@ class World:
                     self.ind_value[k] = min(max(self.ind_value[k], 0.0), 1.0)
             t += 12.0
 
-    def guidance(self, gid: str, g: GuidanceFund, k: int) -> Iterator[object]:
+    def guidance(self, gid: str, g: GuidanceFund, k: int) -> Proc:
         """Capital calls of a guidance fund, and the local investments they fund."""
         rng = stream(self.seed, self.rep, Sub.GUIDANCE, k)
         if g.stochastic.rc_sd > 0 or g.stochastic.growth_sd > 0:
@@ -482,7 +548,7 @@ class World:
                 row["arrears_fen"] = 0
             fund_years[(fid, last_year)]["arrears_fen"] = pool.arrears()
             fund_years[(fid, last_year)]["balance_end_fen"] = pool.balance
-        for fid, pool in self.pools.items():
+        for fid in self.pools:
             for (f, y), row in fund_years.items():
                 if f == fid and y < last_year:
                     row["arrears_fen"] = self._arrears_at_year_end.get((fid, y), 0)
@@ -509,7 +575,7 @@ class World:
 
     _arrears_at_year_end: dict[tuple[str, int], int]
 
-    def year_end_arrears(self) -> Iterator[object]:
+    def year_end_arrears(self) -> Proc:
         """Record each fund's arrears just before each new fiscal year."""
         self._arrears_at_year_end = {}
         for m in self.calendar.january_months():
@@ -521,12 +587,16 @@ class World:
                 self._arrears_at_year_end[(fid, y)] = pool.arrears()
 
 
-def run_replication(scenario: Scenario, seed: int, rep: int) -> RepResult:
-    """Run one replication of the SimPy engine."""
-    env = simpy.Environment()
+def run_replication(scenario: Scenario, seed: int, rep: int,
+                    trace: list[tuple[float, str, str, str]] | None = None) -> RepResult:
+    """Run one replication of the SimPy engine (pass a list as ``trace`` to record every event)."""
+    env = CountingEnvironment()
     w = World(env, scenario, seed, rep)
+    w.trace = trace
     w.setup()
     w._arrears_at_year_end = {}
     env.process(w.year_end_arrears())
     env.run(until=w.horizon)
-    return w.result()
+    res = w.result()
+    res.events = env.steps
+    return res

@@ -102,8 +102,9 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
     try:
         depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            mark = event.start_mark
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                line = event.start_mark.line + 1
+                line = mark.line + 1 if mark is not None else None
                 raise _fail(
                     file,
                     "YAML anchors and aliases (&name / *name) are not allowed",
@@ -114,7 +115,8 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise _fail(file, f"nesting is too deep (more than {MAX_DEPTH} levels)",
-                                line=event.start_mark.line + 1, expected="a scenario or params tree")
+                                line=mark.line + 1 if mark is not None else None,
+                                expected="a scenario or params tree")
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:

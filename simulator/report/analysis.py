@@ -131,15 +131,22 @@ def n_reps(store: RunStore) -> int:
     return max(store.reps, len(rep_ids(store)))
 
 
-def _quantiles(wide: pd.DataFrame, reps: int, qs: dict[str, float]) -> pd.DataFrame:
-    """Quantiles down the rows of a replication × key frame, zero-padding to ``reps`` rows."""
+def _quantiles(
+    wide: pd.DataFrame, reps: int, qs: dict[str, float], method: str = "linear"
+) -> pd.DataFrame:
+    """Quantiles down the rows of a replication × key frame, zero-padding to ``reps`` rows.
+
+    ``method`` is numpy's quantile method: ``linear`` (the default, as in
+    pandas) for amounts, ``inverted_cdf`` for counts, so that a median number
+    of claims is a number some replication actually had.
+    """
     arr = wide.to_numpy(dtype=float)
     if arr.shape[0] < reps:
         arr = np.vstack([arr, np.zeros((reps - arr.shape[0], arr.shape[1]))])
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         return pd.DataFrame(index=wide.columns, columns=[*qs, "mean"], dtype=float)
     with np.errstate(all="ignore"):
-        q = np.nanquantile(arr, list(qs.values()), axis=0)
+        q = np.nanquantile(arr, list(qs.values()), axis=0, method=method)  # type: ignore[call-overload]
         mean = np.nanmean(arr, axis=0)
     out = pd.DataFrame(q.T, index=wide.columns, columns=list(qs))
     out["mean"] = mean
@@ -332,7 +339,8 @@ def claims_not_paid(store: RunStore) -> pd.DataFrame:
     frames: list[pd.DataFrame] = []
     for value, prefix in (("n", "n"), ("requested_fen", "amt")):
         wide = _wide_by_rep(c, ["program", "year", "state"], value, reps)
-        q = _quantiles(wide, total, {"p50": 0.5, "p95": 0.95}).drop(columns="mean")
+        method = "inverted_cdf" if prefix == "n" else "linear"
+        q = _quantiles(wide, total, {"p50": 0.5, "p95": 0.95}, method).drop(columns="mean")
         q = q.unstack("state")
         q.columns = [f"{prefix}_{state}_{stat}" for stat, state in q.columns]
         frames.append(q)

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from simulator.report import fmt
 from simulator.report.fmt import Lang
@@ -159,13 +160,26 @@ def _date_axis(ax: object, lang: Lang) -> None:
     ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
 
 
-def _legend_below(ax: object) -> None:
+def _legend_above(ax: object) -> None:
+    """Put the legend in one row between the title and the axes (title needs ``pad``)."""
     from matplotlib.axes import Axes
 
     assert isinstance(ax, Axes)
     handles, _labels = ax.get_legend_handles_labels()
     ax.legend(
-        loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(handles), 5),
+        loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=min(len(handles), 4), fontsize=8,
+        frameon=False, handlelength=1.8, columnspacing=1.4, borderaxespad=0.2,
+    )
+
+
+def _legend_below(ax: object, offset: float = -0.12) -> None:
+    """Put the legend in one row under the axes (below the tick labels)."""
+    from matplotlib.axes import Axes
+
+    assert isinstance(ax, Axes)
+    handles, _labels = ax.get_legend_handles_labels()
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, offset), ncol=min(len(handles), 5),
         fontsize=8, frameon=False, handlelength=1.8, columnspacing=1.4,
     )
 
@@ -368,12 +382,12 @@ def tornado_chart(
         ax.axvline(base, color="#222222", linewidth=1.0)
         ax.set_yticks(y, [wrap(r[0], 26, 2) for r in rows])
         if percent:
-            ax.xaxis.set_major_formatter(lambda v, _p: f"{v * 100:.0f}%")
+            ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
         else:
             ax.xaxis.set_major_formatter(_thousands)
         ax.set_xlabel(wrap(output_label, 80, 1), fontsize=9)
-        ax.set_title(wrap(t("tornado_title", lang, output=output_label), 78), fontsize=11, loc="left")
-        ax.legend(fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2)
+        ax.set_title(wrap(t("tornado_title", lang, output=output_label), 78), fontsize=11, loc="left", pad=22)
+        _legend_above(ax)
         return _png(fig)
 
 
@@ -422,7 +436,7 @@ def heatmap_chart(
         cbar = fig.colorbar(mesh, ax=ax, fraction=0.04, pad=0.02)
         cbar.ax.tick_params(labelsize=7)
         if percent:
-            cbar.ax.yaxis.set_major_formatter(lambda v, _p: f"{v * 100:.0f}%")
+            cbar.ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
         return _png(fig)
 
 
@@ -458,6 +472,6 @@ def compare_probability_chart(data: pd.DataFrame, lang: Lang = "zh") -> bytes:
         ax.set_xlim(0, 1.12)
         ax.xaxis.set_major_formatter(lambda v, _p: f"{v * 100:.0f}%" if v <= 1.0 else "")
         ax.set_xlabel(t("axis_probability", lang), fontsize=9)
-        ax.set_title(t("compare_chart_title", lang), fontsize=11, loc="left")
-        ax.legend(fontsize=8, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=min(n_s, 3))
+        ax.set_title(t("compare_chart_title", lang), fontsize=11, loc="left", pad=22 + 12 * ((n_s - 1) // 4))
+        _legend_above(ax)
         return _png(fig)

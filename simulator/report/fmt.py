@@ -328,8 +328,8 @@ def metric_value(x: float | None, unit: str | None, lang: Lang = "zh") -> str:
     ``percent``, ``per_10k``. Anything else prints the number followed by
     the unit as given.
 
-    >>> metric_value(812.0, "count")
-    '812'
+    >>> metric_value(812.0, "count"), metric_value(19.55, "count"), metric_value(1234.4, "count")
+    ('812', '19.6', '1,234')
     >>> metric_value(1.2e10, "fen")
     '1.20亿元'
     >>> metric_value(0.48, "share")
@@ -346,7 +346,9 @@ def metric_value(x: float | None, unit: str | None, lang: Lang = "zh") -> str:
     v = float(x)  # type: ignore[arg-type]
     u = (unit or "").strip()
     if u in ("", "count"):
-        return number(v, 0) if abs(v) >= 100 or v == int(v) else smart_number(v)
+        if v == int(v) or abs(v) >= 100:
+            return number(v, 0)
+        return f"{v:,.1f}"
     if u == "fen":
         return money(v, lang)
     if u == "yuan":

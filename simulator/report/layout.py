@@ -106,7 +106,8 @@ class Layout:
         self.font = register_pdf_font()
         wrap = "CJK" if lang == "zh" else None
         base = ParagraphStyle(
-            "base", fontName=self.font, fontSize=9.5, leading=14.5, textColor=INK, wordWrap=wrap,
+            "base", fontName=self.font, bulletFontName=self.font, fontSize=9.5, leading=14.5,
+            textColor=INK, wordWrap=wrap,
             splitLongWords=1,
         )
         self.styles: dict[str, ParagraphStyle] = {
@@ -122,7 +123,7 @@ class Layout:
                 "kicker", parent=base, fontSize=12, leading=16, textColor=MUTED, spaceAfter=8
             ),
             "h1": ParagraphStyle(
-                "h1", parent=base, fontSize=16, leading=22, textColor=ACCENT, spaceBefore=4,
+                "h1", parent=base, fontSize=16, leading=22, textColor=ACCENT, spaceBefore=16,
                 spaceAfter=8, keepWithNext=1,
             ),
             "h2": ParagraphStyle(
@@ -224,6 +225,7 @@ class Layout:
             body.append(cells)
         tbl = Table([head, *body], colWidths=[c.width for c in columns], repeatRows=1 if repeat_header else 0)
         cmds: list[tuple[Any, ...]] = [
+            ("FONTNAME", (0, 0), (-1, -1), self.font),
             ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("TOPPADDING", (0, 0), (-1, -1), 2.5),
@@ -261,6 +263,7 @@ class Layout:
         tbl.setStyle(
             TableStyle(
                 [
+                    ("FONTNAME", (0, 0), (-1, -1), self.font),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
                     ("TOPPADDING", (0, 0), (-1, -1), 3),

@@ -47,11 +47,12 @@ QUANTILES: tuple[tuple[str, float], ...] = (("p5", 0.05), ("p50", 0.5), ("p95", 
 # --------------------------------------------------------------------------- per point
 
 
-def point_statistics(frame: pd.DataFrame, outputs: Sequence[str]) -> dict[str, float]:
+def point_statistics(frame: Mapping[str, Any] | pd.DataFrame, outputs: Sequence[str]) -> dict[str, float]:
     """Summarise one point's replications.
 
     Args:
-        frame: The point's stored frame (``rep`` + outputs).
+        frame: The point's stored columns (``rep`` + outputs), as a frame or a
+            mapping of column name to array.
         outputs: The outputs to summarise.
 
     Returns:
@@ -59,13 +60,13 @@ def point_statistics(frame: pd.DataFrame, outputs: Sequence[str]) -> dict[str, f
         ``<output>:mean``/``:p5``/``:p50``/``:p95`` for numeric ones (NaN
         replications ignored).
     """
-    out: dict[str, float] = {"n_reps": float(len(frame))}
+    out: dict[str, float] = {"n_reps": float(len(np.asarray(frame["rep"])))}
     for name in outputs:
-        col = frame[name]
-        if pd.api.types.is_bool_dtype(col.dtype):
-            out[f"{name}:p_attained"] = float(col.to_numpy(dtype=bool).mean()) if len(col) else math.nan
+        col = np.asarray(frame[name])
+        if col.dtype == np.bool_:
+            out[f"{name}:p_attained"] = float(col.mean()) if len(col) else math.nan
             continue
-        values = col.to_numpy(dtype=float)
+        values = col.astype(float)
         finite = values[~np.isnan(values)]
         if finite.size == 0:
             out[f"{name}:mean"] = math.nan
@@ -107,16 +108,18 @@ def points_summary(
         One row per stored point, in design order: ``point``, the factor
         values, ``n_reps`` and the statistics of :func:`point_statistics`.
     """
-    by_id = design.set_index("point", drop=False)
+    ids = [str(p) for p in design["point"]]
+    position = {pid: i for i, pid in enumerate(ids)}
+    factor_values = {f.path: design[f.path].tolist() for f in factors}
     rows: list[dict[str, Any]] = []
-    for pid, frame in store.iter_points([str(p) for p in design["point"]]):
+    for pid, columns in store.iter_point_arrays(ids):
+        i = position[pid]
         row: dict[str, Any] = {"point": pid}
         for f in factors:
-            row[f.path] = by_id.at[pid, f.path]
-        row.update(point_statistics(frame, outputs))
+            row[f.path] = factor_values[f.path][i]
+        row.update(point_statistics(columns, outputs))
         rows.append(row)
-    columns = ["point", *(f.path for f in factors)]
-    out = pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
+    out = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["point", *(f.path for f in factors)])
     if "n_reps" in out.columns:
         out["n_reps"] = out["n_reps"].astype(np.int64)
     for f in factors:

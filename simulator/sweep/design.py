@@ -25,8 +25,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.stats import qmc
 
 from simulator.sweep.spec import DistFactor, Factor, RangeFactor, SweepSpec, ValuesFactor
 
@@ -140,6 +138,8 @@ def factor_distribution(factor: RangeFactor | DistFactor) -> Any:
     Returns:
         A frozen scipy distribution with a ``ppf`` method.
     """
+    from scipy import stats  # imported here: workers that only run tasks never need it
+
     if isinstance(factor, RangeFactor):
         lo, hi = factor.range
         return stats.uniform(loc=lo, scale=hi - lo)
@@ -217,6 +217,8 @@ def _design_rng(seed: int) -> np.random.Generator:
 
 def _unit_sample(spec: SweepSpec, d: int) -> np.ndarray:
     """Draw the unit-cube sample of a sampled design."""
+    from scipy.stats import qmc
+
     assert spec.samples is not None  # checked by the spec
     rng = _design_rng(spec.seed)
     problem = {"num_vars": d, "names": list(spec.factors), "bounds": [[0.0, 1.0]] * d}

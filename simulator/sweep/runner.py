@@ -196,11 +196,17 @@ def _check_factors(values: Mapping[str, object], required: Sequence[str], allowe
         raise KeyError(f"toy model does not know factor(s) {', '.join(unknown)}")
 
 
+def _inert_factor(name: str) -> bool:
+    """Whether a toy accepts ``name`` as an extra factor without effect (``x4``, ``x5``, ...)."""
+    return name[:1] == "x" and name[1:].isdigit()
+
+
 @dataclass(frozen=True)
 class IshigamiModel:
     """Ishigami function ``sin x1 + a sin² x2 + b x3⁴ sin x1``, optionally noisy.
 
-    Factors ``x1``, ``x2``, ``x3`` (usually uniform on [-π, π]). With ``a=7``,
+    Factors ``x1``, ``x2``, ``x3`` (usually uniform on [-π, π]), plus any
+    number of inert factors ``x4``, ``x5``, ... that have no effect. With ``a=7``,
     ``b=0.1`` the first-order Sobol' indices are 0.3139, 0.4424, 0 and the
     total ones 0.5576, 0.4424, 0.2437.
 
@@ -218,7 +224,7 @@ class IshigamiModel:
 
     def run_block(self, values: Mapping[str, object], reps: Sequence[int], seed: int) -> pd.DataFrame:
         """Evaluate the function for each replication (see :class:`SweepModel`)."""
-        _check_factors(values, ("x1", "x2", "x3"), lambda _: False)
+        _check_factors(values, ("x1", "x2", "x3"), _inert_factor)
         x1, x2, x3 = (float(values[k]) for k in ("x1", "x2", "x3"))  # type: ignore[arg-type]
         y = math.sin(x1) + self.a * math.sin(x2) ** 2 + self.b * x3**4 * math.sin(x1)
         if self.sleep:
@@ -270,7 +276,7 @@ class ThresholdModel:
 
     def run_block(self, values: Mapping[str, object], reps: Sequence[int], seed: int) -> pd.DataFrame:
         """Simulate each replication (see :class:`SweepModel`)."""
-        _check_factors(values, ("x1",), lambda n: n == "policy" or (n[:1] == "x" and n[1:].isdigit()))
+        _check_factors(values, ("x1",), lambda n: n == "policy" or _inert_factor(n))
         x1 = float(values["x1"])  # type: ignore[arg-type]
         policy = str(values.get("policy", "base"))
         if policy not in _THRESHOLD_POLICY_SHIFT:
@@ -283,7 +289,7 @@ class ThresholdModel:
         for i, r in enumerate(reps):
             eps, u = rep_rng(seed, r).standard_normal(2)
             value[i] = x1 + self.noise * eps
-            drawn[i] = int(round(1_000_000 * max(0.0, x1) * (1.0 + 0.1 * u)))
+            drawn[i] = round(1_000_000 * max(0.0, x1) * (1.0 + 0.1 * float(u)))
         return pd.DataFrame(
             {
                 "rep": np.asarray(list(reps), dtype=np.int64),
@@ -521,7 +527,7 @@ def _assemble(blocks: list[BlockResult]) -> pd.DataFrame:
 
 def _schema_of(frame: pd.DataFrame) -> list[list[str]]:
     """Describe a point frame's columns and dtypes."""
-    return [[str(c), str(frame[c].dtype)] for c in frame.columns]
+    return [[str(c), str(t)] for c, t in frame.dtypes.items()]
 
 
 def run_sweep(

@@ -251,7 +251,7 @@ class RangeFactor(_Strict):
             if self.count is None:
                 return list(range(int(lo), int(hi) + 1))
             step = (hi - lo) / (self.count - 1)
-            return [int(round(lo + i * step)) for i in range(self.count)]
+            return [round(lo + i * step) for i in range(self.count)]
         if self.count is None:
             raise ValueError("a continuous range has no finite list of levels")
         step = (hi - lo) / (self.count - 1)
@@ -517,9 +517,7 @@ def _format_loc(loc: Sequence[int | str]) -> str:
         del parts[2]
     out = ""
     for i, part in enumerate(parts):
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif i == 1 and parts[0] == "factors":
+        if isinstance(part, int) or (i == 1 and parts[0] == "factors"):
             out += f"[{part}]"
         else:
             out += ("." if out else "") + str(part)
@@ -533,7 +531,7 @@ def _expected_from_error(err: Mapping[str, Any], model_fields: Sequence[str]) ->
     if kind == "missing":
         return "必填项 (a required key)"
     if kind == "extra_forbidden":
-        return f"已知的键 (a known key: {', '.join(model_fields)})"
+        return f"已知的键之一，此键未知 (unknown key; a known key: {', '.join(model_fields)})"
     if kind == "literal_error":
         return msg.removeprefix("Input should be ")
     for prefix in ("Input should be ", "Value error, "):
@@ -546,8 +544,8 @@ def _fields_for_loc(loc: Sequence[int | str]) -> list[str]:
     """List the known keys at the mapping that contains ``loc``'s last key."""
     parts = list(loc)
     if len(parts) >= 3 and parts[0] == "factors" and parts[2] in ("values", "range", "dist"):
-        model: type[BaseModel] = {"values": ValuesFactor, "range": RangeFactor, "dist": DistFactor}[str(parts[2])]
-        return list(model.model_fields)
+        models: dict[str, type[BaseModel]] = {"values": ValuesFactor, "range": RangeFactor, "dist": DistFactor}
+        return list(models[str(parts[2])].model_fields)
     return list(SweepSpec.model_fields)
 
 
@@ -566,9 +564,7 @@ def _convert_validation_error(exc: ValidationError, source: str, data: Mapping[s
         return SweepSpecError(source, key, ctx.get("value"), str(ctx.get("expected", err["msg"])))
     value: object = _MISSING if err["type"] == "missing" else err.get("input")
     if err["type"] == "extra_forbidden":
-        value = loc[-1] if loc else value
-        key = _format_loc(loc)
-        return SweepSpecError(source, key, value, _expected_from_error(err, _fields_for_loc(loc)))
+        return SweepSpecError(source, _format_loc(loc), value, _expected_from_error(err, _fields_for_loc(loc)))
     return SweepSpecError(source, _format_loc(loc), value, _expected_from_error(err, list(SweepSpec.model_fields)))
 
 
@@ -617,7 +613,7 @@ def read_spec_mapping(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SweepSpecError(source, "", str(path), f"可读的 UTF-8 文本文件 (a readable UTF-8 file: {exc})") from None
     try:
-        data = yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_SpecLoader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "?"

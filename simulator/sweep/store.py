@@ -27,6 +27,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -151,11 +152,13 @@ def normalise_block(frame: Any, reps: Sequence[int], patterns: Sequence[str]) ->
             f"{len(reps)} reps starting at {reps[0] if len(reps) else '-'}, got {len(got)} rows)"
         )
     columns = select_outputs([str(c) for c in frame.columns], patterns)
-    ordered = frame.sort_values("rep", kind="stable")
-    data: dict[str, np.ndarray] = {"rep": ordered["rep"].to_numpy(dtype=np.int64)}
+    rep = np.asarray(got, dtype=np.int64)
+    order = None if bool(np.all(rep[1:] > rep[:-1])) else np.argsort(rep, kind="stable")
+    data: dict[str, np.ndarray] = {"rep": rep if order is None else rep[order]}
     for name in columns:
-        data[name] = _normalise_column(name, ordered[name])
-    return pd.DataFrame(data)
+        values = _normalise_column(name, frame[name])
+        data[name] = values if order is None else values[order]
+    return pd.DataFrame(data, copy=False)
 
 
 def _arrow_array(values: pd.Series) -> pa.Array:
@@ -347,9 +350,12 @@ class SweepStore:
         out: set[str] = set()
         with os.scandir(self.points_dir) as entries:
             for entry in entries:
-                if entry.is_dir() and entry.name.startswith("point="):
-                    if os.path.isfile(os.path.join(entry.path, self.POINT_FILE)):
-                        out.add(entry.name.removeprefix("point="))
+                if (
+                    entry.is_dir()
+                    and entry.name.startswith("point=")
+                    and os.path.isfile(os.path.join(entry.path, self.POINT_FILE))
+                ):
+                    out.add(entry.name.removeprefix("point="))
         return out
 
     def clean_temporary(self) -> int:
@@ -404,19 +410,36 @@ class SweepStore:
         schema = pq.read_schema(self.point_path(point))
         return [(f.name, str(f.type)) for f in schema]
 
-    def iter_points(self, points: Sequence[str]) -> Iterator[tuple[str, pd.DataFrame]]:
-        """Yield stored points one at a time (memory stays flat).
+    def iter_point_arrays(
+        self, points: Sequence[str], *, threads: int = 4, chunk: int = 64
+    ) -> Iterator[tuple[str, dict[str, np.ndarray]]]:
+        """Yield stored points as column arrays, reading a few files ahead.
+
+        At most ``chunk`` points are held in memory at once, so memory stays
+        flat however many points there are.
 
         Args:
             points: The point ids to read, in order; missing ones are skipped.
+            threads: Reader threads.
+            chunk: Points read per batch.
 
         Yields:
-            ``(point id, frame)``.
+            ``(point id, {column: array})`` in the order of ``points``.
         """
-        for pid in points:
+
+        def read(pid: str) -> dict[str, np.ndarray] | None:
             path = self.point_path(pid)
-            if path.is_file():
-                yield pid, pq.read_table(path).to_pandas()
+            if not path.is_file():
+                return None
+            table = pq.read_table(path)
+            return {name: table.column(name).to_numpy() for name in table.column_names}
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for start in range(0, len(points), chunk):
+                batch = list(points[start : start + chunk])
+                for pid, columns in zip(batch, pool.map(read, batch), strict=True):
+                    if columns is not None:
+                        yield pid, columns
 
     def write_frame(self, name: str, frame: pd.DataFrame) -> None:
         """Write a frame as ``DIR/<name>`` deterministically.
@@ -453,7 +476,11 @@ class SweepStore:
             data: JSON-serialisable mapping.
         """
         payload = json_text(data).encode("utf-8")
-        atomic_write(self.root / name, lambda fh: fh.write(payload) and None)
+
+        def write(fh: IO[bytes]) -> None:
+            fh.write(payload)
+
+        atomic_write(self.root / name, write)
 
     def read_manifest(self) -> dict[str, Any]:
         """Read ``manifest.json``.

@@ -1,0 +1,310 @@
+"""Export a run's summary tables to Excel or to a folder of CSV files.
+
+The tables are those of the PDF report, as numbers: money in 万元 (the unit
+is in each header), probabilities as shares from 0 to 1 (shown as percent in
+Excel), months as ``YYYY-MM``. Headers and sheet names are Chinese by default.
+CSV files are UTF-8 with a byte-order mark so that Excel opens them with the
+right encoding.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from simulator.report import analysis, fmt
+from simulator.report.charts import display_width
+from simulator.report.fmt import Lang
+from simulator.report.i18n import (
+    check_lang,
+    display_name,
+    engine_label,
+    level_label,
+    source_kind_label,
+    t,
+)
+from simulator.report.layout import atomic_output
+from simulator.report.store import RunStore, open_run
+
+FORMATS = ("xlsx", "csv")
+
+CSV_NAMES: dict[str, str] = {
+    "sheet_about": "about",
+    "sheet_level": "draw_by_level",
+    "sheet_fund": "fund_accounts",
+    "sheet_program": "draw_by_program",
+    "sheet_targets": "targets",
+    "sheet_exhaustion": "fund_exhaustion",
+    "sheet_inputs": "inputs",
+}
+"""File stem of each table in a CSV export (ASCII, stable across languages)."""
+
+MONEY_FORMAT = "#,##0.00"
+PROB_FORMAT = "0.0%"
+
+
+class ExportError(Exception):
+    """The export cannot be written (bad format, or an output that must not be replaced)."""
+
+
+def _money(label: str, lang: Lang) -> str:
+    return t("money_header", lang, label=label)
+
+
+def _wan(x: object) -> float:
+    return fmt.fen_to_wan(x)  # type: ignore[arg-type]
+
+
+def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]:
+    """Build the export tables of a run.
+
+    Args:
+        store: the run store.
+        lang: language of headers and labels.
+
+    Returns:
+        Tables by catalogue key of their sheet name (``sheet_level`` ...), in
+        sheet order. Money columns are 万元; probability columns are 0–1.
+    """
+    sc = store.scenario
+    m = store.manifest
+    name = display_name(sc, lang, str(sc.get("id") or store.path.name))
+    reps = analysis.n_reps(store)
+    tables: dict[str, pd.DataFrame] = {}
+
+    about = [
+        (t("col_scenario", lang), name),
+        (t("scenario_id", lang), sc.get("id") or ""),
+        (t("scenario_file", lang), sc.get("file") or ""),
+        (t("scenario_hash", lang), sc.get("hash") or ""),
+        (t("horizon", lang), f"{sc.get('start')} – {sc.get('end')}"),
+        (t("seed", lang), m.get("seed", "")),
+        (t("reps", lang), reps),
+        (t("engine", lang), engine_label(str(m.get("engine", "")), lang)),
+        (t("version", lang), m.get("version", "")),
+        (t("created", lang), m.get("created", "")),
+        (t("report_date", lang), fmt.today(lang)),
+        (t("col_unit", lang), t("def_medians", lang)),
+    ]
+    tables["sheet_about"] = pd.DataFrame(
+        [(k, "" if v is None else str(v)) for k, v in about],
+        columns=[t("col_item", lang), t("col_content", lang)],
+    )
+
+    qcols = [("p5", "col_p5"), ("p50", "col_p50"), ("p95", "col_p95"), ("mean", "col_mean")]
+    lv = analysis.yearly_draw(store, "level")
+    tables["sheet_level"] = pd.DataFrame(
+        {
+            t("col_year", lang): lv["year"].astype(int),
+            t("col_level", lang): [level_label(k, lang, store.jurisdictions) for k in lv["key"]],
+            **{_money(t(k, lang), lang): lv[c].map(_wan) for c, k in qcols},
+        }
+    )
+
+    fy = analysis.fund_year_table(store)
+    fund_cols: list[tuple[str, str]] = [
+        ("appropriated_fen", "col_appropriated"),
+        ("carried_in_fen", "col_carried_in"),
+        ("drawn_fen", "col_drawn"),
+        ("drawn_p5", "col_drawn"),
+        ("drawn_p95", "col_drawn"),
+        ("lapsed_fen", "col_lapsed"),
+        ("balance_end_fen", "col_balance_end"),
+        ("arrears_fen", "col_arrears_year"),
+        ("arrears_p95", "col_arrears_year"),
+        ("refused_fen", "col_refused_year"),
+        ("refused_p95", "col_refused_year"),
+        ("prorata_cut_fen", "col_prorata"),
+    ]
+    fund_frame = {
+        t("col_fund_id", lang): fy["fund"].astype(str) if len(fy) else pd.Series(dtype=str),
+        t("col_fund", lang): [display_name(store.funds.get(f), lang, f) for f in fy["fund"]],
+        t("col_year", lang): fy["year"].astype(int) if len(fy) else pd.Series(dtype=int),
+    }
+    for col, key in fund_cols:
+        stat = "P5" if col.endswith("_p5") else "P95" if col.endswith("_p95") else t("col_p50", lang)
+        fund_frame[_money(f"{t(key, lang)} {stat}", lang)] = fy[col].map(_wan) if len(fy) else pd.Series(dtype=float)
+    fund_frame[t("col_p_any", lang).replace("\n", "")] = fy["p_any_unpaid"] if len(fy) else pd.Series(dtype=float)
+    tables["sheet_fund"] = pd.DataFrame(fund_frame)
+
+    pg = analysis.yearly_draw(store, "program")
+    tables["sheet_program"] = pd.DataFrame(
+        {
+            t("col_year", lang): pg["year"].astype(int),
+            t("col_program_id", lang): pg["key"].astype(str),
+            t("col_program", lang): [display_name(store.programs.get(k), lang, k) for k in pg["key"]],
+            **{_money(t(k, lang), lang): pg[c].map(_wan) for c, k in qcols},
+        }
+    )
+
+    tgt_rows = []
+    for a in analysis.target_answers(store):
+        tgt_rows.append(
+            {
+                t("col_target_id", lang): a.target,
+                t("col_target", lang): display_name(a.entry, lang, a.target),
+                t("col_clause", lang): str(a.entry.get("source") or ""),
+                t("col_threshold", lang): a.threshold,
+                t("col_unit", lang): a.unit,
+                t("col_deadline", lang): a.deadline or "",
+                t("col_p_attained", lang): a.p_attained,
+                f"{t('col_value_deadline', lang).splitlines()[0]} P5": a.value.get("p5"),
+                f"{t('col_value_deadline', lang).splitlines()[0]} {t('col_p50', lang)}": a.value.get("p50"),
+                f"{t('col_value_deadline', lang).splitlines()[0]} P95": a.value.get("p95"),
+                t("col_date_attained", lang).replace("\n", ""): a.median_date_attained or "",
+            }
+        )
+    tables["sheet_targets"] = pd.DataFrame(tgt_rows)
+
+    ex_rows = []
+    for f in analysis.fund_answers(store):
+        ex_rows.append(
+            {
+                t("col_fund_id", lang): f.fund,
+                t("col_fund", lang): display_name(f.entry, lang, f.fund),
+                _money(t("col_appropriated", lang), lang): _wan(f.appropriated),
+                _money(f"{t('col_drawn', lang)} P5", lang): _wan(f.drawn.get("p5")),
+                _money(f"{t('col_drawn', lang)} {t('col_p50', lang)}", lang): _wan(f.drawn.get("p50")),
+                _money(f"{t('col_drawn', lang)} P95", lang): _wan(f.drawn.get("p95")),
+                t("col_p_exhausted", lang): f.p_exhausted,
+                t("col_exhaustion_month", lang).replace("\n", ""): f.exhaustion_median or "",
+                _money(f"{t('col_arrears_year', lang)} {t('col_p50', lang)}", lang): _wan(f.arrears_end.get("p50")),
+                _money(f"{t('col_arrears_year', lang)} P95", lang): _wan(f.arrears_end.get("p95")),
+                _money(f"{t('col_refused_year', lang)} {t('col_p50', lang)}", lang): _wan(f.refused.get("p50")),
+                _money(f"{t('col_refused_year', lang)} P95", lang): _wan(f.refused.get("p95")),
+            }
+        )
+    tables["sheet_exhaustion"] = pd.DataFrame(ex_rows)
+
+    inp = analysis.inputs_frame(store)
+    tables["sheet_inputs"] = pd.DataFrame(
+        {
+            t("col_path", lang): inp["path"],
+            t("col_value", lang): inp["value"],
+            t("col_source_kind", lang): [source_kind_label(k, lang) for k in inp["source_kind"]],
+            t("col_source", lang): inp["source"],
+            t("col_rationale", lang): inp["rationale"],
+        }
+    )
+    return tables
+
+
+def _is_prob_header(header: str, lang: Lang) -> bool:
+    return header in {
+        t("col_p_attained", lang),
+        t("col_p_exhausted", lang),
+        t("col_p_any", lang).replace("\n", ""),
+    }
+
+
+def _write_xlsx(tables: dict[str, pd.DataFrame], out: Path, lang: Lang) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    money_tag = t("money_header", lang, label="")
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        for key, df in tables.items():
+            sheet = t(key, lang)[:31]
+            df.to_excel(writer, sheet_name=sheet, index=False)
+            ws = writer.sheets[sheet]
+            ws.freeze_panes = "A2"
+            head_fill = PatternFill("solid", fgColor="1F3B5F")
+            for j, col in enumerate(df.columns, start=1):
+                cell = ws.cell(row=1, column=j)
+                cell.font = Font(bold=True, color="FFFFFF")
+                cell.fill = head_fill
+                cell.alignment = Alignment(wrap_text=True, vertical="center")
+                header = str(col)
+                number_format = None
+                if header.endswith(money_tag):
+                    number_format = MONEY_FORMAT
+                elif _is_prob_header(header, lang):
+                    number_format = PROB_FORMAT
+                if number_format:
+                    for row in range(2, len(df) + 2):
+                        ws.cell(row=row, column=j).number_format = number_format
+                values = [header] + [_shown(v, number_format) for v in df[col].tolist()]
+                width = min(max(display_width(v) for v in values) + 2, 60)
+                letter = ws.cell(row=1, column=j).column_letter
+                ws.column_dimensions[letter].width = max(width, 8)
+                if width >= 60:
+                    for row in range(2, len(df) + 2):
+                        ws.cell(row=row, column=j).alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _shown(value: object, number_format: str | None) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if number_format == MONEY_FORMAT and isinstance(value, int | float):
+        return f"{value:,.2f}"
+    if number_format == PROB_FORMAT and isinstance(value, int | float):
+        return f"{value * 100:.1f}%"
+    return str(value)
+
+
+def _write_csv_dir(tables: dict[str, pd.DataFrame], out: Path) -> None:
+    for key, df in tables.items():
+        df.to_csv(out / f"{CSV_NAMES[key]}.csv", index=False, encoding="utf-8-sig")
+
+
+def _replace_dir(out: Path, fill: Callable[[Path], None]) -> None:
+    """Write a directory next to ``out`` and swap it in (refusing to replace a foreign folder)."""
+    if out.exists():
+        if not out.is_dir():
+            raise ExportError(f"{out}: exists and is not a directory")
+        foreign = [p.name for p in out.iterdir() if p.suffix != ".csv" or p.is_dir()]
+        if foreign:
+            raise ExportError(
+                f"{out}: not replaced: it holds files that are not a CSV export ({', '.join(sorted(foreign)[:3])})"
+            )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        fill(tmp)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old.{os.getpid()}")
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def export_store(store_dir: str | Path, fmt: str, out_path: str | Path, lang: str = "zh") -> Path:
+    """Export a run's summary tables.
+
+    Args:
+        store_dir: the run's result store.
+        fmt: ``"xlsx"`` (one workbook, one sheet per table) or ``"csv"`` (a
+            folder of UTF-8-BOM CSV files).
+        out_path: the workbook or folder to write; an existing one is
+            replaced atomically (a folder only if it holds nothing but CSV files).
+        lang: ``"zh"`` (default) or ``"en"`` for headers and labels.
+
+    Returns:
+        The path written.
+
+    Raises:
+        StoreError: if the store is missing or malformed.
+        ExportError: if the format is unknown or the output must not be replaced.
+        ValueError: for an unknown language.
+    """
+    lg = check_lang(lang)
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}: use xlsx or csv")
+    store = open_run(store_dir)
+    tables = export_tables(store, lg)
+    out = Path(out_path)
+    if fmt == "xlsx":
+        with atomic_output(out) as tmp:
+            _write_xlsx(tables, tmp, lg)
+    else:
+        _replace_dir(out, lambda d: _write_csv_dir(tables, d))
+    return out
