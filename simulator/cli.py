@@ -387,6 +387,84 @@ def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: P
         click.echo(f"{month}  t={tm:>8}  {what:<11} {who:<28} {detail}")
 
 
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--observed", type=click.Path(path_type=Path), required=True,
+              help="CSV with columns year,metric,value (metric: a target id, firms.<state> or platforms.<type>.<tier>).")
+@click.option("--params", "param_keys", required=True, metavar="KEY,KEY...",
+              help="Dotted scenario paths to fit, e.g. populations.taian.firms.hte_rate.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Params file to write with the fitted values (default: params/<scenario id>-fitted.yaml).")
+@click.option("--reps", type=click.IntRange(2, 10_000), default=20, show_default=True,
+              help="Replications per evaluation (common random numbers across evaluations).")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--city", default=None, help="City whose population is replayed (default: the only city).")
+@click.option("--plot", type=click.Path(path_type=Path), default=None, help="Also save a PNG plot of the fit.")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.pass_context
+@input_errors
+def calibrate(ctx: click.Context, scenario: Path, observed: Path, param_keys: str, out: Path | None, reps: int,
+              seed: int, city: str | None, plot: Path | None, force: bool) -> None:
+    """Fit behaviour parameters of SCENARIO to an observed history.
+
+    Only observations dated up to the scenario's start are fitted; later ones
+    are shown as a validation. The history is replayed from the first
+    observation's year with the scenario's behaviour and no policy money.
+
+    \b
+    Example (the shipped Tai'an fit):
+      fiscalsim calibrate scenarios/taian.yaml --observed data/observed/taian_hte.csv \\
+          --params populations.taian.firms.hte_rate --out params/taian-fitted.yaml --force
+    """
+    from simulator.calibrate import calibrate as fit
+    from simulator.calibrate import params_yaml, read_observed
+
+    lang = lang_of(ctx)
+    loaded = load_scenario(scenario)
+    obs = read_observed(observed)
+    keys = [k.strip() for k in param_keys.split(",") if k.strip()]
+    target = out or Path("params") / f"{loaded.scenario.scenario.id}-fitted.yaml"
+    if target.exists() and not force:
+        fail(f"{target}: already exists; use --force to overwrite it")
+
+    def progress(n: int, err: float) -> None:
+        click.echo(f"  {'评估' if lang == 'zh' else 'evaluation'} {n:>3}: {'误差' if lang == 'zh' else 'error'} {err:.5f}", err=True)
+
+    result = fit(loaded, obs, keys, reps=reps, seed=seed, city=city, progress=progress)
+    from simulator.store import atomic_write_bytes
+
+    first = min(o.year for o in obs)
+    from datetime import date as _date
+
+    atomic_write_bytes(target, params_yaml(result, str(scenario), str(observed), obs, reps, seed,
+                                           _date(first, 1, 1)).encode("utf-8"))
+    click.echo("year  metric            observed   fitted mean   [p5, p95]            used for")
+    for r in result.rows:
+        click.echo(f"{r.year}  {r.metric:<16} {r.observed:>9.4g}   {r.mean:>11.4g}   [{r.p5:.4g}, {r.p95:.4g}]"
+                   f"{'':>6}{r.used_for}")
+    for k, v in result.params.items():
+        lo, hi = result.bounds[k]
+        click.echo(f"{k} = {v:.6g}   (range {lo:g} – {hi:g})")
+    click.echo(f"RMSE {result.rmse_fit:.4g} ({result.rel_error_fit:.2%}), {result.evaluations} evaluations -> {target}")
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        for metric in sorted({r.metric for r in result.rows}):
+            rows = [r for r in result.rows if r.metric == metric]
+            ax.plot([r.year for r in rows], [r.mean for r in rows], "o-", label=f"{metric} fitted mean")
+            ax.fill_between([r.year for r in rows], [r.p5 for r in rows], [r.p95 for r in rows], alpha=0.2)
+            ax.plot([r.year for r in rows], [r.observed for r in rows], "ks", label=f"{metric} observed")
+        ax.legend()
+        ax.set_xlabel("year")
+        fig.tight_layout()
+        fig.savefig(plot, dpi=120)
+        click.echo(f"plot -> {plot}")
+
+
 def _register() -> None:
     from simulator.guidance_cli import fund_curve
 

@@ -423,13 +423,19 @@ def _resolve_refs(state: _Merge, params: dict[str, Parameter], prov: dict[str, P
         elif "value" in node and "source" in node and set(node) <= {"value", "source", "note"}:
             p = classify_source(str(node["source"]))
             if p is None:
-                problems.append(Problem("unrecognised source", file=file, line=line, path=dotted((*path, "source")),
+                problems.append(Problem(_bad_source(node["source"]), file=file, line=line, path=dotted((*path, "source")),
                                         value=node["source"], has_value=True, expected=SOURCE_FORMS))
                 continue
             replacements.append((path, node["value"], p))
     for path, value, p in replacements:
         _set(state.data, path, copy.deepcopy(value))
         prov[dotted(path)] = p
+
+
+def _bad_source(src: object) -> str:
+    if str(src).strip().lower().startswith("assumption"):
+        return "an assumption needs its rationale"
+    return "unrecognised source"
 
 
 def _scenario_start(data: dict[str, Any]) -> date | None:
@@ -462,8 +468,9 @@ def _collect_provenance(state: _Merge, prov: dict[str, Provenance], problems: li
                 p = classify_source(src)
                 if p is None:
                     file, line = state.line((*path, "source"))
-                    problems.append(Problem("unrecognised source", file=file, line=line, path=dotted((*path, "source")),
+                    problems.append(Problem(_bad_source(src), file=file, line=line, path=dotted((*path, "source")),
                                             value=src, has_value=True, expected=SOURCE_FORMS))
+                    here = Provenance("unrecognised", src)  # reported once, not again for each number below
                 else:
                     here = p
             for k, v in node.items():
@@ -645,7 +652,8 @@ def _validate(state: _Merge, problems: list[Problem]) -> sc.Scenario | None:
                 key = str(path[-1]) if path else "?"
                 msg = f"unknown key {key!r}"
                 model = _model_at(tuple(err["loc"][:-1]))
-                allowed = [f.alias or n for n, f in model.model_fields.items()] if model else []
+                allowed = sorted((f.alias or n for n, f in model.model_fields.items()) if model else [],
+                                 key=lambda k: k in ("source", "note"))  # the model's own keys first
                 guess = did_you_mean(key, allowed or (_FIELD_VOCAB - {key}))
                 hint = f"did you mean {guess!r}?" if guess else None
                 has_value = False

@@ -18,11 +18,11 @@ import simpy
 
 from simulator.calendar import OFFSET_CALL, OFFSET_INDICATOR, Calendar
 from simulator.entities import (
-    Proc,
     CERT_MONTHS,
     INCUBATION_MONTHS,
     REGISTRY_MONTHS,
     Firm,
+    Proc,
     Tiered,
     firm_next,
     firm_process,

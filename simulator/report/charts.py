@@ -136,7 +136,7 @@ def _style(ax: object) -> None:
     ax.set_axisbelow(True)
 
 
-def _thousands(v: float, _pos: int | None = None) -> str:
+def _thousands(v: float, _pos: float | None = None) -> str:
     if abs(v) >= 100 or v == int(v):
         return f"{v:,.0f}"
     return f"{v:,.2f}".rstrip("0").rstrip(".")
@@ -286,7 +286,9 @@ def target_fan_chart(
                 label=t("legend_threshold", lang, v=fmt.metric_value(threshold, unit, lang)),
             )
         if deadline:
-            d = np.datetime64(str(deadline)[:10])
+            from matplotlib.dates import date2num
+
+            d = float(date2num(pd.Timestamp(str(deadline)[:10])))
             ax.axvline(d, color=GREY, linestyle=":", linewidth=1.3, label=t("legend_deadline", lang))
         _date_axis(ax, lang)
         ax.yaxis.set_major_formatter(_thousands)
@@ -419,8 +421,10 @@ def heatmap_chart(
         ax = fig.add_subplot(1, 1, 1)
         values = grid.to_numpy(dtype=float)
         masked = np.ma.masked_invalid(values)
-        kwargs = {"vmin": 0.0, "vmax": 1.0} if percent else {}
-        mesh = ax.imshow(masked, origin="lower", aspect="auto", cmap="RdYlGn", **kwargs)
+        mesh = ax.imshow(
+            masked, origin="lower", aspect="auto", cmap="RdYlGn",
+            vmin=0.0 if percent else None, vmax=1.0 if percent else None,
+        )
         ax.set_xticks(np.arange(grid.shape[1]), [str(c) for c in grid.columns], fontsize=7, rotation=30, ha="right")
         ax.set_yticks(np.arange(grid.shape[0]), [str(i) for i in grid.index], fontsize=7)
         finite = values[np.isfinite(values)]

@@ -89,7 +89,7 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
         (t("version", lang), m.get("version", "")),
         (t("created", lang), m.get("created", "")),
         (t("report_date", lang), fmt.today(lang)),
-        (t("col_unit", lang), t("def_medians", lang)),
+        (t("definitions", lang), t("def_medians", lang)),
     ]
     tables["sheet_about"] = pd.DataFrame(
         [(k, "" if v is None else str(v)) for k, v in about],
@@ -173,10 +173,10 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
                 _money(f"{t('col_drawn', lang)} P95", lang): _wan(f.drawn.get("p95")),
                 t("col_p_exhausted", lang): f.p_exhausted,
                 t("col_exhaustion_month", lang).replace("\n", ""): f.exhaustion_median or "",
-                _money(f"{t('col_arrears_year', lang)} {t('col_p50', lang)}", lang): _wan(f.arrears_end.get("p50")),
-                _money(f"{t('col_arrears_year', lang)} P95", lang): _wan(f.arrears_end.get("p95")),
-                _money(f"{t('col_refused_year', lang)} {t('col_p50', lang)}", lang): _wan(f.refused.get("p50")),
-                _money(f"{t('col_refused_year', lang)} P95", lang): _wan(f.refused.get("p95")),
+                _money(f"{t('col_arrears_end', lang)} {t('col_p50', lang)}", lang): _wan(f.arrears_end.get("p50")),
+                _money(f"{t('col_arrears_end', lang)} P95", lang): _wan(f.arrears_end.get("p95")),
+                _money(f"{t('col_refused_total', lang)} {t('col_p50', lang)}", lang): _wan(f.refused.get("p50")),
+                _money(f"{t('col_refused_total', lang)} P95", lang): _wan(f.refused.get("p95")),
             }
         )
     tables["sheet_exhaustion"] = pd.DataFrame(ex_rows)

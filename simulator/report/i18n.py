@@ -9,7 +9,7 @@ English report uses their ``name_en`` when the scenario gives one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from simulator.report.fmt import Lang
 
@@ -346,6 +346,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "col_program_id": ("项目编号", "Program ID"),
     "col_mean": ("均值", "Mean"),
     "col_unit": ("单位", "Unit"),
+    "definitions": ("口径说明", "Definitions"),
+    "col_arrears_end": ("期末挂账", "Arrears at end"),
+    "col_refused_total": ("拒付合计", "Refused, total"),
     "col_item": ("项目", "Item"),
     "col_content": ("内容", "Value"),
     "money_header": ("{label}（万元）", "{label} (CNY 10k)"),
@@ -371,7 +374,7 @@ def check_lang(lang: str) -> Lang:
     """
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}: use 'zh' or 'en'")
-    return lang  # type: ignore[return-value]
+    return cast(Lang, lang)
 
 
 def t(key: str, lang: Lang = "zh", **kwargs: Any) -> str:

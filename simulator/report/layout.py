@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -56,7 +56,7 @@ RULE = colors.HexColor("#c9d2dc")
 ZEBRA = colors.HexColor("#f4f7fa")
 TOTAL_BG = colors.HexColor("#e6edf5")
 
-Cell = str | Flowable
+Cell: TypeAlias = str | Flowable
 """A table cell: raw text (escaped and wrapped for you) or a ready flowable."""
 
 
@@ -327,7 +327,7 @@ def _canvas_class(header_left: str, header_right: str, lang: Lang, font: str) ->
             super().__init__(*args, **kwargs)
             self._saved_pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 - reportlab API
+        def showPage(self) -> None:  # reportlab's name
             self._saved_pages.append(dict(self.__dict__))
             self._startPage()
 

@@ -31,6 +31,7 @@ the manifest is shown by its id.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -219,7 +220,10 @@ def heatmap_grid(sweep: SweepStore, x: str, y: str, output: str) -> pd.DataFrame
         lo, hi = factor_bounds(sweep, f)
         lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
         edges = np.linspace(lo, hi, HEATMAP_BINS + 1)
-        labels = [f"{fmt.smart_number(round(a, 3))}–{fmt.smart_number(round(b, 3))}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        labels = [
+            f"{fmt.smart_number(round(a, 3))}–{fmt.smart_number(round(b, 3))}"
+            for a, b in itertools.pairwise(edges)
+        ]
         cat = pd.cut(v, edges, labels=labels, include_lowest=True)
         return cat.astype(object), labels
 
@@ -280,7 +284,8 @@ def _sweep_name(sweep: SweepStore, lang: Lang) -> str:
 def _cover(lay: Layout, sweep: SweepStore, title: str) -> list[Flowable]:
     lang = lay.lang
     m = sweep.manifest
-    sc = m.get("scenario") if isinstance(m.get("scenario"), Mapping) else {}
+    raw_sc = m.get("scenario")
+    sc: Mapping[str, Any] = raw_sc if isinstance(raw_sc, Mapping) else {}
     pairs: list[tuple[str, Cell]] = [
         (t("report_date", lang), fmt.today(lang)),
         (t("scenario_id", lang), " · ".join(x for x in (str(sc.get("id") or ""), display_name(sc, lang, "")) if x) or fmt.DASH),

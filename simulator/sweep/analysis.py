@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -315,86 +315,149 @@ def _is_numeric(series: pd.Series) -> bool:
     return bool(pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype))
 
 
-def _peel_candidates(
-    columns: Sequence[tuple[str, np.ndarray, bool]], mask: np.ndarray, alpha: float
-) -> list[tuple[str, str, np.ndarray]]:
-    """List the possible next peels of the box ``mask`` as (factor, side, new mask)."""
-    out: list[tuple[str, str, np.ndarray]] = []
-    n_in = int(mask.sum())
-    for name, x, numeric in columns:
-        xb = x[mask]
-        if numeric:
-            lo_q = np.quantile(xb, alpha, method="lower")
-            hi_q = np.quantile(xb, 1.0 - alpha, method="higher")
-            for side, removed in (("lo", mask & (x <= lo_q)), ("hi", mask & (x >= hi_q))):
-                k = int(removed.sum())
-                if 0 < k < n_in:
-                    out.append((name, side, mask & ~removed))
-        else:
-            present = list(dict.fromkeys(xb.tolist()))
-            if len(present) > 1:
-                for option in present:
-                    removed = mask & (x == option)
-                    out.append((name, f"={option}", mask & ~removed))
-    return out
-
-
-def _box_limits(
-    columns: Sequence[tuple[str, np.ndarray, bool]], mask: np.ndarray, full: np.ndarray
-) -> dict[str, dict[str, Any]]:
-    """Describe the restricted factors of a box relative to the points in ``full``."""
-    limits: dict[str, dict[str, Any]] = {}
-    for name, x, numeric in columns:
-        inside, ref = x[mask], x[full]
-        if numeric:
-            lo, hi = float(inside.min()), float(inside.max())
-            lo_r, hi_r = lo > float(ref.min()), hi < float(ref.max())
-            if lo_r or hi_r:
-                limits[name] = {"lo": lo if lo_r else None, "hi": hi if hi_r else None}
-        else:
-            kept = list(dict.fromkeys(inside.tolist()))
-            if len(kept) < len(set(ref.tolist())):
-                limits[name] = {"options": [_plain(v) for v in sorted(kept, key=str)]}
-    return limits
-
-
 def _plain(value: object) -> object:
     """Convert numpy scalars to plain Python values."""
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _peel_once(
-    columns: Sequence[tuple[str, np.ndarray, bool]],
+@dataclass(frozen=True)
+class _Column:
+    """One factor as PRIM sees it."""
+
+    name: str
+    x: np.ndarray
+    numeric: bool
+
+
+Limits = dict[str, tuple[float, float] | frozenset[object]]
+"""A box: numeric factor → (lo, hi) inclusive; list factor → allowed options."""
+
+
+def _satisfies(column: _Column, limit: tuple[float, float] | frozenset[object]) -> np.ndarray:
+    """Mask of the points that meet one factor's limit."""
+    if isinstance(limit, tuple):
+        return (column.x >= limit[0]) & (column.x <= limit[1])
+    return np.fromiter((v in limit for v in column.x.tolist()), dtype=bool, count=len(column.x))
+
+
+def _box_mask(columns: Sequence[_Column], limits: Limits, domain: np.ndarray, skip: str | None = None) -> np.ndarray:
+    """Mask of the points of ``domain`` inside the box (ignoring factor ``skip``)."""
+    mask = domain.copy()
+    for col in columns:
+        if col.name in limits and col.name != skip:
+            mask &= _satisfies(col, limits[col.name])
+    return mask
+
+
+def _full_limits(columns: Sequence[_Column], domain: np.ndarray) -> Limits:
+    """The box holding every point of ``domain``."""
+    limits: Limits = {}
+    for col in columns:
+        xs = col.x[domain]
+        limits[col.name] = (float(xs.min()), float(xs.max())) if col.numeric else frozenset(xs.tolist())
+    return limits
+
+
+def _peels(columns: Sequence[_Column], limits: Limits, mask: np.ndarray, alpha: float) -> Iterator[Limits]:
+    """Yield the boxes one peel smaller than ``limits``."""
+    n_in = int(mask.sum())
+    for col in columns:
+        xs = col.x[mask]
+        limit = limits[col.name]
+        if isinstance(limit, tuple):
+            lo_q = float(np.quantile(xs, alpha, method="lower"))
+            hi_q = float(np.quantile(xs, 1.0 - alpha, method="higher"))
+            above = xs[xs > lo_q]
+            if 0 < int((xs <= lo_q).sum()) < n_in and above.size:
+                yield {**limits, col.name: (float(above.min()), limit[1])}
+            below = xs[xs < hi_q]
+            if 0 < int((xs >= hi_q).sum()) < n_in and below.size:
+                yield {**limits, col.name: (limit[0], float(below.max()))}
+        else:
+            present = frozenset(xs.tolist())
+            if len(present) > 1:
+                for option in sorted(present, key=str):
+                    yield {**limits, col.name: present - {option}}
+
+
+def _pastes(
+    columns: Sequence[_Column], limits: Limits, mask: np.ndarray, domain: np.ndarray, alpha: float
+) -> Iterator[Limits]:
+    """Yield the boxes one paste (re-expansion) larger than ``limits``."""
+    step = max(1, math.ceil(alpha * int(mask.sum())))
+    for col in columns:
+        limit = limits[col.name]
+        others = _box_mask(columns, limits, domain, skip=col.name)
+        if isinstance(limit, tuple):
+            xs = col.x[others]
+            outside_hi = np.sort(xs[xs > limit[1]])
+            if outside_hi.size:
+                yield {**limits, col.name: (limit[0], float(outside_hi[min(step, outside_hi.size) - 1]))}
+            outside_lo = np.sort(xs[xs < limit[0]])[::-1]
+            if outside_lo.size:
+                yield {**limits, col.name: (float(outside_lo[min(step, outside_lo.size) - 1]), limit[1])}
+        else:
+            missing = frozenset(col.x[others].tolist()) - limit
+            for option in sorted(missing, key=str):
+                yield {**limits, col.name: limit | {option}}
+
+
+def _best(
+    columns: Sequence[_Column],
     y: np.ndarray,
-    start: np.ndarray,
-    *,
-    alpha: float,
+    domain: np.ndarray,
+    candidates: Iterator[Limits],
     min_points: int,
-    tol: float,
-) -> np.ndarray:
-    """Peel from ``start`` and return the chosen box's mask."""
-    mask = start.copy()
-    trajectory = [mask.copy()]
-    densities = [float(y[mask].mean())]
+) -> tuple[float, int, Limits, np.ndarray] | None:
+    """Pick the candidate box with the highest density (ties: more points)."""
+    best: tuple[float, int, Limits, np.ndarray] | None = None
+    for limits in candidates:
+        mask = _box_mask(columns, limits, domain)
+        n = int(mask.sum())
+        if n < min_points:
+            continue
+        density = float(y[mask].mean())
+        if best is None or density > best[0] + 1e-12 or (abs(density - best[0]) <= 1e-12 and n > best[1]):
+            best = (density, n, limits, mask)
+    return best
+
+
+def _find_box(
+    columns: Sequence[_Column], y: np.ndarray, domain: np.ndarray, *, alpha: float, min_points: int, tol: float
+) -> tuple[Limits, np.ndarray]:
+    """Peel, choose a box on the trajectory, then paste; return its limits and mask."""
+    limits = _full_limits(columns, domain)
+    mask = domain.copy()
+    trajectory: list[tuple[float, Limits, np.ndarray]] = [(float(y[mask].mean()), limits, mask)]
     while True:
-        best: tuple[float, int, np.ndarray] | None = None
-        for _name, _side, new in _peel_candidates(columns, mask, alpha):
-            n_new = int(new.sum())
-            if n_new < min_points:
-                continue
-            d = float(y[new].mean())
-            if best is None or d > best[0] + 1e-12 or (abs(d - best[0]) <= 1e-12 and n_new > best[1]):
-                best = (d, n_new, new)
-        if best is None or best[0] < densities[-1] - 1e-12:
+        best = _best(columns, y, domain, _peels(columns, limits, mask, alpha), min_points)
+        if best is None or best[0] < trajectory[-1][0] - 1e-12:
             break
-        mask = best[2]
-        trajectory.append(mask.copy())
-        densities.append(best[0])
-    top = max(densities)
-    for m, d in zip(trajectory, densities, strict=True):
-        if d >= top - tol:
-            return m
-    return trajectory[-1]
+        _, _, limits, mask = best
+        trajectory.append((best[0], limits, mask))
+    top = max(d for d, _, _ in trajectory)
+    density, limits, mask = next(t for t in trajectory if t[0] >= top - tol)
+    while True:
+        best = _best(columns, y, domain, _pastes(columns, limits, mask, domain, alpha), min_points)
+        if best is None or best[0] < density - 1e-12 or best[1] <= int(mask.sum()):
+            break
+        density, _, limits, mask = best
+    return limits, mask
+
+
+def _describe_limits(columns: Sequence[_Column], limits: Limits, domain: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Report the factors a box restricts, relative to the points of ``domain``."""
+    full = _full_limits(columns, domain)
+    out: dict[str, dict[str, Any]] = {}
+    for col in columns:
+        limit, ref = limits[col.name], full[col.name]
+        if isinstance(limit, tuple) and isinstance(ref, tuple):
+            lo_r, hi_r = limit[0] > ref[0], limit[1] < ref[1]
+            if lo_r or hi_r:
+                out[col.name] = {"lo": limit[0] if lo_r else None, "hi": limit[1] if hi_r else None}
+        elif isinstance(limit, frozenset) and limit != ref:
+            out[col.name] = {"options": [_plain(v) for v in sorted(limit, key=str)]}
+    return out
 
 
 def prim_boxes(
@@ -408,51 +471,54 @@ def prim_boxes(
 ) -> list[PrimBox]:
     """Find boxes where ``y`` (e.g. the miss rate of a target) is concentrated.
 
-    Peeling: starting from all points, repeatedly remove the ``alpha`` share
+    Peeling: starting from all points, repeatedly cut off the ``alpha`` share
     of points at the low or high end of one numeric factor (or one option of a
-    list factor), choosing the peel that most raises the mean of ``y`` in the
+    list factor), choosing the cut that most raises the mean of ``y`` in the
     box, until the box would hold less than ``min_support`` of the points or
-    no peel raises the mean. The box reported is the largest one of the
-    peeling trajectory whose density is within ``tol`` of the best. Covering:
-    the points of a found box are set aside and the search repeats on the
-    rest, up to ``max_boxes`` boxes, while boxes stay denser than what remains.
+    no cut keeps the mean from falling. The box kept is the largest one of the
+    peeling trajectory whose density is within ``tol`` of the best; it is then
+    pasted (re-expanded in ``alpha`` steps) while the density does not fall.
+    Covering: the points of a found box are set aside and the search repeats
+    on the rest, up to ``max_boxes`` boxes, while a box stays denser than the
+    overall mean.
 
     Args:
         factors: One column per factor, one row per point.
         y: Outcome per point in [0, 1] (e.g. ``1 - p_attained``).
-        alpha: Share of points peeled per step.
+        alpha: Share of points peeled (or pasted) per step.
         min_support: Smallest box, as a share of all points.
         max_boxes: Most boxes to report.
         tol: Density tolerance when choosing a box on the trajectory.
 
     Returns:
-        The boxes found, best first (possibly none, e.g. when ``y`` is all zero).
+        The boxes found, best first (none when ``y`` is all zero or the first
+        box would be the whole space).
     """
     y = np.asarray(y, dtype=float)
     n = len(y)
-    if n == 0 or len(factors) != n:
+    if n == 0 or len(factors) != n or factors.shape[1] == 0:
         return []
     columns = [
-        (str(c), factors[c].to_numpy(dtype=float) if _is_numeric(factors[c]) else factors[c].to_numpy(dtype=object), _is_numeric(factors[c]))
+        _Column(str(c), factors[c].to_numpy(dtype=float), True)
+        if _is_numeric(factors[c])
+        else _Column(str(c), factors[c].to_numpy(dtype=object), False)
         for c in factors.columns
     ]
     total = float(y.sum())
+    overall = total / n
     min_points = max(1, math.ceil(min_support * n))
     boxes: list[PrimBox] = []
     remaining = np.ones(n, dtype=bool)
     while len(boxes) < max_boxes and total > 0:
         if int(remaining.sum()) < min_points or float(y[remaining].sum()) <= 0:
             break
-        base_density = float(y[remaining].mean())
-        box = _peel_once(columns, y, remaining, alpha=alpha, min_points=min_points, tol=tol)
+        limits, box = _find_box(columns, y, remaining, alpha=alpha, min_points=min_points, tol=tol)
         density = float(y[box].mean())
-        if boxes and density <= base_density + 1e-12:
-            break
-        if not boxes and box.sum() == remaining.sum():
+        if density <= overall + 1e-12 or int(box.sum()) == int(remaining.sum()):
             break
         boxes.append(
             PrimBox(
-                limits=_box_limits(columns, box, remaining),
+                limits=_describe_limits(columns, limits, remaining),
                 support=float(box.sum()) / n,
                 coverage=float(y[box].sum()) / total,
                 density=density,

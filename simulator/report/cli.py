@@ -1,0 +1,184 @@
+"""Click commands ``report`` and ``export`` (registered on the main ``fiscalsim`` group).
+
+Both refuse to replace an existing output unless ``--force`` is given, and
+turn a missing or malformed store into one message on stderr and exit
+status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, cast
+
+import click
+
+from simulator.report.export import ExportError
+from simulator.report.fmt import Lang
+from simulator.report.fonts import FontNotFoundError
+from simulator.report.store import StoreError, store_kind
+
+EXIT_INPUT = 2
+"""Exit status for bad input: missing or invalid store, output in the way."""
+
+EXIT_FAILURE = 1
+"""Exit status when the report cannot be written for another reason."""
+
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "error": ("错误", "error"),
+    "exists": ("{path} 已存在；如需覆盖请加 --force", "{path} exists; add --force to replace it"),
+    "wrote_report": ("已生成报告：{path}", "Report written: {path}"),
+    "wrote_export": ("已导出：{path}", "Exported: {path}"),
+    "sweep_alone": (
+        "参数扫描结果只能单独生成报告（不能与其他目录一起或加 --compare）：{path}",
+        "a sweep store makes a report on its own (not with other stores or --compare): {path}",
+    ),
+    "bad_store": ("无法汇总结果目录 {path}：{err}", "cannot summarise the store {path}: {err}"),
+    "not_run": ("只能导出单次运行的结果目录：{path}", "only a run store can be exported: {path}"),
+    "write_failed": ("无法写入 {path}：{err}", "cannot write {path}: {err}"),
+}
+
+
+def _msg(key: str, lang: Lang, **kw: Any) -> str:
+    zh, en = _MESSAGES[key]
+    return (en if lang == "en" else zh).format(**kw)
+
+
+def _fail(message: str, lang: Lang, code: int = EXIT_INPUT) -> NoReturn:
+    click.echo(f"{_msg('error', lang)}: {message}", err=True)
+    raise click.exceptions.Exit(code)
+
+
+def _lang(ctx: click.Context, lang: str | None) -> Lang:
+    """The command's --lang, else the main group's, else Chinese."""
+    if lang in ("zh", "en"):
+        return cast(Lang, lang)
+    root = ctx.find_root().obj
+    if isinstance(root, dict) and root.get("lang") in ("zh", "en"):
+        return cast(Lang, root["lang"])
+    return "zh"
+
+
+def _guard(lang: Lang, store: Path, build: Callable[[], Path]) -> Path:
+    """Run a build, turning store and output problems into clean exits."""
+    try:
+        return build()
+    except StoreError as exc:
+        _fail(str(exc), lang)
+    except ExportError as exc:
+        _fail(str(exc), lang)
+    except FontNotFoundError as exc:
+        _fail(str(exc), lang, EXIT_FAILURE)
+    except PermissionError as exc:
+        _fail(_msg("write_failed", lang, path=exc.filename or "", err=exc.strerror), lang, EXIT_FAILURE)
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        # a store that parses but holds values of the wrong shape
+        _fail(_msg("bad_store", lang, path=store, err=f"{type(exc).__name__}: {exc}"), lang)
+
+
+_LANG_HELP = "Language of the output: zh (default) or en / 输出语言（默认中文）."
+
+
+@click.command("report", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "-o", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="PDF file to write / 输出的 PDF 文件.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help=_LANG_HELP)
+@click.option("--compare", is_flag=True,
+              help="Side-by-side report of the run stores (implied by several DIRs) / 并列比较.")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists / 覆盖已有文件.")
+@click.pass_context
+def report_command(
+    ctx: click.Context, dirs: Sequence[Path], out: Path, lang: str | None, compare: bool, force: bool
+) -> None:
+    """Write the PDF report of a result store (run or sweep) / 生成 PDF 报告.
+
+    A run store gives the run report; a sweep store gives the sweep report;
+    several run stores (or --compare) give a comparison report. The kind is
+    read from each store's manifest.json.
+
+    \b
+    Examples / 示例:
+      fiscalsim report out/liaocheng --out out/liaocheng.pdf
+      fiscalsim report out/liaocheng --out out/liaocheng-en.pdf --lang en
+      fiscalsim report out/taian out/zibo --out out/compare.pdf
+      fiscalsim report out/sweep-award --out out/sweep.pdf --force
+    """
+    lg = _lang(ctx, lang)
+    if out.exists() and not force:
+        _fail(_msg("exists", lg, path=out), lg)
+    kinds: list[str] = []
+    for d in dirs:
+        try:
+            kinds.append(store_kind(d))
+        except StoreError as exc:
+            _fail(str(exc), lg)
+    if "sweep" in kinds:
+        if len(dirs) > 1 or compare:
+            _fail(_msg("sweep_alone", lg, path=dirs[kinds.index("sweep")]), lg)
+        from simulator.report.sweep import build_sweep_report
+
+        written = _guard(lg, dirs[0], lambda: build_sweep_report(dirs[0], out, lg))
+    elif compare or len(dirs) > 1:
+        from simulator.report.pdf import build_compare_report
+
+        written = _guard(lg, dirs[0], lambda: build_compare_report(list(dirs), out, lg))
+    else:
+        from simulator.report.pdf import build_run_report
+
+        written = _guard(lg, dirs[0], lambda: build_run_report(dirs[0], out, lg))
+    click.echo(_msg("wrote_report", lg, path=written))
+
+
+@click.command("export", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("store_dir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
+              help="xlsx: one workbook, a sheet per table; csv: a folder of UTF-8 (BOM) files. "
+                   "Default: from the --out suffix (.xlsx, else csv).")
+@click.option("--out", "-o", "out", required=True, type=click.Path(path_type=Path),
+              help="Workbook (.xlsx) or folder (csv) to write / 输出文件或文件夹.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help=_LANG_HELP)
+@click.option("--force", is_flag=True, help="Replace OUT if it exists / 覆盖已有输出.")
+@click.pass_context
+def export_command(
+    ctx: click.Context, store_dir: Path, fmt: str | None, out: Path, lang: str | None, force: bool
+) -> None:
+    """Export a run's summary tables to Excel or CSV / 导出汇总表.
+
+    Tables: yearly draw by funding level, by fund and by program; target
+    probabilities; fund exhaustion; inputs with their sources. Money is in
+    万元 (the unit is in each header).
+
+    \b
+    Examples / 示例:
+      fiscalsim export out/liaocheng --out out/liaocheng.xlsx
+      fiscalsim export out/liaocheng --format csv --out out/liaocheng-csv --lang en
+    """
+    lg = _lang(ctx, lang)
+    chosen = fmt or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
+    if out.exists() and not force:
+        _fail(_msg("exists", lg, path=out), lg)
+    try:
+        kind = store_kind(store_dir)
+    except StoreError as exc:
+        _fail(str(exc), lg)
+    if kind != "run":
+        _fail(_msg("not_run", lg, path=store_dir), lg)
+    from simulator.report.export import export_store
+
+    written = _guard(lg, store_dir, lambda: export_store(store_dir, chosen, out, lg))
+    click.echo(_msg("wrote_export", lg, path=written))
+
+
+COMMANDS: tuple[click.Command, ...] = (report_command, export_command)
+"""The commands to add to the main group: ``for c in COMMANDS: main.add_command(c)``."""
+
+
+def register(group: click.Group) -> None:
+    """Add ``report`` and ``export`` to a click group.
+
+    Args:
+        group: the main ``fiscalsim`` group.
+    """
+    for command in COMMANDS:
+        group.add_command(command)
