@@ -178,6 +178,8 @@ def _parse_sets(sets: Sequence[str], loaded: LoadedScenario, program_id: str) ->
             else:
                 raise InputError(Problem("unknown --set key", path="--set", value=k, has_value=True,
                                          expected="quantity, base, tier or place"))
+        except InputError:
+            raise
         except (ValueError, MoneyFormatError):
             expected = {"quantity": "a whole number of units (e.g. m2)", "base": 'an amount, e.g. "200万元"',
                         "tier": "none, municipal, provincial or national"}[k]

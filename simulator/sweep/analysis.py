@@ -329,6 +329,9 @@ class _Column:
     numeric: bool
 
 
+_MAX_PASTES = 1000
+"""Upper bound on pasting steps per box."""
+
 Limits = dict[str, tuple[float, float] | frozenset[object]]
 """A box: numeric factor → (lo, hi) inclusive; list factor → allowed options."""
 
@@ -383,19 +386,24 @@ def _peels(columns: Sequence[_Column], limits: Limits, mask: np.ndarray, alpha: 
 def _pastes(
     columns: Sequence[_Column], limits: Limits, mask: np.ndarray, domain: np.ndarray, alpha: float
 ) -> Iterator[Limits]:
-    """Yield the boxes one paste (re-expansion) larger than ``limits``."""
-    step = max(1, math.ceil(alpha * int(mask.sum())))
+    """Yield the boxes one paste (re-expansion) larger than ``limits``.
+
+    Each side of a numeric factor is pasted by an ``alpha`` share of the box's
+    points and by a single point, so a box can grow back up to a sharp edge.
+    """
+    steps = sorted({1, max(1, math.ceil(alpha * int(mask.sum())))})
     for col in columns:
         limit = limits[col.name]
         others = _box_mask(columns, limits, domain, skip=col.name)
         if isinstance(limit, tuple):
             xs = col.x[others]
             outside_hi = np.sort(xs[xs > limit[1]])
-            if outside_hi.size:
-                yield {**limits, col.name: (limit[0], float(outside_hi[min(step, outside_hi.size) - 1]))}
             outside_lo = np.sort(xs[xs < limit[0]])[::-1]
-            if outside_lo.size:
-                yield {**limits, col.name: (float(outside_lo[min(step, outside_lo.size) - 1]), limit[1])}
+            for step in steps:
+                if outside_hi.size:
+                    yield {**limits, col.name: (limit[0], float(outside_hi[min(step, outside_hi.size) - 1]))}
+                if outside_lo.size:
+                    yield {**limits, col.name: (float(outside_lo[min(step, outside_lo.size) - 1]), limit[1])}
         else:
             missing = frozenset(col.x[others].tolist()) - limit
             for option in sorted(missing, key=str):
@@ -437,7 +445,7 @@ def _find_box(
         trajectory.append((best[0], limits, mask))
     top = max(d for d, _, _ in trajectory)
     density, limits, mask = next(t for t in trajectory if t[0] >= top - tol)
-    while True:
+    for _ in range(_MAX_PASTES):
         best = _best(columns, y, domain, _pastes(columns, limits, mask, domain, alpha), min_points)
         if best is None or best[0] < density - 1e-12 or best[1] <= int(mask.sum()):
             break

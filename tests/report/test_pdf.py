@@ -1,0 +1,138 @@
+"""The PDF reports, read back with pypdf."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from reportlab.platypus import Paragraph
+
+from simulator.report import build_compare_report, build_run_report, build_sweep_report
+from simulator.report.layout import CONTENT_WIDTH, Column, Layout
+
+from .conftest import LONG_NAME, MARKUP_NAME
+
+
+def _text(pdf: Path) -> str:
+    return "\n".join(p.extract_text() or "" for p in PdfReader(pdf).pages)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def zh_pdf(run_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_run_report(run_store, tmp_path_factory.mktemp("pdf") / "run-zh.pdf")
+
+
+@pytest.fixture(scope="module")
+def en_pdf(run_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_run_report(run_store, tmp_path_factory.mktemp("pdf") / "run-en.pdf", lang="en")
+
+
+def test_run_report_has_its_pages(zh_pdf: Path) -> None:
+    reader = PdfReader(zh_pdf)
+    assert len(reader.pages) >= 7
+    assert reader.metadata is not None and "聊城" in str(reader.metadata.title)
+
+
+def test_chinese_text_extracts_back(zh_pdf: Path) -> None:
+    text = _squash(_text(zh_pdf))
+    for needle in ("聊城市产业技术研究院", "万元", "结论摘要", "预算执行", "挂账与拒付", "目标达成",
+                   "附录：输入参数及其来源", "第1页/共", "有效高新技术企业数"):
+        assert needle in text, needle
+    # the header carries the scenario name on later pages
+    second = _squash(PdfReader(zh_pdf).pages[1].extract_text())
+    assert second.startswith("聊城市产业技术研究院基准情景") or "聊城市产业技术研究院基准情景" in second[:60]
+
+
+def test_summary_page_states_the_answers(zh_pdf: Path) -> None:
+    page = _squash(PdfReader(zh_pdf).pages[1].extract_text())
+    assert "资金用尽的概率为" in page
+    assert "达到10的概率为78%" in page  # LC-T1 attained in 39 of 50 replications
+    assert "LC-T1·LC-6一(三)" in page  # target id and clause
+
+
+def test_every_font_is_embedded(zh_pdf: Path) -> None:
+    seen = 0
+    for page in PdfReader(zh_pdf).pages:
+        fonts = page["/Resources"]["/Font"]
+        for ref in fonts.values():
+            font = ref.get_object()
+            desc = font.get("/FontDescriptor")
+            if desc is None:  # composite font: look in the descendant
+                desc = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            desc = desc.get_object()
+            assert "/FontFile2" in desc, font.get("/BaseFont")
+            assert "WenQuanYi" in str(font["/BaseFont"])
+            seen += 1
+    assert seen > 0
+
+
+def test_markup_in_names_prints_literally(zh_pdf: Path) -> None:
+    text = _squash(_text(zh_pdf))
+    assert _squash(MARKUP_NAME) in text
+    assert "<script>alert(1)</script>&co" in text
+
+
+def test_long_names_are_printed_whole(zh_pdf: Path) -> None:
+    text = _squash(_text(zh_pdf))
+    assert _squash(LONG_NAME) in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_long_names_wrap_inside_their_cell(lang: str) -> None:
+    lay = Layout(lang)  # type: ignore[arg-type]
+    cols = [Column("name", 4.0 * 28.35), Column("value", CONTENT_WIDTH - 4.0 * 28.35, True)]
+    long_token = "x" * 300
+    tbl = lay.table(cols, [[LONG_NAME, "1.0"], [long_token, "2.0"], [MARKUP_NAME, "3.0"]])
+    width, height = tbl.wrap(CONTENT_WIDTH, 800)
+    assert width <= CONTENT_WIDTH + 0.01
+    cell = tbl._cellvalues[1][0]
+    assert isinstance(cell, Paragraph)
+    assert len(cell.blPara.lines) > 3  # wrapped, not one overflowing line
+    assert cell.width <= 4.0 * 28.35
+
+
+def test_english_report_has_english_labels(en_pdf: Path) -> None:
+    text = _text(en_pdf)
+    for needle in ("Summary of findings", "Budget execution", "Arrears and refusals", "Targets",
+                   "Appendix: inputs and their sources", "Research institute special development fund",
+                   "CNY", "Page 1 of"):
+        assert needle in text, needle
+    for chinese_label in ("结论摘要", "预算执行", "万元", "第 1 页", "中位数"):
+        assert chinese_label not in text, chinese_label
+
+
+def test_compare_report(run_store: Path, variant_store: Path, tmp_path: Path) -> None:
+    out = build_compare_report([run_store, variant_store], tmp_path / "cmp.pdf")
+    reader = PdfReader(out)
+    assert len(reader.pages) >= 3
+    text = _squash(_text(out))
+    assert "情景并列比较" in text
+    assert "聊城申请增加30%" in text and "聊城市产业技术研究院基准情景" in text
+    assert "达成概率：有效高新技术企业数" in text
+
+
+def test_sweep_report(sweep_store: Path, tmp_path: Path) -> None:
+    zh = build_sweep_report(sweep_store, tmp_path / "sweep.pdf")
+    text = _squash(_text(zh))
+    assert "龙卷风图" in text and "全局敏感性指标" in text and "两因素热力图" in text
+    assert "当申请率倍数低于0.82且共同体奖励（万元）低于180时，未达成目标「LC-T2」的概率为86%" in text
+    assert "<审核>月数&周期" in text  # markup in a factor name, literally
+    en = build_sweep_report(sweep_store, tmp_path / "sweep-en.pdf", lang="en")
+    text_en = _text(en)
+    assert "When application rate multiplier is below 0.82" in text_en
+    assert "Sobol" in text_en
+
+
+def test_report_is_written_atomically(run_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.pdf"
+    out.write_bytes(b"old")
+    with pytest.raises(ValueError):
+        build_run_report(run_store, out, lang="fr")
+    assert out.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.pdf"]
