@@ -161,7 +161,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     if overrides:
         try:
             for key, value in overrides.items():
-                _apply_override(state, key, value, Origin("(command line / sweep)", None, "override"), str(p))
+                _apply_override(state, key, value, Origin(f"{p} (command line / sweep)", None, "override"), str(p))
         except InputError as exc:
             raise ScenarioError(_named(exc.problems, p)) from None
     problems: list[Problem] = []

@@ -32,7 +32,9 @@ def build_run_report(store_dir: str | Path, out_pdf: str | Path, lang: str = "zh
     return build(store_dir, out_pdf, lang)
 
 
-def build_compare_report(store_dirs: Sequence[str | Path], out_pdf: str | Path, lang: str = "zh") -> Path:
+def build_compare_report(
+    store_dirs: Sequence[str | Path], out_pdf: str | Path, lang: str = "zh"
+) -> Path:
     """Write a comparison PDF of several runs (see :func:`simulator.report.pdf.build_compare_report`)."""
     from simulator.report.pdf import build_compare_report as build
 
@@ -51,4 +53,3 @@ def export_store(store_dir: str | Path, fmt: str, out_path: str | Path, lang: st
     from simulator.report.export import export_store as export
 
     return export(store_dir, fmt, out_path, lang)
-

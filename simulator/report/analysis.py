@@ -420,7 +420,9 @@ def fund_answers(store: RunStore) -> list[FundAnswer]:
             approp = float(sum(int(v) for v in (entry.get("appropriations_fen") or {}).values()))
         drawn = _yuan_q(s.get("drawn_yuan"), ("p5", "p50", "p95"))
         if drawn is None:
-            drawn = _series_q(per_rep["drawn_fen"] if len(per_rep) else pd.Series(dtype=float), total)
+            drawn = _series_q(
+                per_rep["drawn_fen"] if len(per_rep) else pd.Series(dtype=float), total
+            )
         f_ex = ex[(ex["fund"] == fid) & ex["month"].notna()]
         if isinstance(s.get("p_exhausted"), int | float):
             p_ex = float(s["p_exhausted"])
@@ -430,10 +432,14 @@ def fund_answers(store: RunStore) -> list[FundAnswer]:
         arrears = _yuan_q(s.get("arrears_end_yuan"), ("p50", "p95"))
         if arrears is None:
             last = f_fy[f_fy["year"] == f_fy["year"].max()] if len(f_fy) else f_fy
-            arrears = _series_q(last.set_index("rep")["arrears_fen"] if len(last) else pd.Series(dtype=float), total)
+            arrears = _series_q(
+                last.set_index("rep")["arrears_fen"] if len(last) else pd.Series(dtype=float), total
+            )
         refused = _yuan_q(s.get("refused_yuan"), ("p50", "p95"))
         if refused is None:
-            refused = _series_q(per_rep["refused_fen"] if len(per_rep) else pd.Series(dtype=float), total)
+            refused = _series_q(
+                per_rep["refused_fen"] if len(per_rep) else pd.Series(dtype=float), total
+            )
         out.append(
             FundAnswer(
                 fund=fid,
@@ -517,7 +523,9 @@ def target_answers(store: RunStore) -> list[TargetAnswer]:
         threshold = entry.get("threshold", s.get("threshold"))
         yearly_raw = s.get("yearly") or {}
         yearly = {
-            str(y): {k: float(v[k]) for k in ("p5", "p50", "p95") if isinstance(v.get(k), int | float)}
+            str(y): {
+                k: float(v[k]) for k in ("p5", "p50", "p95") if isinstance(v.get(k), int | float)
+            }
             for y, v in sorted(yearly_raw.items())
             if isinstance(v, dict)
         }

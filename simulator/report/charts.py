@@ -167,8 +167,14 @@ def _legend_above(ax: object) -> None:
     assert isinstance(ax, Axes)
     handles, _labels = ax.get_legend_handles_labels()
     ax.legend(
-        loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=min(len(handles), 4), fontsize=8,
-        frameon=False, handlelength=1.8, columnspacing=1.4, borderaxespad=0.2,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=min(len(handles), 4),
+        fontsize=8,
+        frameon=False,
+        handlelength=1.8,
+        columnspacing=1.4,
+        borderaxespad=0.2,
     )
 
 
@@ -179,8 +185,13 @@ def _legend_below(ax: object, offset: float = -0.12) -> None:
     assert isinstance(ax, Axes)
     handles, _labels = ax.get_legend_handles_labels()
     ax.legend(
-        loc="upper center", bbox_to_anchor=(0.5, offset), ncol=min(len(handles), 5),
-        fontsize=8, frameon=False, handlelength=1.8, columnspacing=1.4,
+        loc="upper center",
+        bbox_to_anchor=(0.5, offset),
+        ncol=min(len(handles), 5),
+        fontsize=8,
+        frameon=False,
+        handlelength=1.8,
+        columnspacing=1.4,
     )
 
 
@@ -189,8 +200,12 @@ def _bands(ax: object, x: np.ndarray, bands: pd.DataFrame, div: float, lang: Lan
 
     assert isinstance(ax, Axes)
     b = bands.astype(float) / div
-    ax.fill_between(x, b["p5"], b["p95"], color=BAND_LIGHT, linewidth=0, label=t("legend_p5_95", lang))
-    ax.fill_between(x, b["p25"], b["p75"], color=BAND_DARK, linewidth=0, label=t("legend_p25_75", lang))
+    ax.fill_between(
+        x, b["p5"], b["p95"], color=BAND_LIGHT, linewidth=0, label=t("legend_p5_95", lang)
+    )
+    ax.fill_between(
+        x, b["p25"], b["p75"], color=BAND_DARK, linewidth=0, label=t("legend_p25_75", lang)
+    )
     ax.plot(x, b["p50"], color=BLUE, linewidth=1.8, label=t("legend_median", lang))
 
 
@@ -234,8 +249,14 @@ def fund_fan_chart(
             if len(appropriations):
                 ax_x = np.concatenate([_month_start(list(appropriations["month"])), x[-1:]])
                 ys = list(appropriations["cum_fen"].astype(float) / div)
-                ax.step(ax_x, [*ys, ys[-1]], where="post", color=APPROP, linewidth=1.6,
-                        label=t("legend_approp", lang))
+                ax.step(
+                    ax_x,
+                    [*ys, ys[-1]],
+                    where="post",
+                    color=APPROP,
+                    linewidth=1.6,
+                    label=t("legend_approp", lang),
+                )
             ax.set_xlim(x[0], x[-1])
         ax.set_ylim(bottom=0)
         _date_axis(ax, lang)
@@ -282,17 +303,24 @@ def target_fan_chart(
             _bands(ax, x, bands, div, lang)
         if threshold is not None:
             ax.axhline(
-                threshold / div, color=THRESHOLD, linestyle="--", linewidth=1.3,
+                threshold / div,
+                color=THRESHOLD,
+                linestyle="--",
+                linewidth=1.3,
                 label=t("legend_threshold", lang, v=fmt.metric_value(threshold, unit, lang)),
             )
         if deadline:
             from matplotlib.dates import date2num
 
             d = float(date2num(pd.Timestamp(str(deadline)[:10])))
-            ax.axvline(d, color=GREY, linestyle=":", linewidth=1.3, label=t("legend_deadline", lang))
+            ax.axvline(
+                d, color=GREY, linestyle=":", linewidth=1.3, label=t("legend_deadline", lang)
+            )
         _date_axis(ax, lang)
         ax.yaxis.set_major_formatter(_thousands)
-        ylabel = t("axis_metric_unit", lang, unit=unit_label) if unit_label else t("axis_metric", lang)
+        ylabel = (
+            t("axis_metric_unit", lang, unit=unit_label) if unit_label else t("axis_metric", lang)
+        )
         ax.set_ylabel(ylabel, fontsize=9)
         title = t("target_fan_title", lang, target=target_name, p=fmt.prob(p_attained))
         ax.set_title(wrap(title, 78), fontsize=11, loc="left")
@@ -334,9 +362,13 @@ def yearly_bars(
             lo = np.clip(med - sub["p5"].to_numpy(float) / div, 0, None)
             hi = np.clip(sub["p95"].to_numpy(float) / div - med, 0, None)
             ax.bar(
-                base + (i - (len(keys) - 1) / 2) * width, med, width * 0.92,
-                color=LEVEL_COLOURS[i % len(LEVEL_COLOURS)], label=wrap(labels[key], 30, 1),
-                yerr=np.vstack([lo, hi]), error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"},
+                base + (i - (len(keys) - 1) / 2) * width,
+                med,
+                width * 0.92,
+                color=LEVEL_COLOURS[i % len(LEVEL_COLOURS)],
+                label=wrap(labels[key], 30, 1),
+                yerr=np.vstack([lo, hi]),
+                error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"},
             )
         ax.set_xticks(base, [str(y) for y in years])
         ax.set_xlabel(t("axis_year", lang), fontsize=9)
@@ -379,7 +411,9 @@ def tornado_chart(
         y = np.arange(len(rows))[::-1]
         lows = np.array([r[1] for r in rows], dtype=float)
         highs = np.array([r[2] for r in rows], dtype=float)
-        ax.barh(y, lows - base, left=base, color=BAND_DARK, height=0.6, label=t("tornado_low", lang))
+        ax.barh(
+            y, lows - base, left=base, color=BAND_DARK, height=0.6, label=t("tornado_low", lang)
+        )
         ax.barh(y, highs - base, left=base, color=BLUE, height=0.6, label=t("tornado_high", lang))
         ax.axvline(base, color="#222222", linewidth=1.0)
         ax.set_yticks(y, [wrap(r[0], 26, 2) for r in rows])
@@ -388,7 +422,9 @@ def tornado_chart(
         else:
             ax.xaxis.set_major_formatter(_thousands)
         ax.set_xlabel(wrap(output_label, 80, 1), fontsize=9)
-        ax.set_title(wrap(t("tornado_title", lang, output=output_label), 78), fontsize=11, loc="left", pad=22)
+        ax.set_title(
+            wrap(t("tornado_title", lang, output=output_label), 78), fontsize=11, loc="left", pad=22
+        )
         _legend_above(ax)
         return _png(fig)
 
@@ -422,21 +458,43 @@ def heatmap_chart(
         values = grid.to_numpy(dtype=float)
         masked = np.ma.masked_invalid(values)
         mesh = ax.imshow(
-            masked, origin="lower", aspect="auto", cmap="RdYlGn",
-            vmin=0.0 if percent else None, vmax=1.0 if percent else None,
+            masked,
+            origin="lower",
+            aspect="auto",
+            cmap="RdYlGn",
+            vmin=0.0 if percent else None,
+            vmax=1.0 if percent else None,
         )
-        ax.set_xticks(np.arange(grid.shape[1]), [str(c) for c in grid.columns], fontsize=7, rotation=30, ha="right")
+        ax.set_xticks(
+            np.arange(grid.shape[1]),
+            [str(c) for c in grid.columns],
+            fontsize=7,
+            rotation=30,
+            ha="right",
+        )
         ax.set_yticks(np.arange(grid.shape[0]), [str(i) for i in grid.index], fontsize=7)
         finite = values[np.isfinite(values)]
         mid = (float(np.nanmin(finite)) + float(np.nanmax(finite))) / 2 if finite.size else 0.0
         for (i, j), v in np.ndenumerate(values):
             if np.isfinite(v):
                 text = f"{v * 100:.0f}%" if percent else _thousands(v)
-                dark = (abs(v - 0.5) > 0.3) if percent else abs(v - mid) > 0.3 * (np.ptp(finite) or 1)
-                ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "#222222")
+                dark = (
+                    (abs(v - 0.5) > 0.3) if percent else abs(v - mid) > 0.3 * (np.ptp(finite) or 1)
+                )
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if dark else "#222222",
+                )
         ax.set_xlabel(wrap(x_label, 80, 1), fontsize=9)
         ax.set_ylabel(wrap(y_label, 40, 2), fontsize=9)
-        ax.set_title(wrap(t("heatmap_title", lang, output=output_label), 78), fontsize=11, loc="left")
+        ax.set_title(
+            wrap(t("heatmap_title", lang, output=output_label), 78), fontsize=11, loc="left"
+        )
         cbar = fig.colorbar(mesh, ax=ax, fraction=0.04, pad=0.02)
         cbar.ax.tick_params(labelsize=7)
         if percent:
@@ -467,8 +525,13 @@ def compare_probability_chart(data: pd.DataFrame, lang: Lang = "zh") -> bytes:
         for j, col in enumerate(data.columns):
             vals = data[col].to_numpy(dtype=float)
             pos = y + ((n_s - 1) / 2 - j) * height
-            ax.barh(pos, np.nan_to_num(vals), height * 0.9, color=LEVEL_COLOURS[j % len(LEVEL_COLOURS)],
-                    label=wrap(str(col), 40, 1))
+            ax.barh(
+                pos,
+                np.nan_to_num(vals),
+                height * 0.9,
+                color=LEVEL_COLOURS[j % len(LEVEL_COLOURS)],
+                label=wrap(str(col), 40, 1),
+            )
             for p, v in zip(pos, vals, strict=True):
                 if np.isfinite(v):
                     ax.text(min(v, 1.0) + 0.01, p, fmt.prob(v), va="center", fontsize=7)
@@ -476,6 +539,8 @@ def compare_probability_chart(data: pd.DataFrame, lang: Lang = "zh") -> bytes:
         ax.set_xlim(0, 1.12)
         ax.xaxis.set_major_formatter(lambda v, _p: f"{v * 100:.0f}%" if v <= 1.0 else "")
         ax.set_xlabel(t("axis_probability", lang), fontsize=9)
-        ax.set_title(t("compare_chart_title", lang), fontsize=11, loc="left", pad=22 + 12 * ((n_s - 1) // 4))
+        ax.set_title(
+            t("compare_chart_title", lang), fontsize=11, loc="left", pad=22 + 12 * ((n_s - 1) // 4)
+        )
         _legend_above(ax)
         return _png(fig)

@@ -70,8 +70,12 @@ def _guard(lang: Lang, store: Path, build: Callable[[], Path]) -> Path:
     except FontNotFoundError as exc:
         _fail(str(exc), lang, EXIT_FAILURE)
     except PermissionError as exc:
-        _fail(_msg("write_failed", lang, path=exc.filename or "", err=exc.strerror), lang, EXIT_FAILURE)
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        _fail(
+            _msg("write_failed", lang, path=exc.filename or "", err=exc.strerror),
+            lang,
+            EXIT_FAILURE,
+        )
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
         # a store that parses but holds values of the wrong shape
         _fail(_msg("bad_store", lang, path=store, err=f"{type(exc).__name__}: {exc}"), lang)
 
@@ -79,17 +83,33 @@ def _guard(lang: Lang, store: Path, build: Callable[[], Path]) -> Path:
 _LANG_HELP = "Language of the output: zh (default) or en / 输出语言（默认中文）."
 
 
-@click.command("report", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command(
+    "report", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "-o", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="PDF file to write / 输出的 PDF 文件.")
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="PDF file to write / 输出的 PDF 文件.",
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help=_LANG_HELP)
-@click.option("--compare", is_flag=True,
-              help="Side-by-side report of the run stores (implied by several DIRs) / 并列比较.")
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Side-by-side report of the run stores (implied by several DIRs) / 并列比较.",
+)
 @click.option("--force", is_flag=True, help="Replace OUT if it exists / 覆盖已有文件.")
 @click.pass_context
 def report_command(
-    ctx: click.Context, dirs: Sequence[Path], out: Path, lang: str | None, compare: bool, force: bool
+    ctx: click.Context,
+    dirs: Sequence[Path],
+    out: Path,
+    lang: str | None,
+    compare: bool,
+    force: bool,
 ) -> None:
     """Write the PDF report of a result store (run or sweep) / 生成 PDF 报告.
 
@@ -130,13 +150,26 @@ def report_command(
     click.echo(_msg("wrote_report", lg, path=written))
 
 
-@click.command("export", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command(
+    "export", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.argument("store_dir", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
-              help="xlsx: one workbook, a sheet per table; csv: a folder of UTF-8 (BOM) files. "
-                   "Default: from the --out suffix (.xlsx, else csv).")
-@click.option("--out", "-o", "out", required=True, type=click.Path(path_type=Path),
-              help="Workbook (.xlsx) or folder (csv) to write / 输出文件或文件夹.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
+    default=None,
+    help="xlsx: one workbook, a sheet per table; csv: a folder of UTF-8 (BOM) files. "
+    "Default: from the --out suffix (.xlsx, else csv).",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Workbook (.xlsx) or folder (csv) to write / 输出文件或文件夹.",
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help=_LANG_HELP)
 @click.option("--force", is_flag=True, help="Replace OUT if it exists / 覆盖已有输出.")
 @click.pass_context

@@ -127,9 +127,15 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
         t("col_year", lang): fy["year"].astype(int) if len(fy) else pd.Series(dtype=int),
     }
     for col, key in fund_cols:
-        stat = "P5" if col.endswith("_p5") else "P95" if col.endswith("_p95") else t("col_p50", lang)
-        fund_frame[_money(f"{t(key, lang)} {stat}", lang)] = fy[col].map(_wan) if len(fy) else pd.Series(dtype=float)
-    fund_frame[t("col_p_any", lang).replace("\n", "")] = fy["p_any_unpaid"] if len(fy) else pd.Series(dtype=float)
+        stat = (
+            "P5" if col.endswith("_p5") else "P95" if col.endswith("_p95") else t("col_p50", lang)
+        )
+        fund_frame[_money(f"{t(key, lang)} {stat}", lang)] = (
+            fy[col].map(_wan) if len(fy) else pd.Series(dtype=float)
+        )
+    fund_frame[t("col_p_any", lang).replace("\n", "")] = (
+        fy["p_any_unpaid"] if len(fy) else pd.Series(dtype=float)
+    )
     tables["sheet_fund"] = pd.DataFrame(fund_frame)
 
     pg = analysis.yearly_draw(store, "program")
@@ -137,7 +143,9 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
         {
             t("col_year", lang): pg["year"].astype(int),
             t("col_program_id", lang): pg["key"].astype(str),
-            t("col_program", lang): [display_name(store.programs.get(k), lang, k) for k in pg["key"]],
+            t("col_program", lang): [
+                display_name(store.programs.get(k), lang, k) for k in pg["key"]
+            ],
             **{_money(t(k, lang), lang): pg[c].map(_wan) for c, k in qcols},
         }
     )
@@ -154,7 +162,9 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
                 t("col_deadline", lang): a.deadline or "",
                 t("col_p_attained", lang): a.p_attained,
                 f"{t('col_value_deadline', lang).splitlines()[0]} P5": a.value.get("p5"),
-                f"{t('col_value_deadline', lang).splitlines()[0]} {t('col_p50', lang)}": a.value.get("p50"),
+                f"{t('col_value_deadline', lang).splitlines()[0]} {t('col_p50', lang)}": a.value.get(
+                    "p50"
+                ),
                 f"{t('col_value_deadline', lang).splitlines()[0]} P95": a.value.get("p95"),
                 t("col_date_attained", lang).replace("\n", ""): a.median_date_attained or "",
             }
@@ -169,13 +179,19 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
                 t("col_fund", lang): display_name(f.entry, lang, f.fund),
                 _money(t("col_appropriated", lang), lang): _wan(f.appropriated),
                 _money(f"{t('col_drawn', lang)} P5", lang): _wan(f.drawn.get("p5")),
-                _money(f"{t('col_drawn', lang)} {t('col_p50', lang)}", lang): _wan(f.drawn.get("p50")),
+                _money(f"{t('col_drawn', lang)} {t('col_p50', lang)}", lang): _wan(
+                    f.drawn.get("p50")
+                ),
                 _money(f"{t('col_drawn', lang)} P95", lang): _wan(f.drawn.get("p95")),
                 t("col_p_exhausted", lang): f.p_exhausted,
                 t("col_exhaustion_month", lang).replace("\n", ""): f.exhaustion_median or "",
-                _money(f"{t('col_arrears_end', lang)} {t('col_p50', lang)}", lang): _wan(f.arrears_end.get("p50")),
+                _money(f"{t('col_arrears_end', lang)} {t('col_p50', lang)}", lang): _wan(
+                    f.arrears_end.get("p50")
+                ),
                 _money(f"{t('col_arrears_end', lang)} P95", lang): _wan(f.arrears_end.get("p95")),
-                _money(f"{t('col_refused_total', lang)} {t('col_p50', lang)}", lang): _wan(f.refused.get("p50")),
+                _money(f"{t('col_refused_total', lang)} {t('col_p50', lang)}", lang): _wan(
+                    f.refused.get("p50")
+                ),
                 _money(f"{t('col_refused_total', lang)} P95", lang): _wan(f.refused.get("p95")),
             }
         )
@@ -233,7 +249,9 @@ def _write_xlsx(tables: dict[str, pd.DataFrame], out: Path, lang: Lang) -> None:
                 ws.column_dimensions[letter].width = max(width, 8)
                 if width >= 60:
                     for row in range(2, len(df) + 2):
-                        ws.cell(row=row, column=j).alignment = Alignment(wrap_text=True, vertical="top")
+                        ws.cell(row=row, column=j).alignment = Alignment(
+                            wrap_text=True, vertical="top"
+                        )
 
 
 def _shown(value: object, number_format: str | None) -> str:

@@ -67,8 +67,8 @@ def money(fen: float | None, lang: Lang = "zh") -> str:
 
     >>> money(12_345_000_000)
     '1.23亿元'
-    >>> money(9_999_000_000)
-    '9,999.0万元'
+    >>> money(9_999_000_000), money(9_999_990_000)
+    ('9,999.0万元', '1.00亿元')
     >>> money(1_234_500_000)
     '1,234.5万元'
     >>> money(0)
@@ -85,11 +85,12 @@ def money(fen: float | None, lang: Lang = "zh") -> str:
     if _is_missing(fen):
         return DASH
     v = float(fen)  # type: ignore[arg-type]
+    # the unit is chosen on the rounded figure, so 9,999.99万 prints as 1.00亿元
     if lang == "en":
-        if abs(v) >= FEN_PER_BILLION:
+        if abs(round(v / FEN_PER_MILLION, 2)) >= 1000:
             return f"CNY {v / FEN_PER_BILLION:,.2f}bn"
         return f"CNY {v / FEN_PER_MILLION:,.2f}m"
-    if abs(v) >= FEN_PER_YI:
+    if abs(round(v / FEN_PER_WAN, 1)) >= 10_000:
         return f"{v / FEN_PER_YI:,.2f}亿元"
     return f"{v / FEN_PER_WAN:,.1f}万元"
 

@@ -37,7 +37,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "scenario_hash": ("情景哈希（SHA-256）", "Scenario hash (SHA-256)"),
     "created": ("模拟完成时间", "Simulated at"),
     "runtime": ("运行耗时", "Run time"),
-    "runtime_value": ("共 {total} 秒（每次模拟 {per} 秒）", "{total} s in all ({per} s per replication)"),
+    "runtime_value": (
+        "共 {total} 秒（每次模拟 {per} 秒）",
+        "{total} s in all ({per} s per replication)",
+    ),
     "software": ("软件版本", "Software versions"),
     "store_dir": ("结果目录", "Result store"),
     "cover_note": (
@@ -260,7 +263,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "threshold at the deadline, the draw is the median total over the horizon, P(runs dry) is "
         "the share of replications in which an approved claim could not be paid in full.",
     ),
-    "compare_chart_title": ("各情景目标达成概率", "Probability of attaining each target, by scenario"),
+    "compare_chart_title": (
+        "各情景目标达成概率",
+        "Probability of attaining each target, by scenario",
+    ),
     "axis_probability": ("概率", "Probability"),
     "cap_compare_chart": (
         "条形长度为各情景中截止日达到目标值的模拟所占比例。",

@@ -106,13 +106,20 @@ class Layout:
         self.font = register_pdf_font()
         wrap = "CJK" if lang == "zh" else None
         base = ParagraphStyle(
-            "base", fontName=self.font, bulletFontName=self.font, fontSize=9.5, leading=14.5,
-            textColor=INK, wordWrap=wrap,
+            "base",
+            fontName=self.font,
+            bulletFontName=self.font,
+            fontSize=9.5,
+            leading=14.5,
+            textColor=INK,
+            wordWrap=wrap,
             splitLongWords=1,
         )
         self.styles: dict[str, ParagraphStyle] = {
             "body": base,
-            "bullet": ParagraphStyle("bullet", parent=base, leftIndent=12, bulletIndent=2, spaceAfter=3),
+            "bullet": ParagraphStyle(
+                "bullet", parent=base, leftIndent=12, bulletIndent=2, spaceAfter=3
+            ),
             "title": ParagraphStyle(
                 "title", parent=base, fontSize=24, leading=32, textColor=ACCENT, spaceAfter=10
             ),
@@ -123,24 +130,54 @@ class Layout:
                 "kicker", parent=base, fontSize=12, leading=16, textColor=MUTED, spaceAfter=8
             ),
             "h1": ParagraphStyle(
-                "h1", parent=base, fontSize=16, leading=22, textColor=ACCENT, spaceBefore=16,
-                spaceAfter=8, keepWithNext=1,
+                "h1",
+                parent=base,
+                fontSize=16,
+                leading=22,
+                textColor=ACCENT,
+                spaceBefore=16,
+                spaceAfter=8,
+                keepWithNext=1,
             ),
             "h2": ParagraphStyle(
-                "h2", parent=base, fontSize=12, leading=17, textColor=ACCENT, spaceBefore=10,
-                spaceAfter=4, keepWithNext=1,
+                "h2",
+                parent=base,
+                fontSize=12,
+                leading=17,
+                textColor=ACCENT,
+                spaceBefore=10,
+                spaceAfter=4,
+                keepWithNext=1,
             ),
             "caption": ParagraphStyle(
-                "caption", parent=base, fontSize=7.5, leading=10.5, textColor=MUTED, spaceBefore=3,
+                "caption",
+                parent=base,
+                fontSize=7.5,
+                leading=10.5,
+                textColor=MUTED,
+                spaceBefore=3,
                 spaceAfter=10,
             ),
-            "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10.5, alignment=TA_LEFT),
-            "cell_num": ParagraphStyle("cell_num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT),
+            "cell": ParagraphStyle(
+                "cell", parent=base, fontSize=8, leading=10.5, alignment=TA_LEFT
+            ),
+            "cell_num": ParagraphStyle(
+                "cell_num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT
+            ),
             "head": ParagraphStyle(
-                "head", parent=base, fontSize=8, leading=10.5, textColor=colors.white, alignment=TA_LEFT
+                "head",
+                parent=base,
+                fontSize=8,
+                leading=10.5,
+                textColor=colors.white,
+                alignment=TA_LEFT,
             ),
             "head_num": ParagraphStyle(
-                "head_num", parent=base, fontSize=8, leading=10.5, textColor=colors.white,
+                "head_num",
+                parent=base,
+                fontSize=8,
+                leading=10.5,
+                textColor=colors.white,
                 alignment=TA_RIGHT,
             ),
             "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=13, textColor=MUTED),
@@ -212,7 +249,8 @@ class Layout:
             The table.
         """
         head = [
-            Paragraph(esc(c.header), self.styles["head_num" if c.numeric else "head"]) for c in columns
+            Paragraph(esc(c.header), self.styles["head_num" if c.numeric else "head"])
+            for c in columns
         ]
         body: list[list[Flowable]] = []
         for row in rows:
@@ -221,9 +259,15 @@ class Layout:
                 if isinstance(value, Flowable):
                     cells.append(value)
                 else:
-                    cells.append(Paragraph(esc(value), self.styles["cell_num" if c.numeric else "cell"]))
+                    cells.append(
+                        Paragraph(esc(value), self.styles["cell_num" if c.numeric else "cell"])
+                    )
             body.append(cells)
-        tbl = Table([head, *body], colWidths=[c.width for c in columns], repeatRows=1 if repeat_header else 0)
+        tbl = Table(
+            [head, *body],
+            colWidths=[c.width for c in columns],
+            repeatRows=1 if repeat_header else 0,
+        )
         cmds: list[tuple[Any, ...]] = [
             ("FONTNAME", (0, 0), (-1, -1), self.font),
             ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
@@ -355,7 +399,9 @@ def _canvas_class(header_left: str, header_right: str, lang: Lang, font: str) ->
                 self.setLineWidth(0.5)
                 self.line(MARGIN_X, y - 0.2 * cm, PAGE_WIDTH - MARGIN_X, y - 0.2 * cm)
             self.setFont(font, 8)
-            self.drawCentredString(PAGE_WIDTH / 2, MARGIN_BOTTOM - 0.9 * cm, t("page", lang, n=page, total=total))
+            self.drawCentredString(
+                PAGE_WIDTH / 2, MARGIN_BOTTOM - 0.9 * cm, t("page", lang, n=page, total=total)
+            )
             self.restoreState()
 
     return _NumberedCanvas
@@ -421,5 +467,8 @@ def write_pdf(
             initialFontName=layout.font,
             lang="zh-CN" if layout.lang == "zh" else "en",
         )
-        doc.build(list(flowables), canvasmaker=_canvas_class(header_left, header_right, layout.lang, layout.font))
+        doc.build(
+            list(flowables),
+            canvasmaker=_canvas_class(header_left, header_right, layout.lang, layout.font),
+        )
     return out

@@ -32,8 +32,8 @@ from simulator.report.i18n import (
 from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout, write_pdf
 from simulator.report.store import RunStore, open_run
 
-YEARS_PER_TABLE = 7
-"""Year columns per table before it is split into several tables."""
+YEARS_PER_TABLE = 8
+"""Year columns per table at most; longer horizons are split into balanced tables."""
 
 RUNS_PER_TABLE = 4
 """Scenario columns per comparison table before it is split."""
@@ -92,14 +92,24 @@ def _cover(lay: Layout, store: RunStore, title: str) -> list[Flowable]:
     if isinstance(timings.get("total_s"), int | float):
         per = timings.get("per_rep_s")
         runtime = t(
-            "runtime_value", lang, total=fmt.number(timings["total_s"], 1),
+            "runtime_value",
+            lang,
+            total=fmt.number(timings["total_s"], 1),
             per=fmt.smart_number(per) if isinstance(per, int | float) else fmt.DASH,
         )
     pairs: list[tuple[str, Cell]] = [
         (t("report_date", lang), fmt.today(lang)),
         (t("scenario_id", lang), str(sc.get("id") or fmt.DASH)),
         (t("scenario_file", lang), str(sc.get("file") or fmt.DASH)),
-        (t("horizon", lang), t("horizon_value", lang, start=fmt.date(sc.get("start"), lang), end=fmt.date(sc.get("end"), lang))),
+        (
+            t("horizon", lang),
+            t(
+                "horizon_value",
+                lang,
+                start=fmt.date(sc.get("start"), lang),
+                end=fmt.date(sc.get("end"), lang),
+            ),
+        ),
         (t("seed", lang), str(m.get("seed", fmt.DASH))),
         (t("reps", lang), fmt.number(store.reps)),
         (t("engine", lang), engine_label(str(m.get("engine", fmt.DASH)), lang)),
@@ -110,7 +120,11 @@ def _cover(lay: Layout, store: RunStore, title: str) -> list[Flowable]:
         (t("software", lang), ", ".join(f"{k} {v}" for k, v in versions.items()) or fmt.DASH),
         (t("store_dir", lang), str(store.path.resolve())),
     ]
-    story: list[Flowable] = [lay.spacer(3.5 * cm), lay.para(title, "kicker"), lay.para(name, "title")]
+    story: list[Flowable] = [
+        lay.spacer(3.5 * cm),
+        lay.para(title, "kicker"),
+        lay.para(name, "title"),
+    ]
     if other and other != name:
         story.append(lay.para(other, "subtitle"))
     story += [lay.spacer(0.8 * cm), lay.key_values(pairs), lay.spacer(0.8 * cm)]
@@ -138,8 +152,12 @@ def summary_section(lay: Layout, store: RunStore, heading: str | None = None) ->
     story.append(
         lay.para(
             t(
-                "summary_intro", lang, reps=fmt.number(reps), seed=store.manifest.get("seed", fmt.DASH),
-                start=fmt.date(sc.get("start"), lang), end=fmt.date(sc.get("end"), lang),
+                "summary_intro",
+                lang,
+                reps=fmt.number(reps),
+                seed=store.manifest.get("seed", fmt.DASH),
+                start=fmt.date(sc.get("start"), lang),
+                end=fmt.date(sc.get("end"), lang),
             )
         )
     )
@@ -147,26 +165,43 @@ def summary_section(lay: Layout, store: RunStore, heading: str | None = None) ->
     for f in funds:
         rate = _execution_rate(f)
         text = t(
-            "fund_sentence", lang, fund=_fund_name(store, f.fund, lang),
-            p50=fmt.money(f.drawn.get("p50"), lang), p5=fmt.money(f.drawn.get("p5"), lang),
-            p95=fmt.money(f.drawn.get("p95"), lang), approp=fmt.money(f.appropriated, lang),
+            "fund_sentence",
+            lang,
+            fund=_fund_name(store, f.fund, lang),
+            p50=fmt.money(f.drawn.get("p50"), lang),
+            p5=fmt.money(f.drawn.get("p5"), lang),
+            p95=fmt.money(f.drawn.get("p95"), lang),
+            approp=fmt.money(f.appropriated, lang),
             rate=fmt.pct(rate) if rate is not None else fmt.DASH,
         )
         if f.p_exhausted > 0:
-            text += t("exhaust_yes", lang, p=fmt.prob(f.p_exhausted), month=fmt.month(f.exhaustion_median, lang))
+            text += t(
+                "exhaust_yes",
+                lang,
+                p=fmt.prob(f.p_exhausted),
+                month=fmt.month(f.exhaustion_median, lang),
+            )
         else:
             text += t("exhaust_no", lang)
         text += t(
-            "arrears_sentence", lang, a50=fmt.money(f.arrears_end.get("p50"), lang),
-            a95=fmt.money(f.arrears_end.get("p95"), lang), r50=fmt.money(f.refused.get("p50"), lang),
+            "arrears_sentence",
+            lang,
+            a50=fmt.money(f.arrears_end.get("p50"), lang),
+            a95=fmt.money(f.arrears_end.get("p95"), lang),
+            r50=fmt.money(f.refused.get("p50"), lang),
             r95=fmt.money(f.refused.get("p95"), lang),
         )
         story.append(lay.bullet(_spaced(text, lang)))
     for a in targets:
         text = t(
-            "target_sentence", lang, target=_target_name(store, a.target, lang), clause=_clause(a),
-            deadline=fmt.date(a.deadline, lang), threshold=fmt.metric_value(a.threshold, a.unit, lang),
-            p=fmt.prob(a.p_attained), p50=fmt.metric_value(a.value.get("p50"), a.unit, lang),
+            "target_sentence",
+            lang,
+            target=_target_name(store, a.target, lang),
+            clause=_clause(a),
+            deadline=fmt.date(a.deadline, lang),
+            threshold=fmt.metric_value(a.threshold, a.unit, lang),
+            p=fmt.prob(a.p_attained),
+            p50=fmt.metric_value(a.value.get("p50"), a.unit, lang),
             p5=fmt.metric_value(a.value.get("p5"), a.unit, lang),
             p95=fmt.metric_value(a.value.get("p95"), a.unit, lang),
         )
@@ -191,7 +226,9 @@ def summary_section(lay: Layout, store: RunStore, heading: str | None = None) ->
                     _fund_name(store, f.fund, lang),
                     fmt.table_money(f.appropriated, lang),
                     fmt.table_money(f.drawn.get("p50"), lang),
-                    _range(f.drawn.get("p5"), f.drawn.get("p95"), lambda v: fmt.table_money(v, lang)),
+                    _range(
+                        f.drawn.get("p5"), f.drawn.get("p95"), lambda v: fmt.table_money(v, lang)
+                    ),
                     fmt.prob(f.p_exhausted),
                     fmt.month(f.exhaustion_median, lang) if f.p_exhausted > 0 else fmt.DASH,
                     f"{fmt.table_money(f.arrears_end.get('p50'), lang)} ({fmt.table_money(f.arrears_end.get('p95'), lang)})",
@@ -244,8 +281,17 @@ def _spaced(text: str, lang: Lang) -> str:
 
 
 def _year_chunks(years: Sequence[int]) -> list[list[int]]:
+    """Split years into tables of at most :data:`YEARS_PER_TABLE`, as even as possible.
+
+    >>> [len(c) for c in _year_chunks(range(2018, 2028))]
+    [5, 5]
+    """
     ys = list(years)
-    return [ys[i : i + YEARS_PER_TABLE] for i in range(0, len(ys), YEARS_PER_TABLE)] or [[]]
+    if not ys:
+        return [[]]
+    n = math.ceil(len(ys) / YEARS_PER_TABLE)
+    size = math.ceil(len(ys) / n)
+    return [ys[i : i + size] for i in range(0, len(ys), size)]
 
 
 def _yearly_table(
@@ -257,11 +303,13 @@ def _yearly_table(
 ) -> list[Flowable]:
     """Tables of medians, one row per key, one column per year (split every 7 years)."""
     lang = lay.lang
-    years = sorted(int(y) for y in set(yearly["year"]) | (set(total["year"]) if total is not None else set()))
+    years = sorted(
+        int(y) for y in set(yearly["year"]) | (set(total["year"]) if total is not None else set())
+    )
     out: list[Flowable] = []
     for chunk in _year_chunks(years):
-        label_w = 5.0 * cm if len(chunk) > 4 else 7.0 * cm
-        num_w = (CONTENT_WIDTH - label_w) / max(len(chunk), 1)
+        num_w = min(2.6 * cm, (CONTENT_WIDTH - 4.2 * cm) / max(len(chunk), 1))
+        label_w = CONTENT_WIDTH - num_w * len(chunk)
         cols = [Column(label_header, label_w)] + [Column(str(y), num_w, True) for y in chunk]
         rows: list[list[Cell]] = []
         for key, label in labels.items():
@@ -271,10 +319,19 @@ def _yearly_table(
         if total is not None:
             sub = total.set_index("year")["p50"]
             totals.append(len(rows))
-            rows.append([t("col_total", lang)] + [fmt.table_money(sub.get(y, 0.0), lang) for y in chunk])
+            rows.append(
+                [t("col_total", lang)] + [fmt.table_money(sub.get(y, 0.0), lang) for y in chunk]
+            )
         out.append(lay.table(cols, rows, total_rows=totals))
         out.append(lay.spacer(4))
     return out
+
+
+def _headed(heading: Flowable, flowables: list[Flowable]) -> list[Flowable]:
+    """Keep a heading on the same page as the first flowable under it."""
+    if not flowables:
+        return [heading]
+    return [KeepTogether([heading, flowables[0]]), *flowables[1:]]
 
 
 def budget_section(lay: Layout, store: RunStore) -> list[Flowable]:
@@ -302,20 +359,28 @@ def budget_section(lay: Layout, store: RunStore) -> list[Flowable]:
     }
     total = analysis.yearly_total(store)
     if len(by_level):
-        story.append(lay.chart(charts.yearly_bars(by_level, level_labels, lang), t("cap_bars", lang, reps=reps)))
-    story.append(lay.h2(t("table_level_heading", lang)))
-    story += _yearly_table(lay, t("col_level", lang), by_level, level_labels, total)
+        story.append(
+            lay.chart(
+                charts.yearly_bars(by_level, level_labels, lang), t("cap_bars", lang, reps=reps)
+            )
+        )
+    story += _headed(
+        lay.h2(t("table_level_heading", lang)),
+        _yearly_table(lay, t("col_level", lang), by_level, level_labels, total),
+    )
     story.append(lay.caption(t("cap_yearly_median", lang, reps=reps, unit=unit)))
 
     by_program = analysis.yearly_draw(store, "program")
     program_labels = {k: _program_name(store, k, lang) for k in dict.fromkeys(by_program["key"])}
-    story.append(lay.h2(t("table_program_heading", lang)))
-    story += _yearly_table(lay, t("col_program", lang), by_program, program_labels, total)
+    story += _headed(
+        lay.h2(t("table_program_heading", lang)),
+        _yearly_table(lay, t("col_program", lang), by_program, program_labels, total),
+    )
     story.append(lay.caption(t("cap_yearly_median", lang, reps=reps, unit=unit)))
 
     fy = analysis.fund_year_table(store)
     if len(fy):
-        story.append(lay.h2(t("table_fund_year_heading", lang)))
+        heading: Flowable | None = lay.h2(t("table_fund_year_heading", lang))
         fields = [
             ("appropriated_fen", "col_appropriated"),
             ("carried_in_fen", "col_carried_in"),
@@ -328,14 +393,18 @@ def budget_section(lay: Layout, store: RunStore) -> list[Flowable]:
         ]
         year_w = 1.3 * cm
         num_w = (CONTENT_WIDTH - year_w) / len(fields)
-        cols = [Column(t("col_year", lang), year_w)] + [Column(t(k, lang), num_w, True) for _f, k in fields]
+        cols = [Column(t("col_year", lang), year_w)] + [
+            Column(t(k, lang), num_w, True) for _f, k in fields
+        ]
         for fid in dict.fromkeys(fy["fund"]):
             sub = fy[fy["fund"] == fid]
             rows: list[list[Cell]] = [
                 [str(int(r["year"]))] + [fmt.table_money(r[f], lang) for f, _k in fields]
                 for _i, r in sub.iterrows()
             ]
-            story.append(KeepTogether([lay.para(_fund_name(store, fid, lang), "body"), lay.table(cols, rows)]))
+            block = [lay.para(_fund_name(store, fid, lang), "body"), lay.table(cols, rows)]
+            story.append(KeepTogether([heading, *block] if heading else block))
+            heading = None
             story.append(lay.spacer(6))
         story.append(lay.caption(t("cap_fund_year", lang, reps=reps, unit=unit)))
     return story
@@ -374,10 +443,10 @@ def arrears_section(lay: Layout, store: RunStore) -> list[Flowable]:
                 ]
             )
         story += [lay.table(cols, rows), lay.caption(t("cap_arrears", lang, reps=reps, unit=unit))]
-    story.append(lay.h2(t("claims_heading", lang)))
+    claims_heading = lay.h2(t("claims_heading", lang))
     cl = analysis.claims_not_paid(store)
     if cl.empty:
-        story.append(lay.para(t("none_in_any", lang)))
+        story += [claims_heading, lay.para(t("none_in_any", lang))]
         return story
     cols = [
         Column(t("col_program", lang), 4.4 * cm),
@@ -407,7 +476,10 @@ def arrears_section(lay: Layout, store: RunStore) -> list[Flowable]:
         ]
         for _i, r in cl.iterrows()
     ]
-    story += [lay.table(cols, rows), lay.caption(t("cap_claims", lang, reps=reps, unit=unit))]
+    story += _headed(
+        claims_heading,
+        [lay.table(cols, rows), lay.caption(t("cap_claims", lang, reps=reps, unit=unit))],
+    )
     return story
 
 
@@ -423,21 +495,33 @@ def targets_section(lay: Layout, store: RunStore) -> list[Flowable]:
         story.append(lay.h2(name))
         v = a.value
         text = t(
-            "target_detail", lang, threshold=fmt.metric_value(a.threshold, a.unit, lang),
-            deadline=fmt.date(a.deadline, lang), clause=_clause(a), p=fmt.prob(a.p_attained),
-            p50=fmt.metric_value(v.get("p50"), a.unit, lang), p5=fmt.metric_value(v.get("p5"), a.unit, lang),
+            "target_detail",
+            lang,
+            threshold=fmt.metric_value(a.threshold, a.unit, lang),
+            deadline=fmt.date(a.deadline, lang),
+            clause=_clause(a),
+            p=fmt.prob(a.p_attained),
+            p50=fmt.metric_value(v.get("p50"), a.unit, lang),
+            p5=fmt.metric_value(v.get("p5"), a.unit, lang),
             p95=fmt.metric_value(v.get("p95"), a.unit, lang),
         )
         if a.median_date_attained:
-            text += (" " if lang == "en" else "") + t("attained_median", lang, month=fmt.month(a.median_date_attained, lang))
+            text += (" " if lang == "en" else "") + t(
+                "attained_median", lang, month=fmt.month(a.median_date_attained, lang)
+            )
         else:
             text += (" " if lang == "en" else "") + t("never_attained", lang)
         story.append(lay.para(text))
         story.append(lay.spacer(4))
         bands = analysis.metric_bands(store, a.target)
         png = charts.target_fan_chart(
-            bands, target_name=name, threshold=a.threshold, deadline=a.deadline,
-            p_attained=a.p_attained, unit=a.unit, lang=lang,
+            bands,
+            target_name=name,
+            threshold=a.threshold,
+            deadline=a.deadline,
+            p_attained=a.p_attained,
+            unit=a.unit,
+            lang=lang,
         )
         story.append(lay.chart(png, t("cap_target_fan", lang, reps=reps)))
         if a.yearly:
@@ -475,7 +559,13 @@ def appendix_section(lay: Layout, store: RunStore) -> list[Flowable]:
         Column(t("col_rationale", lang), CONTENT_WIDTH - 12.1 * cm),
     ]
     rows: list[list[Cell]] = [
-        [r["path"], r["value"], source_kind_label(r["source_kind"], lang), r["source"], r["rationale"]]
+        [
+            r["path"],
+            r["value"],
+            source_kind_label(r["source_kind"], lang),
+            r["source"],
+            r["rationale"],
+        ]
         for _i, r in inputs.iterrows()
     ]
     story += [lay.table(cols, rows), lay.caption(t("cap_appendix", lang))]
@@ -514,10 +604,14 @@ def build_run_report(store_dir: str | Path, out_pdf: str | Path, lang: str = "zh
     story.append(PageBreak())
     story += appendix_section(lay, store)
     name = scenario_name(store, lg)
-    return write_pdf(story, out_pdf, layout=lay, title=f"{title} · {name}", header_left=name, header_right=title)
+    return write_pdf(
+        story, out_pdf, layout=lay, title=f"{title} · {name}", header_left=name, header_right=title
+    )
 
 
-def build_compare_report(store_dirs: Sequence[str | Path], out_pdf: str | Path, lang: str = "zh") -> Path:
+def build_compare_report(
+    store_dirs: Sequence[str | Path], out_pdf: str | Path, lang: str = "zh"
+) -> Path:
     """Write a PDF comparing several runs (cities or policy variants) side by side.
 
     Args:
@@ -562,7 +656,12 @@ def build_compare_report(store_dirs: Sequence[str | Path], out_pdf: str | Path, 
                 f"{names[i - 1]}\n{sc.get('id') or ''}".strip(),
                 fmt.number(s.reps),
                 str(s.manifest.get("seed", fmt.DASH)),
-                t("horizon_value", lg, start=fmt.date(sc.get("start"), lg), end=fmt.date(sc.get("end"), lg)),
+                t(
+                    "horizon_value",
+                    lg,
+                    start=fmt.date(sc.get("start"), lg),
+                    end=fmt.date(sc.get("end"), lg),
+                ),
                 str(sc.get("hash") or fmt.DASH),
             ]
         )
@@ -573,10 +672,14 @@ def build_compare_report(store_dirs: Sequence[str | Path], out_pdf: str | Path, 
     for s, n in zip(stores, names, strict=True):
         story.append(PageBreak())
         story += summary_section(lay, s, heading=n)
-    return write_pdf(story, out_pdf, layout=lay, title=title, header_left=" / ".join(names), header_right=title)
+    return write_pdf(
+        story, out_pdf, layout=lay, title=title, header_left=" / ".join(names), header_right=title
+    )
 
 
-def _compare_section(lay: Layout, stores: Sequence[RunStore], names: Sequence[str]) -> list[Flowable]:
+def _compare_section(
+    lay: Layout, stores: Sequence[RunStore], names: Sequence[str]
+) -> list[Flowable]:
     lang = lay.lang
     unit = fmt.table_money_unit(lang)
     fund_answers = [{a.fund: a for a in analysis.fund_answers(s)} for s in stores]
@@ -605,7 +708,10 @@ def _compare_section(lay: Layout, stores: Sequence[RunStore], names: Sequence[st
         measures.append(
             (
                 t("row_drawn", lang, fund=name, unit=unit),
-                [fmt.table_money(d[fid].drawn.get("p50"), lang) if fid in d else fmt.DASH for d in fund_answers],
+                [
+                    fmt.table_money(d[fid].drawn.get("p50"), lang) if fid in d else fmt.DASH
+                    for d in fund_answers
+                ],
             )
         )
         measures.append(
@@ -619,7 +725,9 @@ def _compare_section(lay: Layout, stores: Sequence[RunStore], names: Sequence[st
         idx = list(range(start, min(start + RUNS_PER_TABLE, len(stores))))
         label_w = 5.6 * cm
         w = (CONTENT_WIDTH - label_w) / len(idx)
-        cols = [Column(t("col_measure", lang), label_w)] + [Column(f"{i + 1}. {names[i]}", w, True) for i in idx]
+        cols = [Column(t("col_measure", lang), label_w)] + [
+            Column(f"{i + 1}. {names[i]}", w, True) for i in idx
+        ]
         rows: list[list[Cell]] = [[label] + [vals[i] for i in idx] for label, vals in measures]
         story += [lay.table(cols, rows), lay.spacer(4)]
     story.append(lay.caption(t("cap_compare", lang)))
@@ -631,5 +739,7 @@ def _compare_section(lay: Layout, stores: Sequence[RunStore], names: Sequence[st
             },
             index=[first_name("target", tid) for tid in target_ids],
         )
-        story.append(lay.chart(charts.compare_probability_chart(data, lang), t("cap_compare_chart", lang)))
+        story.append(
+            lay.chart(charts.compare_probability_chart(data, lang), t("cap_compare_chart", lang))
+        )
     return story

@@ -226,7 +226,9 @@ def open_run(path: str | Path) -> RunStore:
     where = str(mpath)
     fmt = manifest.get("format")
     if fmt != SUPPORTED_FORMAT:
-        raise StoreError(f"{where}: store format {fmt!r} is not supported (expected {SUPPORTED_FORMAT})")
+        raise StoreError(
+            f"{where}: store format {fmt!r} is not supported (expected {SUPPORTED_FORMAT})"
+        )
     if manifest.get("kind") != "run":
         raise StoreError(f"{where}: 'kind' is {manifest.get('kind')!r}, expected 'run'")
     scenario = _need(manifest, "scenario", dict, where)
@@ -242,8 +244,12 @@ def open_run(path: str | Path) -> RunStore:
     spath = d / "summary.json"
     summary = _read_json(spath)
     for key in ("targets", "funds"):
-        if not isinstance(summary.get(key, {}), dict):
+        block = summary.get(key, {})
+        if not isinstance(block, dict):
             raise StoreError(f"{spath}: '{key}' must be an object keyed by id")
+        for item, value in block.items():
+            if not isinstance(value, dict):
+                raise StoreError(f"{spath}: {key}.{item} must be an object")
     return RunStore(path=d, manifest=manifest, summary=summary)
 
 

@@ -151,7 +151,9 @@ def is_probability(sweep: SweepStore, output: str) -> bool:
     return output.startswith("p_")
 
 
-def _money_scale(sweep: SweepStore, output: str, values: pd.Series, lang: Lang) -> tuple[float, str]:
+def _money_scale(
+    sweep: SweepStore, output: str, values: pd.Series, lang: Lang
+) -> tuple[float, str]:
     entry = _entry(sweep.manifest.get("outputs"), output)
     money = (entry or {}).get("kind") == "money_fen" or output.split(":")[0].endswith("_fen")
     if not money:
@@ -168,7 +170,9 @@ def factor_bounds(sweep: SweepStore, factor: str) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def tornado_rows(sweep: SweepStore, output: str, lang: Lang) -> tuple[list[tuple[str, float, float]], float]:
+def tornado_rows(
+    sweep: SweepStore, output: str, lang: Lang
+) -> tuple[list[tuple[str, float, float]], float]:
     """Mean output at each factor's low and high tail of the design points.
 
     Args:
@@ -261,12 +265,20 @@ def box_sentence(sweep: SweepStore, box: Mapping[str, Any], lang: Lang) -> str:
             conds.append(t("cond_above", lang, f=name, lo=fmt.smart_number(float(lo))))
         else:
             conds.append(
-                t("cond_between", lang, f=name, lo=fmt.smart_number(float(lo)), hi=fmt.smart_number(float(hi)))
+                t(
+                    "cond_between",
+                    lang,
+                    f=name,
+                    lo=fmt.smart_number(float(lo)),
+                    hi=fmt.smart_number(float(hi)),
+                )
             )
     density = box.get("density")
     coverage = box.get("coverage")
     return t(
-        "box_sentence", lang, conds=t("cond_join", lang).join(conds) or fmt.DASH,
+        "box_sentence",
+        lang,
+        conds=t("cond_join", lang).join(conds) or fmt.DASH,
         outcome=outcome_label(sweep, box, lang),
         density=fmt.prob(float(density)) if isinstance(density, int | float) else fmt.DASH,
         coverage=fmt.prob(float(coverage)) if isinstance(coverage, int | float) else fmt.DASH,
@@ -288,7 +300,11 @@ def _cover(lay: Layout, sweep: SweepStore, title: str) -> list[Flowable]:
     sc: Mapping[str, Any] = raw_sc if isinstance(raw_sc, Mapping) else {}
     pairs: list[tuple[str, Cell]] = [
         (t("report_date", lang), fmt.today(lang)),
-        (t("scenario_id", lang), " · ".join(x for x in (str(sc.get("id") or ""), display_name(sc, lang, "")) if x) or fmt.DASH),
+        (
+            t("scenario_id", lang),
+            " · ".join(x for x in (str(sc.get("id") or ""), display_name(sc, lang, "")) if x)
+            or fmt.DASH,
+        ),
         (t("sweep_method", lang), str(m.get("method") or fmt.DASH)),
         (t("sweep_points", lang), fmt.number(m.get("points") or len(sweep.points))),
         (t("reps_per_point", lang), fmt.number(sweep.reps) if sweep.reps else fmt.DASH),
@@ -299,8 +315,11 @@ def _cover(lay: Layout, sweep: SweepStore, title: str) -> list[Flowable]:
         (t("store_dir", lang), str(sweep.path.resolve())),
     ]
     story: list[Flowable] = [
-        lay.spacer(3.0 * cm), lay.para(title, "kicker"), lay.para(_sweep_name(sweep, lang), "title"),
-        lay.spacer(0.6 * cm), lay.key_values(pairs),
+        lay.spacer(3.0 * cm),
+        lay.para(title, "kicker"),
+        lay.para(_sweep_name(sweep, lang), "title"),
+        lay.spacer(0.6 * cm),
+        lay.key_values(pairs),
     ]
     factors = factor_ids(sweep)
     if factors:
@@ -312,7 +331,9 @@ def _cover(lay: Layout, sweep: SweepStore, title: str) -> list[Flowable]:
         rows: list[list[Cell]] = []
         for f in factors:
             lo, hi = factor_bounds(sweep, f)
-            rows.append([factor_label(sweep, f, lang), f, f"{fmt.smart_number(lo)}–{fmt.smart_number(hi)}"])
+            rows.append(
+                [factor_label(sweep, f, lang), f, f"{fmt.smart_number(lo)}–{fmt.smart_number(hi)}"]
+            )
         story += [lay.h2(t("factors_heading", lang)), lay.table(cols, rows)]
     return story
 
@@ -365,10 +386,15 @@ def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "
         label = output_label(sweep, output, lg)
         axis_label = f"{label} ({unit})" if unit else label
         png = charts.tornado_chart(
-            [(n, lo / div, hi / div) for n, lo, hi in rows], base=base / div, output_label=axis_label,
-            lang=lg, percent=prob,
+            [(n, lo / div, hi / div) for n, lo, hi in rows],
+            base=base / div,
+            output_label=axis_label,
+            lang=lg,
+            percent=prob,
         )
-        base_text = fmt.pct(base, 1) if prob else (fmt.money(base, lg) if unit else fmt.smart_number(base))
+        base_text = (
+            fmt.pct(base, 1) if prob else (fmt.money(base, lg) if unit else fmt.smart_number(base))
+        )
         story.append(lay.chart(png, t("cap_tornado", lg, base=base_text)))
 
     # sensitivity indices
@@ -418,7 +444,9 @@ def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "
     # heat maps
     heat = sweep.summary.get("heatmap")
     heats = [heat] if isinstance(heat, Mapping) else list(heat or [])
-    heats = [h for h in heats if {h.get("x"), h.get("y"), h.get("output")} <= set(sweep.points.columns)]
+    heats = [
+        h for h in heats if {h.get("x"), h.get("y"), h.get("output")} <= set(sweep.points.columns)
+    ]
     if heats:
         story.append(lay.h1(t("heatmap_heading", lg)))
         for h in heats:
@@ -428,8 +456,12 @@ def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "
             div, unit = (1.0, "") if prob else _money_scale(sweep, output, sweep.points[output], lg)
             label = output_label(sweep, output, lg)
             png = charts.heatmap_chart(
-                grid / div, x_label=factor_label(sweep, x, lg), y_label=factor_label(sweep, y, lg),
-                output_label=f"{label} ({unit})" if unit else label, lang=lg, percent=prob,
+                grid / div,
+                x_label=factor_label(sweep, x, lg),
+                y_label=factor_label(sweep, y, lg),
+                output_label=f"{label} ({unit})" if unit else label,
+                lang=lg,
+                percent=prob,
             )
             story.append(lay.chart(png, t("cap_heatmap", lg, reps=reps)))
 
@@ -444,7 +476,9 @@ def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "
     # short blocks move to the next page whole; long lists still split
     story.append(KeepTogether(block))
     name = _sweep_name(sweep, lg)
-    return write_pdf(story, out_pdf, layout=lay, title=f"{title} · {name}", header_left=name, header_right=title)
+    return write_pdf(
+        story, out_pdf, layout=lay, title=f"{title} · {name}", header_left=name, header_right=title
+    )
 
 
 def _pm(value: Any, conf: Any) -> str:

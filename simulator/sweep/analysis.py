@@ -540,12 +540,12 @@ def prim_boxes(
 # --------------------------------------------------------------------------- heat map
 
 
-def _axis(series: pd.Series, bins: int) -> tuple[list[Any], np.ndarray]:
+def _axis(series: pd.Series, bins: int, options: Sequence[Any] | None) -> tuple[list[Any], np.ndarray]:
     """Return axis labels and each point's index along the axis."""
     values = series.tolist()
     distinct = list(dict.fromkeys(values))
-    if not _is_numeric(series):
-        labels = distinct
+    if options is not None or not _is_numeric(series):
+        labels = list(options) if options is not None else distinct
         lookup = {v: i for i, v in enumerate(labels)}
         return [_plain(v) for v in labels], np.array([lookup[v] for v in values], dtype=np.int64)
     x = series.to_numpy(dtype=float)
@@ -559,11 +559,20 @@ def _axis(series: pd.Series, bins: int) -> tuple[list[Any], np.ndarray]:
     return centres, idx.astype(np.int64)
 
 
-def heatmap_table(summary: pd.DataFrame, x: str, y: str, column: str, *, bins: int = 8) -> dict[str, Any]:
+def heatmap_table(
+    summary: pd.DataFrame,
+    x: str,
+    y: str,
+    column: str,
+    *,
+    bins: int = 8,
+    options: Mapping[str, Sequence[Any]] | None = None,
+) -> dict[str, Any]:
     """Average a statistic over the cells of two factors (others averaged out).
 
-    Factors with few distinct values use them as they are; others are cut
-    into ``bins`` equal-count bins labelled by their midpoints.
+    List factors use their options (in spec order); numeric factors with few
+    distinct values use them as they are; others are cut into ``bins``
+    equal-count bins labelled by their midpoints.
 
     Args:
         summary: Points summary.
@@ -571,14 +580,16 @@ def heatmap_table(summary: pd.DataFrame, x: str, y: str, column: str, *, bins: i
         y: Factor on the vertical axis.
         column: Statistic column to average (e.g. ``target.T1.attained:p_attained``).
         bins: Bins for continuous factors.
+        options: Factor → its options, for list factors.
 
     Returns:
         ``{"x", "y", "stat", "x_levels", "y_levels", "values"}`` where
         ``values[i][j]`` is the mean for ``y_levels[i]`` and ``x_levels[j]``
         (``None`` for empty cells).
     """
-    x_labels, xi = _axis(summary[x], bins)
-    y_labels, yi = _axis(summary[y], bins)
+    opts = options or {}
+    x_labels, xi = _axis(summary[x], bins, opts.get(x))
+    y_labels, yi = _axis(summary[y], bins, opts.get(y))
     stat = summary[column].to_numpy(dtype=float)
     sums = np.zeros((len(y_labels), len(x_labels)))
     counts = np.zeros_like(sums)
@@ -767,8 +778,11 @@ def summarise_sweep(
         result.prim[name] = prim_boxes(factor_frame, missed, alpha=prim_alpha, min_support=prim_min_support)
     heat = spec.get("heatmap")
     if heat and len(summary_table):
+        options = {f.path: list(f.options) for f in factors if f.options is not None}
         result.heatmap = {
-            response_column(name, is_bool): heatmap_table(summary_table, heat[0], heat[1], response_column(name, is_bool))
+            response_column(name, is_bool): heatmap_table(
+                summary_table, heat[0], heat[1], response_column(name, is_bool), options=options
+            )
             for name, is_bool in outputs.items()
         }
     if write:

@@ -54,7 +54,12 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "metrics": pa.schema(
-        [("rep", pa.int32()), ("month", pa.string()), ("target", pa.string()), ("value", pa.float64())]
+        [
+            ("rep", pa.int32()),
+            ("month", pa.string()),
+            ("target", pa.string()),
+            ("value", pa.float64()),
+        ]
     ),
     "targets": pa.schema(
         [
@@ -171,13 +176,27 @@ def build_run_store(
             "source": "LC-3 三(二)",
             "city": "LC",
         },
-        "ZB-4X": {"name": MARKUP_NAME, "name_en": MARKUP_NAME, "source": "<i>ZB-4</i> 四(三)2", "city": "LC"},
-        "LONG": {"name": LONG_NAME, "name_en": LONG_NAME_EN, "source": "ZB-14 四(二)4", "city": "LC"},
+        "ZB-4X": {
+            "name": MARKUP_NAME,
+            "name_en": MARKUP_NAME,
+            "source": "<i>ZB-4</i> 四(三)2",
+            "city": "LC",
+        },
+        "LONG": {
+            "name": LONG_NAME,
+            "name_en": LONG_NAME_EN,
+            "source": "ZB-14 四(二)4",
+            "city": "LC",
+        },
     }
     # program -> (monthly claim rate, award range in fen, [(fund, level, share)])
     model = {
         "LC-3": (0.35 * rate, (200 * WAN, 200 * WAN), [("LC-1", "city", 1.0)]),
-        "ZB-4X": (0.8 * rate, (10 * WAN, 100 * WAN), [("LC-1", "city", 0.5), ("LC-CNTY", "district", 0.5)]),
+        "ZB-4X": (
+            0.8 * rate,
+            (10 * WAN, 100 * WAN),
+            [("LC-1", "city", 0.5), ("LC-CNTY", "district", 0.5)],
+        ),
         "LONG": (0.3 * rate, (20 * WAN, 60 * WAN), [("LC-CNTY", "zone", 1.0)]),
     }
     targets = {
@@ -263,7 +282,14 @@ def build_run_store(
                         communities += 1
             for (f, lvl, prog), amt in paid_rows.items():
                 rows["draws"].append(
-                    {"rep": rep, "month": month, "fund": f, "level": lvl, "program": prog, "amount_fen": amt}
+                    {
+                        "rep": rep,
+                        "month": month,
+                        "fund": f,
+                        "level": lvl,
+                        "program": prog,
+                        "amount_fen": amt,
+                    }
                 )
             hte += float(rng.normal(2.2 * rate, 4.0))
             values = {"LC-T1": float(communities), "LC-T2": round(hte)}
@@ -272,7 +298,14 @@ def build_run_store(
                 if first_hit[tid] is None and v >= targets[tid]["threshold"]:
                     first_hit[tid] = month
             rows["counts"].append(
-                {"rep": rep, "month": month, "kind": "firm", "type": "hte", "state": "valid", "count": int(values["LC-T2"])}
+                {
+                    "rep": rep,
+                    "month": month,
+                    "kind": "firm",
+                    "type": "hte",
+                    "state": "valid",
+                    "count": int(values["LC-T2"]),
+                }
             )
             if month.endswith("-12") or mi == len(months) - 1:
                 for f in funds:
@@ -291,7 +324,15 @@ def build_run_store(
                     )
         for (prog, year, state), (n, req, paid) in claim_acc.items():
             rows["claims"].append(
-                {"rep": rep, "program": prog, "year": year, "state": state, "n": n, "requested_fen": req, "paid_fen": paid}
+                {
+                    "rep": rep,
+                    "program": prog,
+                    "year": year,
+                    "state": state,
+                    "n": n,
+                    "requested_fen": req,
+                    "paid_fen": paid,
+                }
             )
         for f in funds:
             rows["exhaustion"].append({"rep": rep, "fund": f, "month": exhausted[f]})
@@ -322,13 +363,24 @@ def build_run_store(
     fy = rows["fund_years"]
     s_funds: dict[str, Any] = {}
     for f, spec in funds.items():
-        drawn = [sum(r["drawn_fen"] for r in fy if r["fund"] == f and r["rep"] == k) / YUAN for k in range(reps)]
-        refused = [sum(r["refused_fen"] for r in fy if r["fund"] == f and r["rep"] == k) / YUAN for k in range(reps)]
+        drawn = [
+            sum(r["drawn_fen"] for r in fy if r["fund"] == f and r["rep"] == k) / YUAN
+            for k in range(reps)
+        ]
+        refused = [
+            sum(r["refused_fen"] for r in fy if r["fund"] == f and r["rep"] == k) / YUAN
+            for k in range(reps)
+        ]
         arrears = [r["arrears_fen"] / YUAN for r in fy if r["fund"] == f and r["year"] == years[-1]]
         ex = sorted(r["month"] for r in rows["exhaustion"] if r["fund"] == f and r["month"])
         s_funds[f] = {
             "appropriated_yuan": sum(spec["appropriations_fen"].values()) / YUAN,
-            "drawn_yuan": {"p5": _q(drawn, 0.05), "p50": _q(drawn, 0.5), "p95": _q(drawn, 0.95), "mean": float(np.mean(drawn))},
+            "drawn_yuan": {
+                "p5": _q(drawn, 0.05),
+                "p50": _q(drawn, 0.5),
+                "p95": _q(drawn, 0.95),
+                "mean": float(np.mean(drawn)),
+            },
             "p_exhausted": len(ex) / reps,
             "exhaustion_median": ex[(len(ex) - 1) // 2] if ex else None,
             "arrears_end_yuan": {"p50": _q(arrears, 0.5), "p95": _q(arrears, 0.95)},
@@ -376,19 +428,65 @@ def build_run_store(
         "jurisdictions": {
             "SD": {"name": "山东省", "name_en": "Shandong", "level": "province", "parent": None},
             "LC": {"name": "聊城市", "name_en": "Liaocheng", "level": "city", "parent": "SD"},
-            "LC-DCF": {"name": "东昌府区", "name_en": "Dongchangfu", "level": "district", "parent": "LC"},
-            "LC-HTZ": {"name": "聊城高新区", "name_en": "Liaocheng high-tech zone", "level": "zone", "parent": "LC"},
+            "LC-DCF": {
+                "name": "东昌府区",
+                "name_en": "Dongchangfu",
+                "level": "district",
+                "parent": "LC",
+            },
+            "LC-HTZ": {
+                "name": "聊城高新区",
+                "name_en": "Liaocheng high-tech zone",
+                "level": "zone",
+                "parent": "LC",
+            },
         },
         "funds": funds,
         "programs": programs,
         "targets": targets,
         "inputs": [
-            {"path": "funds.LC-1.appropriations.2020", "value": "2000万元", "source_kind": "clause", "source": "LC-1 二(二)", "rationale": "5000万元分三年安排，分年比例为假设"},
-            {"path": "programs.LC-3.rule.amount", "value": "200万元", "source_kind": "clause", "source": "LC-3 三(二)", "rationale": ""},
-            {"path": "programs.ZB-4X.rule.cap", "value": "100万元", "source_kind": "clause", "source": MARKUP_NAME, "rationale": "<script>alert(1)</script> & co"},
-            {"path": "behaviour.apply_rate.LC-3", "value": "0.35 / 月", "source_kind": "assumption", "source": "", "rationale": "无公开数据；按同类城市经验设定，" + "敏感性分析区间 0.2–0.6。" * 4},
-            {"path": "programs.LONG.rule.range", "value": "20万–60万元", "source_kind": "params", "source": "params/liaocheng.yaml:programs.LONG", "rationale": LONG_NAME},
-            {"path": "seed", "value": str(seed), "source_kind": "setting", "source": "--seed", "rationale": ""},
+            {
+                "path": "funds.LC-1.appropriations.2020",
+                "value": "2000万元",
+                "source_kind": "clause",
+                "source": "LC-1 二(二)",
+                "rationale": "5000万元分三年安排，分年比例为假设",
+            },
+            {
+                "path": "programs.LC-3.rule.amount",
+                "value": "200万元",
+                "source_kind": "clause",
+                "source": "LC-3 三(二)",
+                "rationale": "",
+            },
+            {
+                "path": "programs.ZB-4X.rule.cap",
+                "value": "100万元",
+                "source_kind": "clause",
+                "source": MARKUP_NAME,
+                "rationale": "<script>alert(1)</script> & co",
+            },
+            {
+                "path": "behaviour.apply_rate.LC-3",
+                "value": "0.35 / 月",
+                "source_kind": "assumption",
+                "source": "",
+                "rationale": "无公开数据；按同类城市经验设定，" + "敏感性分析区间 0.2–0.6。" * 4,
+            },
+            {
+                "path": "programs.LONG.rule.range",
+                "value": "20万–60万元",
+                "source_kind": "params",
+                "source": "params/liaocheng.yaml:programs.LONG",
+                "rationale": LONG_NAME,
+            },
+            {
+                "path": "seed",
+                "value": str(seed),
+                "source_kind": "setting",
+                "source": "--seed",
+                "rationale": "",
+            },
         ],
     }
     _write_json(root / "manifest.json", manifest)
@@ -433,7 +531,11 @@ def build_sweep_store(root: Path, *, points: int = 60, seed: int = 7) -> Path:
         "kind": "sweep",
         "name": "聊城 申请率与奖励金额扫描",
         "name_en": "Liaocheng: application rate and award sweep",
-        "scenario": {"id": "liaocheng-base", "name": "聊城市产业技术研究院 基准情景", "hash": "sha256:abc"},
+        "scenario": {
+            "id": "liaocheng-base",
+            "name": "聊城市产业技术研究院 基准情景",
+            "hash": "sha256:abc",
+        },
         "method": "sobol",
         "points": points,
         "reps": 100,
@@ -441,36 +543,62 @@ def build_sweep_store(root: Path, *, points: int = 60, seed: int = 7) -> Path:
         "version": "0.1.0",
         "created": "2026-11-22T12:00:00+00:00",
         "factors": {
-            "behaviour.apply_rate": {"name": "申请率倍数", "name_en": "application rate multiplier", "lo": 0.5, "hi": 1.5},
-            "programs.LC-3.rule.amount": {"name": "共同体奖励（万元）", "name_en": "community award (10k yuan)", "lo": 100, "hi": 300},
+            "behaviour.apply_rate": {
+                "name": "申请率倍数",
+                "name_en": "application rate multiplier",
+                "lo": 0.5,
+                "hi": 1.5,
+            },
+            "programs.LC-3.rule.amount": {
+                "name": "共同体奖励（万元）",
+                "name_en": "community award (10k yuan)",
+                "lo": 100,
+                "hi": 300,
+            },
             "behaviour.review_months": {"name": "<审核>月数 & 周期", "lo": 1, "hi": 6},
         },
         "outputs": {
-            "p_attained:LC-T2": {"name": "有效高新技术企业数达标概率", "name_en": "P(high-tech target attained)", "kind": "probability"},
+            "p_attained:LC-T2": {
+                "name": "有效高新技术企业数达标概率",
+                "name_en": "P(high-tech target attained)",
+                "kind": "probability",
+            },
         },
     }
     factors = list(manifest["factors"])
     sens = []
     for out in ("p_attained:LC-T2", "p_exhausted:LC-1"):
         for f, s1, st in zip(factors, (0.62, 0.21, 0.03), (0.70, 0.27, 0.05), strict=True):
-            sens.append({"output": out, "factor": f, "S1": s1, "S1_conf": 0.05, "ST": st, "ST_conf": 0.06})
+            sens.append(
+                {"output": out, "factor": f, "S1": s1, "S1_conf": 0.05, "ST": st, "ST_conf": 0.06}
+            )
     summary = {
         "sensitivity": sens,
         "boxes": [
             {
                 "output": "not_attained:LC-T2",
-                "factor_ranges": {"behaviour.apply_rate": [0.5, 0.82], "programs.LC-3.rule.amount": [100, 180]},
+                "factor_ranges": {
+                    "behaviour.apply_rate": [0.5, 0.82],
+                    "programs.LC-3.rule.amount": [100, 180],
+                },
                 "coverage": 0.71,
                 "density": 0.86,
             },
             {
                 "output": "exhausted:LC-1",
-                "factor_ranges": {"behaviour.apply_rate": [1.1, 1.5], "behaviour.review_months": [2.0, 4.5]},
+                "factor_ranges": {
+                    "behaviour.apply_rate": [1.1, 1.5],
+                    "behaviour.review_months": [2.0, 4.5],
+                },
                 "coverage": 0.4,
                 "density": 0.65,
             },
         ],
-        "heatmap": {"x": "behaviour.apply_rate", "y": "programs.LC-3.rule.amount", "output": "p_attained:LC-T2"},
+        "heatmap": {
+            "x": "behaviour.apply_rate",
+            "y": "programs.LC-3.rule.amount",
+            "output": "p_attained:LC-T2",
+        },
     }
     _write_json(root / "manifest.json", manifest)
     _write_json(root / "summary.json", summary)

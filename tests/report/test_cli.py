@@ -23,21 +23,27 @@ def test_help_has_an_example(runner: CliRunner) -> None:
         assert "Examples" in result.output and "fiscalsim " in result.output
 
 
-def test_report_refuses_to_overwrite_without_force(runner: CliRunner, run_store: Path, tmp_path: Path) -> None:
+def test_report_refuses_to_overwrite_without_force(
+    runner: CliRunner, run_store: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "r.pdf"
     out.write_bytes(b"keep")
     result = runner.invoke(report_command, [str(run_store), "--out", str(out)])
     assert result.exit_code == EXIT_INPUT
     assert "--force" in result.output
     assert out.read_bytes() == b"keep"
-    result = runner.invoke(report_command, [str(run_store), "--out", str(out), "--force", "--lang", "en"])
+    result = runner.invoke(
+        report_command, [str(run_store), "--out", str(out), "--force", "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
     assert "Report written" in result.output
 
 
 @pytest.mark.parametrize("kind", ["missing", "broken"])
-def test_bad_store_exits_2_without_traceback(runner: CliRunner, bad_store: Path, tmp_path: Path, kind: str) -> None:
+def test_bad_store_exits_2_without_traceback(
+    runner: CliRunner, bad_store: Path, tmp_path: Path, kind: str
+) -> None:
     target = bad_store if kind == "broken" else tmp_path / "nowhere"
     out = tmp_path / "r.pdf"
     for cmd, args in (
@@ -54,25 +60,35 @@ def test_bad_store_exits_2_without_traceback(runner: CliRunner, bad_store: Path,
     assert not out.exists()
 
 
-def test_store_with_wrong_shapes_is_a_clean_error(runner: CliRunner, run_store: Path, tmp_path: Path) -> None:
+def test_store_with_wrong_shapes_is_a_clean_error(
+    runner: CliRunner, run_store: Path, tmp_path: Path
+) -> None:
     import shutil
 
     d = tmp_path / "odd"
     shutil.copytree(run_store, d)
-    (d / "summary.json").write_text('{"reps": 50, "targets": {"LC-T1": "high"}, "funds": {}}', encoding="utf-8")
+    (d / "summary.json").write_text(
+        '{"reps": 50, "targets": {"LC-T1": "high"}, "funds": {}}', encoding="utf-8"
+    )
     result = runner.invoke(report_command, [str(d), "--out", str(tmp_path / "o.pdf")])
     assert result.exit_code == EXIT_INPUT
     assert "Traceback" not in result.output
     assert str(d) in result.output
 
 
-def test_sweep_cannot_be_compared(runner: CliRunner, sweep_store: Path, run_store: Path, tmp_path: Path) -> None:
-    result = runner.invoke(report_command, [str(run_store), str(sweep_store), "--out", str(tmp_path / "o.pdf")])
+def test_sweep_cannot_be_compared(
+    runner: CliRunner, sweep_store: Path, run_store: Path, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        report_command, [str(run_store), str(sweep_store), "--out", str(tmp_path / "o.pdf")]
+    )
     assert result.exit_code == EXIT_INPUT
     assert "sweep" in result.output or "扫描" in result.output
 
 
-def test_export_command(runner: CliRunner, run_store: Path, sweep_store: Path, tmp_path: Path) -> None:
+def test_export_command(
+    runner: CliRunner, run_store: Path, sweep_store: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "t.xlsx"
     result = runner.invoke(export_command, [str(run_store), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -82,13 +98,17 @@ def test_export_command(runner: CliRunner, run_store: Path, sweep_store: Path, t
     forced = runner.invoke(export_command, [str(run_store), "--out", str(out), "--force"])
     assert forced.exit_code == 0
     csv_dir = tmp_path / "csv"
-    result = runner.invoke(export_command, [str(run_store), "--format", "csv", "--out", str(csv_dir)])
+    result = runner.invoke(
+        export_command, [str(run_store), "--format", "csv", "--out", str(csv_dir)]
+    )
     assert result.exit_code == 0 and (csv_dir / "targets.csv").exists()
     sweep = runner.invoke(export_command, [str(sweep_store), "--out", str(tmp_path / "s.xlsx")])
     assert sweep.exit_code == EXIT_INPUT
 
 
-def test_language_of_the_main_group_is_used(runner: CliRunner, sweep_store: Path, tmp_path: Path) -> None:
+def test_language_of_the_main_group_is_used(
+    runner: CliRunner, sweep_store: Path, tmp_path: Path
+) -> None:
     @click.group()
     @click.option("--lang", default="zh")
     @click.pass_context
@@ -97,6 +117,8 @@ def test_language_of_the_main_group_is_used(runner: CliRunner, sweep_store: Path
 
     register(main)
     assert {"report", "export"} <= set(main.commands)
-    result = runner.invoke(main, ["--lang", "en", "report", str(sweep_store), "--out", str(tmp_path / "s.pdf")])
+    result = runner.invoke(
+        main, ["--lang", "en", "report", str(sweep_store), "--out", str(tmp_path / "s.pdf")]
+    )
     assert result.exit_code == 0, result.output
     assert "Report written" in result.output

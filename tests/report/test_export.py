@@ -20,9 +20,24 @@ def xlsx(run_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_xlsx_has_chinese_sheets_and_headers(xlsx: Path) -> None:
     sheets = pd.read_excel(xlsx, sheet_name=None)
-    assert list(sheets) == ["说明", "按级次年度拨付", "按资金年度收支", "按项目年度拨付", "目标达成概率", "资金用尽", "假设与来源"]
+    assert list(sheets) == [
+        "说明",
+        "按级次年度拨付",
+        "按资金年度收支",
+        "按项目年度拨付",
+        "目标达成概率",
+        "资金用尽",
+        "假设与来源",
+    ]
     level = sheets["按级次年度拨付"]
-    assert list(level.columns) == ["年度", "级次", "P5（万元）", "中位数（万元）", "P95（万元）", "均值（万元）"]
+    assert list(level.columns) == [
+        "年度",
+        "级次",
+        "P5（万元）",
+        "中位数（万元）",
+        "P95（万元）",
+        "均值（万元）",
+    ]
     assert set(level["级次"]) == {"市级", "区级", "园区"}
     assert "达成概率" in sheets["目标达成概率"].columns
     assert '<b>&amp; "聊城" </b>' in set(sheets["按项目年度拨付"]["项目"])
@@ -63,8 +78,15 @@ def test_csv_folder_is_excel_friendly(run_store: Path, tmp_path: Path) -> None:
     out = export_store(run_store, "csv", tmp_path / "csv")
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
-        ["about.csv", "draw_by_level.csv", "fund_accounts.csv", "draw_by_program.csv", "targets.csv",
-         "fund_exhaustion.csv", "inputs.csv"]
+        [
+            "about.csv",
+            "draw_by_level.csv",
+            "fund_accounts.csv",
+            "draw_by_program.csv",
+            "targets.csv",
+            "fund_exhaustion.csv",
+            "inputs.csv",
+        ]
     )
     for p in out.iterdir():
         assert p.read_bytes().startswith(b"\xef\xbb\xbf"), p.name
@@ -72,7 +94,9 @@ def test_csv_folder_is_excel_friendly(run_store: Path, tmp_path: Path) -> None:
     assert "中位数（万元）" in df.columns
     # replacing an earlier export works
     export_store(run_store, "csv", out, lang="en")
-    assert "Median (CNY 10k)" in pd.read_csv(out / "draw_by_level.csv", encoding="utf-8-sig").columns
+    assert (
+        "Median (CNY 10k)" in pd.read_csv(out / "draw_by_level.csv", encoding="utf-8-sig").columns
+    )
 
 
 def test_csv_never_replaces_a_foreign_folder(run_store: Path, tmp_path: Path) -> None:

@@ -40,7 +40,9 @@ def test_store_kinds(run_store: Path, sweep_store: Path) -> None:
         (lambda d: (d / "summary.json").unlink(), "summary.json: file not found"),
     ],
 )
-def test_bad_run_stores_raise_one_clear_error(run_store: Path, tmp_path: Path, damage: object, match: str) -> None:
+def test_bad_run_stores_raise_one_clear_error(
+    run_store: Path, tmp_path: Path, damage: object, match: str
+) -> None:
     d = tmp_path / "copy"
     shutil.copytree(run_store, d)
     damage(d)  # type: ignore[operator]
@@ -81,7 +83,9 @@ def _brute_yearly(store_dir: Path, key: str) -> dict[tuple[int, str], float]:
     out: dict[tuple[int, str], float] = {}
     for (year, k), _g in draws.groupby(["year", key]):
         per_rep = [
-            draws[(draws["rep"] == r) & (draws["year"] == year) & (draws[key] == k)]["amount_fen"].sum()
+            draws[(draws["rep"] == r) & (draws["year"] == year) & (draws[key] == k)][
+                "amount_fen"
+            ].sum()
             for r in range(50)
         ]
         out[(int(year), str(k))] = float(np.median(per_rep))
@@ -89,7 +93,9 @@ def _brute_yearly(store_dir: Path, key: str) -> dict[tuple[int, str], float]:
 
 
 @pytest.mark.parametrize("key", ["level", "program", "fund"])
-def test_yearly_median_counts_replications_without_payments_as_zero(run_store: Path, key: str) -> None:
+def test_yearly_median_counts_replications_without_payments_as_zero(
+    run_store: Path, key: str
+) -> None:
     got = analysis.yearly_draw(open_run(run_store), key)
     expected = _brute_yearly(run_store, key)
     assert len(got) == len(expected)
@@ -112,7 +118,9 @@ def test_cumulative_bands_are_monotone_and_match_the_summary(run_store: Path) ->
         assert (bands.diff().dropna() >= -1e-6).all().all()
         cols = ["p5", "p25", "p50", "p75", "p95"]
         assert (bands[cols].diff(axis=1).dropna(axis=1) >= -1e-6).all().all()
-        assert bands["p50"].iloc[-1] == pytest.approx(summary["funds"][fund]["drawn_yuan"]["p50"] * 100)
+        assert bands["p50"].iloc[-1] == pytest.approx(
+            summary["funds"][fund]["drawn_yuan"]["p50"] * 100
+        )
 
 
 def test_appropriation_steps(run_store: Path) -> None:
@@ -140,11 +148,15 @@ def test_fund_and_target_answers(run_store: Path) -> None:
         assert bands["p50"].iloc[-1] == pytest.approx(s["p50"])
 
 
-def test_answers_fall_back_to_tables_without_summary_figures(run_store: Path, tmp_path: Path) -> None:
+def test_answers_fall_back_to_tables_without_summary_figures(
+    run_store: Path, tmp_path: Path
+) -> None:
     d = tmp_path / "copy"
     shutil.copytree(run_store, d)
     full = json.loads((d / "summary.json").read_text(encoding="utf-8"))
-    (d / "summary.json").write_text(json.dumps({"reps": 50, "targets": {}, "funds": {}}), encoding="utf-8")
+    (d / "summary.json").write_text(
+        json.dumps({"reps": 50, "targets": {}, "funds": {}}), encoding="utf-8"
+    )
     store = open_run(d)
     for f in analysis.fund_answers(store):
         s = full["funds"][f.fund]

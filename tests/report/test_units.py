@@ -35,7 +35,9 @@ def test_doctests(name: str) -> None:
     [
         (0, "0.0万元", "CNY 0.00m"),
         (1_234_500_000, "1,234.5万元", "CNY 12.35m"),
-        (9_999_990_000, "9,999.9万元", "CNY 100.00m"),
+        (9_999_000_000, "9,999.0万元", "CNY 99.99m"),
+        (9_999_990_000, "1.00亿元", "CNY 100.00m"),
+        (99_999_999_999, "10.00亿元", "CNY 1.00bn"),
         (10_000_000_000, "1.00亿元", "CNY 100.00m"),
         (125_000_000_000, "12.50亿元", "CNY 1.25bn"),
         (-2_500_000_000, "-2,500.0万元", "CNY -25.00m"),
@@ -93,9 +95,20 @@ def test_translation_and_language_check() -> None:
 
 def test_levels_sorted_top_down_and_translated() -> None:
     levels = ["zone", "city", "UNKNOWN", "province", "district", "county"]
-    assert sorted(levels, key=level_sort_key) == ["province", "city", "county", "district", "zone", "UNKNOWN"]
+    assert sorted(levels, key=level_sort_key) == [
+        "province",
+        "city",
+        "county",
+        "district",
+        "zone",
+        "UNKNOWN",
+    ]
     assert [level_label(x) for x in ("province", "city", "county", "district", "zone")] == [
-        "省级", "市级", "县级", "区级", "园区",
+        "省级",
+        "市级",
+        "县级",
+        "区级",
+        "园区",
     ]
     assert level_label("zone", "en") == "Zone"
 

@@ -72,7 +72,7 @@ def test_pool_keeps_submission_bounded_and_reports_failures() -> None:
             assert result.frame["rep"].tolist() == [0, 1, 2, 3]
         assert seen == 12
         bad = [Task("p000000", {"x1": 0.5, "policy": "unknown"}, range(0, 2), 1, (), ThresholdFactory())]
-        with pytest.raises(SweepRunError, match="point p000000, reps 0..1 failed.*unknown policy"):
+        with pytest.raises(SweepRunError, match=r"point p000000, reps 0\.\.1 failed.*unknown policy"):
             list(pool.run(bad))
 
 

@@ -17,7 +17,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from simulator.sweep.executors import BlockResult, SerialExecutor, SweepExecutor, SweepRunError, Task, run_task
+from simulator.sweep.executors import (
+    BlockResult,
+    SerialExecutor,
+    SweepExecutor,
+    SweepRunError,
+    Task,
+    run_task,
+)
 from simulator.sweep.runner import ThresholdFactory, ThresholdModel, run_sweep
 from simulator.sweep.spec import SweepSpec, load_spec, spec_from_mapping
 from simulator.sweep.store import SweepStore, SweepStoreError, parquet_bytes
@@ -222,7 +229,7 @@ def test_resume_after_sigkill_is_byte_identical(
 ) -> None:
     spec_path = write_spec(
         {
-            "scenario": "toy:threshold?sleep=0.02&noise=0.1",
+            "scenario": "toy:threshold?sleep=0.01&noise=0.1",
             "design": "lhs",
             "samples": 40,
             "replications": 20,
@@ -252,7 +259,7 @@ def test_resume_after_sigkill_is_byte_identical(
     assert manifest["runs"][-1]["status"] == "running"  # the run never finished
 
     resumed = subprocess.run(
-        [*cmd[:-3], "--resume", "--jobs", "2", "--no-progress"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [*cmd[:-3], "--resume", "--serial", "--no-progress"], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert resumed.returncode == 0, resumed.stderr
     assert f"{40 - before} computed, {before} already stored" in resumed.stdout
