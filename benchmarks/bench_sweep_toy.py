@@ -78,14 +78,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=256)
     parser.add_argument("--reps", type=int, default=100)
-    parser.add_argument("--block", type=int, default=None, help="replications per task (default: all)")
+    parser.add_argument(
+        "--block", type=int, default=None, help="replications per task (default: all)"
+    )
     args = parser.parse_args()
     spec = toy_spec(args.points, args.reps, args.block)
     rates: dict[int, float] = {}
     for workers in (1, 2):
         seconds = time_sweep(spec, ProcessPoolSweepExecutor(workers=workers))
         rates[workers] = args.points / seconds
-        print(f"workers={workers}: {args.points} points x {args.reps} reps in {seconds:.2f} s = {rates[workers]:.1f} points/s")
+        print(
+            f"workers={workers}: {args.points} points x {args.reps} reps in {seconds:.2f} s = {rates[workers]:.1f} points/s"
+        )
     print(f"speed-up 2 vs 1 workers: {rates[2] / rates[1]:.2f}x")
 
 

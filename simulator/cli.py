@@ -100,7 +100,7 @@ def validate(ctx: click.Context, paths: Sequence[Path]) -> None:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
     if bad:
-        click.echo(t("problems", lang, n=bad) + f" ({bad}/{len(paths)})", err=True)
+        click.echo(t("bad_files", lang, n=bad, total=len(paths)), err=True)
         raise click.exceptions.Exit(EXIT_INPUT)
     click.echo(t("all_valid", lang, n=len(paths)))
 
@@ -322,22 +322,36 @@ def _parse_overrides(sets: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def _money(yuan: float) -> str:
+    """万元 / 亿元 with two decimals (display only)."""
+    if abs(yuan) >= 1e8:
+        return f"{yuan / 1e8:,.2f}亿元"
+    return f"{yuan / 1e4:,.2f}万元"
+
+
+def _num(x: float) -> str:
+    """A readable number: thousands separators, at most 3 decimals for small values."""
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
 def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang) -> None:
     """A short human summary of a run."""
     zh = lang == "zh"
     sc = manifest["scenario"]
     click.echo(f"{sc['name']}  ({manifest['reps']} {'次重复' if zh else 'replications'}, seed {manifest['seed']}, "
                f"{manifest['timings'].get('total_s', 0):.1f} s)")
-    click.echo("资金 Funds:" if zh else "Funds:")
+    click.echo("资金:" if zh else "Funds:")
     for fid, f in summary["funds"].items():
         ex = f"{f['p_exhausted']:.0%}" + (f" ({f['exhaustion_median']})" if f["exhaustion_median"] else "")
-        click.echo(f"  {fid:<22} {'拨款' if zh else 'appropriated'} {describe_amount(round(f['appropriated_yuan'] * 100))}"
-                   f"  {'支出中位数' if zh else 'median drawn'} {describe_amount(round(f['drawn_yuan']['p50'] * 100))}"
+        click.echo(f"  {fid:<22} {'拨款' if zh else 'appropriated'} {_money(f['appropriated_yuan'])}"
+                   f"  {'支出中位数' if zh else 'median drawn'} {_money(f['drawn_yuan']['p50'])}"
                    f"  {'用尽概率' if zh else 'P(exhausted)'} {ex}")
-    click.echo("目标 Targets:" if zh else "Targets:")
+    click.echo("目标:" if zh else "Targets:")
     for tid, tg in summary["targets"].items():
         click.echo(f"  {tid:<8} {'达成概率' if zh else 'P(attained)'} {tg['p_attained']:>5.0%}   "
-                   f"{'截止值中位数' if zh else 'median at deadline'} {tg['p50']:.4g} / {tg['threshold']:.4g}  {tg['name']}")
+                   f"{'截止值中位数' if zh else 'median at deadline'} {_num(tg['p50'])} / {_num(tg['threshold'])}  {tg['name']}")
 
 
 @main.command()

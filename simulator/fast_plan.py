@@ -127,15 +127,15 @@ def build_plan(scenario: Scenario, clock: Clock) -> Plan:
     for i, prog in enumerate(programs):
         plan.response.append(response_factor(prog, w))
         kind: ActionKind = "call" if isinstance(prog.trigger, OnCall) else "schedule"
-        gens[proc] = (Action(kind, i, t) for t in _call_times(clock, prog))
+        gens[proc] = iter([Action(kind, i, t) for t in _call_times(clock, prog)])
         advance(proc)
         proc += 1
-        gens[proc] = (Action("review", i, t) for t in review_times(w, prog) if t < clock.horizon)
+        gens[proc] = iter([Action("review", i, t) for t in review_times(w, prog) if t < clock.horizon])
         advance(proc)
         proc += 1
     for k, g in enumerate(scenario.guidance_funds.values()):
-        gens[proc] = (Action("guidance", k, t, step=j) for j, t in
-                      enumerate(_guidance_times(clock, g.start, g.call_month, g.life)))
+        gens[proc] = iter([Action("guidance", k, t, step=j) for j, t in
+                           enumerate(_guidance_times(clock, g.start, g.call_month, g.life))])
         advance(proc)
         proc += 1
     while heap:

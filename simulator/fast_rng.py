@@ -63,6 +63,7 @@ class RepUniforms:
         self._gens = [rep_generator(seed, r, key) for r in reps]
         self.size = size
         self._buf = np.stack([g.random(size) for g in self._gens]) if self._gens else np.zeros((0, size))
+        self._flat = self._buf.reshape(-1)
         self._cur = np.zeros(len(self._gens), dtype=np.int64)
 
     @property
@@ -70,48 +71,51 @@ class RepUniforms:
         """Number of replications."""
         return len(self._gens)
 
-    def take(self, rep: IntArray, presorted: bool = False) -> FloatArray:
-        """One uniform per element of ``rep`` (the block position of the replication asking).
+    def take(self, rep: IntArray, presorted: bool = False, k: int = 1) -> FloatArray:
+        """``k`` uniforms per element of ``rep`` (the block position of the replication asking).
 
         Elements of one replication receive that replication's next numbers in
-        the order they appear in ``rep``.
+        the order they appear in ``rep`` (``k`` consecutive numbers each).
 
         Args:
             rep: Block positions, any order.
             presorted: ``rep`` is known to be non-decreasing (saves a sort).
+            k: Numbers per element.
 
         Returns:
-            ``U(0, 1)`` numbers, one per element.
+            ``U(0, 1)`` numbers, shape ``[n]`` when ``k == 1`` else ``[n, k]``.
         """
         n = rep.shape[0]
         if n == 0:
-            return np.empty(0, dtype=np.float64)
-        counts = np.bincount(rep, minlength=self.n)
+            return np.empty(0 if k == 1 else (0, k), dtype=np.float64)
+        per = np.bincount(rep, minlength=self.n)
+        starts = np.cumsum(per) - per
         if presorted:
-            starts = np.cumsum(counts) - counts
             rank = np.arange(n, dtype=np.int64) - starts[rep]
         else:
             order = np.argsort(rep, kind="stable")
-            starts = np.cumsum(counts) - counts
             rank = np.empty(n, dtype=np.int64)
             rank[order] = np.arange(n, dtype=np.int64) - starts[rep[order]]
+        counts = per * k
         end = self._cur + counts
         over = end > self.size
+        pos = (rep * self.size + self._cur[rep] + k * rank)
+        idx = pos if k == 1 else pos[:, None] + np.arange(k)[None, :]
         if not over.any():
-            out = self._buf[rep, self._cur[rep] + rank]
             self._cur = end
-            return out
-        out = np.empty(n, dtype=np.float64)
+            return self._flat[idx]
+        out = np.empty(idx.shape, dtype=np.float64)
         fine = ~over[rep]
-        out[fine] = self._buf[rep[fine], self._cur[rep[fine]] + rank[fine]]
+        out[fine] = self._flat[idx[fine]]
         for r in np.flatnonzero(over).tolist():
-            have = self._buf[r, self._cur[r]:]
+            have = self._buf[r, self._cur[r]:].copy()
             need = int(counts[r]) - have.shape[0]
             blocks = -(-need // self.size)
             fresh = self._gens[r].random(blocks * self.size)
             values = np.concatenate([have, fresh[:need]])
             mine = rep == r
-            out[mine] = values[rank[mine]]
+            local = k * rank[mine]
+            out[mine] = values[local if k == 1 else local[:, None] + np.arange(k)[None, :]]
             self._buf[r] = fresh[(blocks - 1) * self.size:]
             end[r] = need - (blocks - 1) * self.size
         self._cur = end

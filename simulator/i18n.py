@@ -18,6 +18,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "valid": {"zh": "有效", "en": "valid"},
     "invalid": {"zh": "无效", "en": "invalid"},
     "problems": {"zh": "发现 {n} 个问题", "en": "{n} problem(s) found"},
+    "bad_files": {"zh": "{n} 个文件无效（共 {total} 个）", "en": "{n} of {total} file(s) invalid"},
     "all_valid": {"zh": "全部 {n} 个文件有效", "en": "all {n} file(s) valid"},
     "program": {"zh": "项目", "en": "program"},
     "rule_trace": {"zh": "计算过程", "en": "rule trace"},

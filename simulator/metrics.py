@@ -71,10 +71,25 @@ def metric_series(ctx: MetricContext, target: Target, city: str | None, res: Rep
                 want = "incubated" if m.incubated else (m.state or ("hte" if kind == "new_firm" else None))
                 if (want is None and state in ("startup", "tech_sme", "hte")) or state == want:
                     cols.append(i)
+            elif kind.startswith("new_"):
+                # New at tier X or higher = recognised at X (upgrade or arrival) + arrived directly above X;
+                # an upgrade from X to X+1 is not a new entity of the band.
+                if m.types and typ not in m.types:
+                    continue
+                band = _tiers_from(m.tier, m.or_higher)
+                if state == band[0]:
+                    cols.append(i)
             else:
                 if m.types and typ not in m.types:
                     continue
                 if state in _tiers_from(m.tier, m.or_higher):
+                    cols.append(i)
+        if m.new and kind != "new_firm":
+            band = _tiers_from(m.tier, m.or_higher)
+            arrived = "arrived_" + kind[len("new_"):]
+            for i, (c, k, typ, state) in enumerate(ctx.keys):
+                if k == arrived and (city is None or c == city) and (not m.types or typ in m.types) \
+                        and state in band[1:]:
                     cols.append(i)
         series = res.counts[:, cols].sum(axis=1).astype(np.float64) if cols else np.zeros(n)
     elif m.indicator:

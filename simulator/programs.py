@@ -194,30 +194,31 @@ class Desk:
         year = w.year_now()
         approve = self.rng.random(len(ready)) < prog.review.approval
         batch = []
-        left = self._quota_left(year)
         for c, ok in zip(ready, approve.tolist(), strict=True):
             c.year = year
-            if ok and left > 0:
+            if ok:
                 batch.append(c)
-                left -= 1
         if not batch:
             return
         claims = Claims.of(quantity=[c.quantity for c in batch], base_fen=[c.base_fen for c in batch],
                            tier=[c.tier for c in batch], place=[c.place for c in batch])
         parts = evaluate_program(prog, claims, self.rng)
         totals = total_award(parts)
+        group_keys: list[tuple[str, int, int] | None] = [None] * len(batch)
         if prog.exclusive_group is not None:
             keep = np.ones(len(batch), dtype=bool)
+            staged: dict[tuple[str, int, int], int] = {}
             for i, c in enumerate(batch):
                 if c.entity < 0:
                     continue
                 key = (prog.exclusive_group, c.entity, year)
-                best = w.group_best.get(key, 0)
+                best = staged.get(key, w.group_best.get(key, 0))
                 amount = int(totals[i])
                 if amount <= best:
                     keep[i] = False  # 就高不就低: the higher award already went to this entity
                     continue
-                w.group_best[key] = amount
+                staged[key] = amount
+                group_keys[i] = key
                 if best:
                     # top up to the higher award: scale every part by (amount - best) / amount, exactly
                     for name in parts:
@@ -227,15 +228,25 @@ class Desk:
                     parts[first][i] += rest
             if not keep.all():
                 batch = [c for c, k in zip(batch, keep.tolist(), strict=True) if k]
+                group_keys = [g for g, k in zip(group_keys, keep.tolist(), strict=True) if k]
                 parts = {k: v[keep] for k, v in parts.items()}
-                totals = total_award(parts)
-        nonzero = totals > 0
-        if not nonzero.all():
-            batch = [c for c, k in zip(batch, nonzero.tolist(), strict=True) if k]
-            parts = {k: v[nonzero] for k, v in parts.items()}
-            totals = totals[nonzero]
+            totals = total_award(parts)
+        keep_q = totals > 0
+        left = self._quota_left(year)
+        if left < int(keep_q.sum()):
+            # Yearly quota: the first claims in the review order take the places.
+            ranks = np.cumsum(keep_q)
+            keep_q &= ranks <= max(left, 0)
+        if not keep_q.all():
+            batch = [c for c, k in zip(batch, keep_q.tolist(), strict=True) if k]
+            group_keys = [g for g, k in zip(group_keys, keep_q.tolist(), strict=True) if k]
+            parts = {k: v[keep_q] for k, v in parts.items()}
+            totals = totals[keep_q]
         if not batch:
             return
+        for i, gkey in enumerate(group_keys):
+            if gkey is not None:  # only awards actually approved count for 就高不就低
+                w.group_best[gkey] = max(w.group_best.get(gkey, 0), w.group_best.get(gkey, 0) + int(totals[i]))
         self.approved_in_year[year] = self.approved_in_year.get(year, 0) + len(batch)
         if w.trace is not None:
             w.log("review", self.pid, f"{len(ready)} reviewed, {len(batch)} approved, awards "

@@ -27,7 +27,9 @@ def count_keys(s: Scenario) -> list[CountKey]:
 
     kinds: ``firm`` (state: startup/tech_sme/hte/incubated), ``new_firm`` (state:
     hte = certifications since start), ``platform``/``incubator`` (state: tier),
-    ``new_platform``/``new_incubator`` (recognitions at a tier since start).
+    ``new_platform``/``new_incubator`` (recognitions at a tier since start, upgrades and
+    arrivals alike), ``arrived_platform``/``arrived_incubator`` (new entities that arrived
+    directly at a tier, so "new at tier X or higher" = new at X + arrived above X).
     """
     keys: list[CountKey] = []
     for city, pop in s.populations.items():
@@ -41,6 +43,8 @@ def count_keys(s: Scenario) -> list[CountKey]:
                     keys.append((city, kind, typ, tier))
                 for tier in TIERS[1:]:
                     keys.append((city, "new_" + kind, typ, tier))
+                for tier in TIERS[1:]:
+                    keys.append((city, "arrived_" + kind, typ, tier))
     return keys
 
 

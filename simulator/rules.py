@@ -255,7 +255,7 @@ def explain_rule(rule: Rule, claims: Claims, trace: Trace, indent: str = "") -> 
             )
     elif isinstance(rule, PerUnitCapped):
         raw = int(claims.quantity[0]) * rule.rate.fen_per_unit
-        bound = rule.cap is not None and raw > rule.cap
+        bound = rule.cap is not None and raw >= rule.cap
         trace.add(
             f"{indent}per_unit_capped: {claims.quantity[0]} {rule.rate.unit} x {rule.rate} = {describe_amount(raw)}"
             + (f"; cap {describe_amount(rule.cap)} binds" if bound and rule.cap is not None else
@@ -266,7 +266,7 @@ def explain_rule(rule: Rule, claims: Claims, trace: Trace, indent: str = "") -> 
         note = ""
         if rule.floor is not None and raw < rule.floor:
             note = f"; floor {describe_amount(rule.floor)} binds"
-        elif rule.cap is not None and raw > rule.cap:
+        elif rule.cap is not None and raw >= rule.cap:
             note = f"; cap {describe_amount(rule.cap)} binds"
         elif rule.cap is not None:
             note = f"; cap {describe_amount(rule.cap)} not reached"

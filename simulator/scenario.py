@@ -8,6 +8,7 @@ floats.  See ``docs/scenario-language.md`` for the reference of every key.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from fractions import Fraction
 from typing import Annotated, Any, Literal
@@ -28,9 +29,15 @@ Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=64
 
 
 def _num_or_amount(value: Any) -> Any:
-    """Numbers pass through; strings with a money unit become yuan (float)."""
+    """Numbers pass through; strings with a money unit become yuan (float); infinities are refused."""
     if isinstance(value, str) and any(u in value for u in ("元", "万", "亿")):
         return parse_amount(value) / 100
+    try:
+        if isinstance(value, int | float | str) and not isinstance(value, bool) and not math.isfinite(float(value)):
+            raise ValueError("must be a finite number")
+    except (TypeError, ValueError) as exc:
+        if "finite" in str(exc):
+            raise
     return value
 
 
@@ -434,6 +441,12 @@ class Program(Node):
     response: Response | None = None
     effect: Effect | None = None
 
+    @model_validator(mode="after")
+    def _response_on_calls(self) -> Program:
+        if self.response is not None and not isinstance(self.trigger, OnCall):
+            raise ValueError("`response` (applications respond to the award) applies to `on: call` triggers only")
+        return self
+
 
 # --------------------------------------------------------------------------- populations
 
@@ -518,6 +531,10 @@ class Metric(Node):
                 "give exactly one of count, new, indicator, appropriated, drawn, awards"
                 + (f" (got {', '.join(chosen)})" if chosen else "")
             )
+        if self.new == "firms" and self.state not in (None, "hte", "tech_sme"):
+            raise ValueError("`new: firms` counts first certifications: state must be hte or tech_sme")
+        if self.yearly and self.count:
+            raise ValueError("`yearly: true` applies to flows (new, indicator, drawn, awards), not to `count:` stocks")
         return self
 
     def label(self) -> str:

@@ -267,9 +267,11 @@ class World:
         self._add((e.city, e.kind, e.type, TIERS[e.tier]), 1)
         self._recognised(e)
 
-    def _recognised(self, e: Tiered) -> None:
+    def _recognised(self, e: Tiered, arrival: bool = False) -> None:
         tier = TIERS[e.tier]
         self._add((e.city, "new_" + e.kind, e.type, tier), 1)
+        if arrival:
+            self._add((e.city, "arrived_" + e.kind, e.type, tier), 1)
         for desk in self._recog.get((e.kind, e.type), ()):
             trig = desk.program.trigger
             assert isinstance(trig, OnRecognition)
@@ -393,7 +395,7 @@ class World:
         plan_up(self, e, pop, rnd)
         if not baseline:
             if tier > 0:
-                self._recognised(e)
+                self._recognised(e, arrival=True)
             if kind == "incubator":
                 for desk in self._construct.get(typ, ()):
                     if self._active(desk, city):

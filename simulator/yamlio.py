@@ -131,7 +131,8 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
     if not nodes:
         raise _fail(file, "the file is empty", expected="a YAML mapping")
     if len(nodes) > 1:
-        raise _fail(file, "holds several YAML documents (---)", expected="exactly one document")
+        raise _fail(file, "holds several YAML documents (---)", line=nodes[1].start_mark.line + 1,
+                    expected="exactly one document")
     root = nodes[0]
     if not isinstance(root, yaml.MappingNode):
         raise _fail(file, "the top level is not a mapping", line=root.start_mark.line + 1,

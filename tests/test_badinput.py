@@ -112,14 +112,17 @@ def test_real_subprocess_whole_corpus() -> None:
     assert "PWNED" not in proc.stdout
 
 
-@pytest.mark.parametrize("name", ["unsafe_tag_os_system.yaml", "binary.yaml", "not_utf8.yaml"])
-def test_real_subprocess_single(name: str) -> None:
-    path = CORPUS / name
-    proc = _run_cli("validate", str(path))
+def test_real_subprocess_per_file_messages() -> None:
+    """In a real process, each file's own message line carries its fragments."""
+    paths = [CORPUS / n for n in ("unsafe_tag_os_system.yaml", "binary.yaml", "not_utf8.yaml")]
+    proc = _run_cli("validate", *(str(p) for p in paths))
     assert proc.returncode == EXIT_INPUT
     assert "Traceback" not in proc.stderr + proc.stdout
-    for fragment in expectations(path):
-        assert fragment in proc.stderr
+    for path in paths:
+        lines = [ln for ln in proc.stderr.splitlines() if ln.startswith(str(path))]
+        assert len(lines) == 1, proc.stderr
+        missing = [frag for frag in expectations(path) if frag not in lines[0]]
+        assert not missing, (path.name, missing, lines[0])
     assert "PWNED" not in proc.stdout
 
 

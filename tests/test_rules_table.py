@@ -389,7 +389,7 @@ def share_lists(draw: st.DrawFn) -> list[Fraction]:
     return [Fraction(w, total) for w in weights]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     amounts=st.lists(st.integers(min_value=0, max_value=10**16), min_size=1, max_size=20),
     shares=share_lists(),

@@ -118,12 +118,17 @@ def rep_ids(store: RunStore) -> np.ndarray:
         Sorted unique ids from ``fund_years``, ``targets``, ``exhaustion``
         and ``draws``.
     """
+    cached = store.memo.get("rep_ids")
+    if isinstance(cached, np.ndarray):
+        return cached
     ids: set[int] = set()
     for name in ("fund_years", "targets", "exhaustion", "draws"):
         df = store.table(name)
         if len(df):
             ids.update(int(r) for r in pd.unique(df["rep"]))
-    return np.array(sorted(ids), dtype=np.int64)
+    out = np.array(sorted(ids), dtype=np.int64)
+    store.memo["rep_ids"] = out
+    return out
 
 
 def n_reps(store: RunStore) -> int:

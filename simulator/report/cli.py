@@ -16,6 +16,7 @@ import click
 from simulator.report.export import ExportError
 from simulator.report.fmt import Lang
 from simulator.report.fonts import FontNotFoundError
+from simulator.report.i18n import t
 from simulator.report.store import StoreError, store_kind
 
 EXIT_INPUT = 2
@@ -24,24 +25,9 @@ EXIT_INPUT = 2
 EXIT_FAILURE = 1
 """Exit status when the report cannot be written for another reason."""
 
-_MESSAGES: dict[str, tuple[str, str]] = {
-    "error": ("错误", "error"),
-    "exists": ("{path} 已存在；如需覆盖请加 --force", "{path} exists; add --force to replace it"),
-    "wrote_report": ("已生成报告：{path}", "Report written: {path}"),
-    "wrote_export": ("已导出：{path}", "Exported: {path}"),
-    "sweep_alone": (
-        "参数扫描结果只能单独生成报告（不能与其他目录一起或加 --compare）：{path}",
-        "a sweep store makes a report on its own (not with other stores or --compare): {path}",
-    ),
-    "bad_store": ("无法汇总结果目录 {path}：{err}", "cannot summarise the store {path}: {err}"),
-    "not_run": ("只能导出单次运行的结果目录：{path}", "only a run store can be exported: {path}"),
-    "write_failed": ("无法写入 {path}：{err}", "cannot write {path}: {err}"),
-}
-
 
 def _msg(key: str, lang: Lang, **kw: Any) -> str:
-    zh, en = _MESSAGES[key]
-    return (en if lang == "en" else zh).format(**kw)
+    return t(f"cli_{key}", lang, **kw)
 
 
 def _fail(message: str, lang: Lang, code: int = EXIT_INPUT) -> NoReturn:

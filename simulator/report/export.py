@@ -28,7 +28,7 @@ from simulator.report.i18n import (
     source_kind_label,
     t,
 )
-from simulator.report.layout import atomic_output
+from simulator.report.layout import atomic_output, current_umask
 from simulator.report.store import RunStore, open_run
 
 FORMATS = ("xlsx", "csv")
@@ -283,6 +283,9 @@ def _replace_dir(out: Path, fill: Callable[[Path], None]) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         fill(tmp)
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it private
+        for f in tmp.iterdir():
+            os.chmod(f, 0o666 & ~current_umask())
         if out.exists():
             old = out.with_name(f".{out.name}.old.{os.getpid()}")
             os.replace(out, old)

@@ -24,6 +24,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report_date": ("报告日期", "Report date"),
     "report_date_line": ("报告日期：{date}", "Report date: {date}"),
     "col_scenario": ("情景", "Scenario"),
+    "cap_runs": (
+        "每行为一个参与比较的情景；情景哈希标识情景文件的内容，哈希相同即输入相同。",
+        "One row per scenario compared; the hash identifies the scenario's content: equal "
+        "hashes mean equal inputs.",
+    ),
+    "cap_factors": (
+        "各因素在扫描中的取值范围（下限–上限）；参数列为其在情景文件中的位置。",
+        "Range of each factor in the sweep (low–high); the input column gives its place in the "
+        "scenario file.",
+    ),
     "scenario_id": ("情景编号", "Scenario ID"),
     "scenario_file": ("情景文件", "Scenario file"),
     "horizon": ("模拟期", "Horizon"),
@@ -339,6 +349,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "out_not_attained": ("未达成目标「{x}」", "missing target {x}"),
     "out_attained": ("达成目标「{x}」", "attaining target {x}"),
     "out_exhausted": ("资金「{x}」用尽", "fund {x} running dry"),
+    "out_miss": ("{x}未实现", "{x} not achieved"),
+    "out_target_value": ("目标「{x}」截止日数值", "Value of target {x} at the deadline"),
+    "out_fund_drawn": ("资金「{x}」累计拨付", "Draw of fund {x}"),
+    "out_fund_field": ("资金「{x}」{field}", "Fund {x}: {field}"),
+    "stat_suffix": ("（{stat}）", " ({stat})"),
+    "stat_mean": ("均值", "mean"),
+    "stat_p5": ("P5", "P5"),
+    "stat_p50": ("中位数", "median"),
+    "stat_p95": ("P95", "P95"),
+    "stat_p_attained": ("概率", "probability"),
+    "cond_options": ("{f}为 {opts}", "{f} is {opts}"),
+    "options_join": ("、", " or "),
+    "notes_heading": ("说明", "Notes"),
+    "cap_tornado_cat": (
+        "分类因素的两端为输出平均值最低和最高的选项（括号内）。",
+        " For a categorical factor the two ends are its options with the lowest and highest "
+        "mean output (in brackets).",
+    ),
     # exports
     "sheet_about": ("说明", "About"),
     "sheet_level": ("按级次年度拨付", "Draw by level"),
@@ -358,6 +386,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "col_item": ("项目", "Item"),
     "col_content": ("内容", "Value"),
     "money_header": ("{label}（万元）", "{label} (CNY 10k)"),
+    # command line
+    "cli_error": ("错误", "error"),
+    "cli_exists": (
+        "{path} 已存在；如需覆盖请加 --force",
+        "{path} exists; add --force to replace it",
+    ),
+    "cli_wrote_report": ("已生成报告：{path}", "Report written: {path}"),
+    "cli_wrote_export": ("已导出：{path}", "Exported: {path}"),
+    "cli_sweep_alone": (
+        "参数扫描结果只能单独生成报告（不能与其他目录一起或加 --compare）：{path}",
+        "a sweep store makes a report on its own (not with other stores or --compare): {path}",
+    ),
+    "cli_bad_store": ("无法汇总结果目录 {path}：{err}", "cannot summarise the store {path}: {err}"),
+    "cli_not_run": (
+        "只能导出单次运行的结果目录：{path}",
+        "only a run store can be exported: {path}",
+    ),
+    "cli_write_failed": ("无法写入 {path}：{err}", "cannot write {path}: {err}"),
     "def_medians": (
         "金额单位为万元；P5、中位数、P95 为各次重复模拟之间的第5百分位、中位数和第95百分位；中位数不可相加。",
         "Amounts in CNY 10k (万元); P5, median and P95 are taken across replications; medians do "

@@ -284,6 +284,7 @@ class Layout:
             cmds.append(("BACKGROUND", (0, i + 1), (-1, i + 1), TOTAL_BG))
             cmds.append(("LINEABOVE", (0, i + 1), (-1, i + 1), 0.6, ACCENT))
         tbl.setStyle(TableStyle(cmds))
+        tbl.hAlign = "LEFT"
         return tbl
 
     def key_values(self, pairs: Sequence[tuple[str, Cell]], key_width: float = 4.6 * cm) -> Table:
@@ -407,6 +408,13 @@ def _canvas_class(header_left: str, header_right: str, lang: Lang, font: str) ->
     return _NumberedCanvas
 
 
+def current_umask() -> int:
+    """The process's file-creation mask (read without changing it for long)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_output(out: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``out`` and move it into place on success.
@@ -423,6 +431,7 @@ def atomic_output(out: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it private
         os.replace(tmp, out)
     finally:
         if tmp.exists():

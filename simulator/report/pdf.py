@@ -175,15 +175,15 @@ def summary_section(lay: Layout, store: RunStore, heading: str | None = None) ->
             rate=fmt.pct(rate) if rate is not None else fmt.DASH,
         )
         if f.p_exhausted > 0:
-            text += t(
+            text += _sep(lang) + t(
                 "exhaust_yes",
                 lang,
                 p=fmt.prob(f.p_exhausted),
                 month=fmt.month(f.exhaustion_median, lang),
             )
         else:
-            text += t("exhaust_no", lang)
-        text += t(
+            text += _sep(lang) + t("exhaust_no", lang)
+        text += _sep(lang) + t(
             "arrears_sentence",
             lang,
             a50=fmt.money(f.arrears_end.get("p50"), lang),
@@ -191,7 +191,7 @@ def summary_section(lay: Layout, store: RunStore, heading: str | None = None) ->
             r50=fmt.money(f.refused.get("p50"), lang),
             r95=fmt.money(f.refused.get("p95"), lang),
         )
-        story.append(lay.bullet(_spaced(text, lang)))
+        story.append(lay.bullet(text))
     for a in targets:
         text = t(
             "target_sentence",
@@ -273,11 +273,9 @@ def summary_section(lay: Layout, store: RunStore, heading: str | None = None) ->
     return story
 
 
-def _spaced(text: str, lang: Lang) -> str:
-    """Join sentences: Chinese needs no space after '。', English needs one after '.'."""
-    if lang == "en":
-        return text.replace(".P", ". P").replace(".I", ". I").replace(".A", ". A")
-    return text
+def _sep(lang: Lang) -> str:
+    """What goes between two sentences: nothing after '。', a space after '.'."""
+    return " " if lang == "en" else ""
 
 
 def _year_chunks(years: Sequence[int]) -> list[list[int]]:
@@ -506,11 +504,11 @@ def targets_section(lay: Layout, store: RunStore) -> list[Flowable]:
             p95=fmt.metric_value(v.get("p95"), a.unit, lang),
         )
         if a.median_date_attained:
-            text += (" " if lang == "en" else "") + t(
+            text += _sep(lang) + t(
                 "attained_median", lang, month=fmt.month(a.median_date_attained, lang)
             )
         else:
-            text += (" " if lang == "en" else "") + t("never_attained", lang)
+            text += _sep(lang) + t("never_attained", lang)
         story.append(lay.para(text))
         story.append(lay.spacer(4))
         bands = analysis.metric_bands(store, a.target)
@@ -665,7 +663,7 @@ def build_compare_report(
                 str(sc.get("hash") or fmt.DASH),
             ]
         )
-    story += [lay.table(run_cols, run_rows), lay.spacer(0.5 * cm)]
+    story += [lay.table(run_cols, run_rows), lay.caption(t("cap_runs", lg)), lay.spacer(0.3 * cm)]
     story.append(lay.para(t("report_date_line", lg, date=fmt.today(lg)), "note"))
     story.append(PageBreak())
     story += _compare_section(lay, stores, names)

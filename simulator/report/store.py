@@ -131,6 +131,8 @@ class RunStore:
     manifest: dict[str, Any]
     summary: dict[str, Any]
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Results derived from the tables, cached by the summaries that compute them."""
 
     @property
     def scenario(self) -> dict[str, Any]:
@@ -255,12 +257,18 @@ def open_run(path: str | Path) -> RunStore:
 
 @dataclass
 class SweepStore:
-    """A sweep's result store (see :mod:`simulator.report.sweep` for the layout).
+    """A sweep's result store, its summary in the report's shape.
+
+    Two layouts of ``summary.json`` are read (see :mod:`simulator.report.sweep`):
+    the one ``sweep-summary`` writes (``kind: "sweep-summary"`` with ``sobol``,
+    ``morris``, ``prim``, ``heatmap`` keyed by statistic), which is converted,
+    and the report's own documented layout, which is taken as it is.
 
     Attributes:
         path: the store directory.
         manifest: parsed ``manifest.json``.
-        summary: parsed ``summary.json``.
+        summary: ``sensitivity``, ``boxes``, ``heatmap`` (a list), ``outputs``
+            (response columns, may be empty) and ``notes``.
         points: one row per design point: factor columns and output columns.
     """
 
@@ -272,7 +280,95 @@ class SweepStore:
     @property
     def reps(self) -> int:
         """Replications per design point."""
-        return int(self.manifest.get("reps") or self.summary.get("reps") or 0)
+        m = self.manifest
+        return int(m.get("reps") or m.get("replications") or self.summary.get("reps") or 0)
+
+
+def response_column(output: str, overview: Mapping[str, Any]) -> str:
+    """The points-summary column that carries an output's response.
+
+    Args:
+        output: output name, e.g. ``target.T1.attained``.
+        overview: ``summary.json``'s ``outputs`` block (name -> type and stat).
+
+    Returns:
+        ``<output>:p_attained`` for yes/no outputs, ``<output>:mean`` otherwise.
+
+    >>> response_column("target.T1.attained", {"target.T1.attained": {"type": "bool"}})
+    'target.T1.attained:p_attained'
+    >>> response_column("fund.F1.drawn_yuan", {"fund.F1.drawn_yuan": {"stat": "mean"}})
+    'fund.F1.drawn_yuan:mean'
+    """
+    info = overview.get(output)
+    info = info if isinstance(info, Mapping) else {}
+    stat = info.get("stat") or ("p_attained" if info.get("type") == "bool" else "mean")
+    return f"{output}:{stat}"
+
+
+def _from_sweep_summary(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Convert the ``sweep-summary`` layout to the report's."""
+    overview = raw.get("outputs") if isinstance(raw.get("outputs"), Mapping) else {}
+    assert isinstance(overview, Mapping)
+    sens: list[dict[str, Any]] = []
+    for key in ("sobol", "morris"):
+        records = raw.get(key) or []
+        if not isinstance(records, list) or not all(isinstance(r, Mapping) for r in records):
+            raise StoreError(f"{where}: '{key}' must be a list of objects")
+        sens += [{**r, "output": response_column(str(r.get("output")), overview)} for r in records]
+    prim = raw.get("prim") or {}
+    if not isinstance(prim, Mapping):
+        raise StoreError(f"{where}: 'prim' must be an object keyed by output")
+    boxes: list[dict[str, Any]] = []
+    for output, found in prim.items():
+        if not isinstance(found, list):
+            raise StoreError(f"{where}: prim.{output} must be a list of boxes")
+        for i, box in enumerate(found):
+            limits = box.get("limits") if isinstance(box, Mapping) else None
+            if not isinstance(limits, Mapping):
+                raise StoreError(f"{where}: prim.{output}[{i}].limits must be an object")
+            ranges: dict[str, list[Any]] = {}
+            options: dict[str, list[Any]] = {}
+            for factor, lim in limits.items():
+                if not isinstance(lim, Mapping):
+                    raise StoreError(
+                        f"{where}: prim.{output}[{i}].limits.{factor} must be an object"
+                    )
+                if "options" in lim:
+                    options[str(factor)] = list(lim["options"] or [])
+                else:
+                    ranges[str(factor)] = [lim.get("lo"), lim.get("hi")]
+            boxes.append(
+                {
+                    "output": f"miss:{output}",
+                    "factor_ranges": ranges,
+                    "factor_options": options,
+                    "coverage": box.get("coverage"),
+                    "density": box.get("density"),
+                    "support": box.get("support"),
+                }
+            )
+    heat = raw.get("heatmap") or {}
+    if not isinstance(heat, Mapping):
+        raise StoreError(f"{where}: 'heatmap' must be an object keyed by statistic")
+    heatmaps: list[dict[str, Any]] = []
+    for stat, h in heat.items():
+        if not isinstance(h, Mapping) or not {"x", "y"} <= set(h):
+            raise StoreError(f"{where}: heatmap.{stat} must have x and y")
+        grid = None
+        if {"x_levels", "y_levels", "values"} <= set(h):
+            grid = {k: h[k] for k in ("x_levels", "y_levels", "values")}
+        heatmaps.append(
+            {"x": h["x"], "y": h["y"], "output": str(h.get("stat") or stat), "grid": grid}
+        )
+    notes = raw.get("notes") or []
+    return {
+        "sensitivity": sens,
+        "boxes": boxes,
+        "heatmap": heatmaps,
+        "outputs": [response_column(str(o), overview) for o in overview],
+        "notes": [str(n) for n in notes] if isinstance(notes, list) else [],
+        "reps": raw.get("replications"),
+    }
 
 
 def open_sweep(path: str | Path) -> SweepStore:
@@ -282,10 +378,11 @@ def open_sweep(path: str | Path) -> SweepStore:
         path: sweep directory.
 
     Returns:
-        The loaded sweep store.
+        The loaded sweep store, its summary in the report's shape.
 
     Raises:
-        StoreError: if the store is missing, of another kind or malformed.
+        StoreError: if the store is missing, of another kind, malformed, or
+            not summarised yet.
     """
     d = Path(path)
     if not d.is_dir():
@@ -295,7 +392,15 @@ def open_sweep(path: str | Path) -> SweepStore:
     if manifest.get("kind") != "sweep":
         raise StoreError(f"{mpath}: 'kind' is {manifest.get('kind')!r}, expected 'sweep'")
     spath = d / "summary.json"
-    summary = _read_json(spath)
+    if not spath.is_file():
+        raise StoreError(
+            f"{spath}: file not found (summarise the sweep first: fiscalsim sweep-summary {d})"
+        )
+    raw = _read_json(spath)
+    if raw.get("kind") == "sweep-summary" or any(k in raw for k in ("sobol", "morris", "prim")):
+        summary = _from_sweep_summary(raw, str(spath))
+    else:
+        summary = dict(raw)
     sens = summary.get("sensitivity", [])
     if not isinstance(sens, list) or not all(isinstance(r, dict) for r in sens):
         raise StoreError(f"{spath}: 'sensitivity' must be a list of objects")
@@ -303,17 +408,21 @@ def open_sweep(path: str | Path) -> SweepStore:
     if not isinstance(boxes, list) or not all(isinstance(b, dict) for b in boxes):
         raise StoreError(f"{spath}: 'boxes' must be a list of objects")
     for i, b in enumerate(boxes):
-        fr = b.get("factor_ranges")
+        fr = b.get("factor_ranges", {})
         if not isinstance(fr, dict) or not all(
             isinstance(v, list | tuple) and len(v) == 2 for v in fr.values()
         ):
             raise StoreError(f"{spath}: boxes[{i}].factor_ranges must map factor -> [lo, hi]")
+        fo = b.get("factor_options", {})
+        if not isinstance(fo, dict) or not all(isinstance(v, list) for v in fo.values()):
+            raise StoreError(f"{spath}: boxes[{i}].factor_options must map factor -> [options]")
     heat = summary.get("heatmap")
     heats = [heat] if isinstance(heat, dict) else (heat or [])
     if not isinstance(heats, list) or not all(
         isinstance(h, dict) and {"x", "y", "output"} <= set(h) for h in heats
     ):
         raise StoreError(f"{spath}: 'heatmap' must be {{x, y, output}} or a list of them")
+    summary["heatmap"] = heats
     per_point = summary.get("per_point")
     if isinstance(per_point, list):
         points = pd.DataFrame(per_point)

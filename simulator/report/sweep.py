@@ -1,37 +1,55 @@
 """Sweep report: what moves the answers, and where the risky regions are.
 
-Expected sweep store (to be reconciled with ``simulator/sweep``)::
+The report reads a sweep store's ``manifest.json``, ``summary.json`` and
+``points_summary.parquet`` (see :func:`simulator.report.store.open_sweep`).
+Two layouts of ``summary.json`` are understood.
 
-    SWEEP_DIR/
-      manifest.json
-        {"format": 1, "kind": "sweep",
-         "name": "...", "name_en": "...",                 # optional; else scenario name
-         "scenario": {"id", "name", "name_en", "hash"},   # the base scenario (optional)
-         "method": "sobol" | "morris" | "lhs" | "grid", "points": 64, "reps": 200,
-         "seed": 1, "version": "0.1.0", "created": "...",
-         "factors": {"<factor>": {"name", "name_en", "lo", "hi", "unit"}},   # all optional
-         "outputs": {"<output>": {"name", "name_en", "kind": "probability" | "money_fen" | "value"}}}
-      summary.json
-        {"sensitivity": [{"output", "factor", "S1", "S1_conf", "ST", "ST_conf"}      # Sobol
-                         | {"output", "factor", "mu_star", "sigma", "mu_star_conf"?}],  # Morris
-         "boxes": [{"output": "not_attained:<target>" | "attained:<target>" | "exhausted:<fund>" | any,
-                    "label": "...", "label_en": "...",          # optional wording of the outcome
-                    "factor_ranges": {"<factor>": [lo, hi]}, "coverage": 0.7, "density": 0.9}],
-         "heatmap": {"x": "<factor>", "y": "<factor>", "output": "<output>"}   # or a list of them
-         "per_point": "points_summary.parquet"}   # optional: a file name, or the rows inline
-      points_summary.parquet
-        one row per design point: "point" (int), one float column per factor (named as
-        the factor), one float column per output (named as the output).
+1. The layout ``fiscalsim sweep-summary`` writes (``simulator.sweep.analysis``)::
 
-Output names: ``p_attained:<target>``, ``p_exhausted:<fund>`` (probabilities),
-``*_fen:<fund>`` (money in fen, e.g. ``drawn_p50_fen:LC-1``); other names are
-shown as given unless the manifest names them. A factor or output missing from
-the manifest is shown by its id.
+       {"kind": "sweep-summary", "design": "saltelli", "replications": 100,
+        "outputs": {"target.T1.attained": {"type": "bool", "stat": "p_attained"},
+                    "fund.F1.drawn_yuan": {"type": "numeric", "stat": "mean"}},
+        "sobol": [{"output", "factor", "S1", "S1_conf", "ST", "ST_conf"}] | null,
+        "morris": [{"output", "factor", "mu", "mu_star", "sigma", "mu_star_conf"}] | null,
+        "prim": {"<bool output>": [{"limits": {"<factor>": {"lo", "hi"} | {"options": [...]}},
+                                     "support", "coverage", "density", "n_points"}]},
+        "heatmap": {"<stat column>": {"x", "y", "stat", "x_levels", "y_levels", "values"}} | null,
+        "notes": ["..."]}
+
+   with the manifest's factors in ``design.factors`` (``path``, ``kind``,
+   ``options``) and per-point columns ``<output>:p_attained`` or
+   ``<output>:mean`` (plus ``:p5/:p50/:p95``). PRIM boxes describe where a
+   yes/no output is *missed* (the report words them so).
+
+2. The report's own layout, for other producers::
+
+       manifest.json: {"kind": "sweep", "name", "name_en", "method", "points", "reps",
+                       "factors": {"<factor>": {"name", "name_en", "lo", "hi"}},
+                       "outputs": {"<output>": {"name", "name_en",
+                                                "kind": "probability" | "money_fen" | "value"}}}
+       summary.json:  {"sensitivity": [{"output", "factor", "S1", "S1_conf", "ST", "ST_conf"}
+                                       | {"output", "factor", "mu_star", "sigma"}],
+                       "boxes": [{"output": "not_attained:<target>" | "attained:<target>"
+                                            | "exhausted:<fund>" | "miss:<output>",
+                                  "label", "label_en",            # optional wording
+                                  "factor_ranges": {"<factor>": [lo, hi]},   # null = open side
+                                  "factor_options": {"<factor>": [...]},     # optional
+                                  "coverage", "density"}],
+                       "heatmap": {"x", "y", "output"} | [...],
+                       "per_point": "points_summary.parquet" | [rows]}
+       points_summary.parquet: "point", one column per factor, one per output.
+
+Output names are worded from their pattern: ``target.<id>.attained`` and
+``p_attained:<id>`` are probabilities of attaining a target,
+``fund.<id>.drawn_yuan`` / ``*_fen:<id>`` are money, ``p_exhausted:<id>`` the
+probability that a fund runs dry; anything else prints as given unless the
+manifest names it.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -50,11 +68,21 @@ from simulator.report.store import SweepStore, open_sweep
 MAX_TORNADOS = 6
 """Outputs given a tornado chart, at most."""
 
+MAX_HEATMAPS = 4
+"""Heat maps drawn, at most (probabilities first)."""
+
 TAIL = 0.2
 """Share of design points counted as 'low' or 'high' for a factor in a tornado."""
 
 HEATMAP_BINS = 6
-"""Bins per axis when a factor takes more distinct values than that."""
+"""Bins per axis when a numeric factor takes more distinct values than that."""
+
+_STATS = ("p_attained", "mean", "p5", "p50", "p95")
+_TARGET_RE = re.compile(r"^target\.(?P<id>.+)\.(?P<field>attained|value)$")
+_FUND_RE = re.compile(r"^fund\.(?P<id>.+)\.(?P<field>[A-Za-z0-9_]+)$")
+
+
+# --------------------------------------------------------------------------- names
 
 
 def _entry(block: Any, key: str) -> Mapping[str, Any] | None:
@@ -63,36 +91,89 @@ def _entry(block: Any, key: str) -> Mapping[str, Any] | None:
         return v if isinstance(v, Mapping) else None
     if isinstance(block, list):
         for item in block:
-            if isinstance(item, Mapping) and item.get("id") == key:
+            if isinstance(item, Mapping) and key in (item.get("id"), item.get("path")):
                 return item
     return None
 
 
-def factor_ids(sweep: SweepStore) -> list[str]:
-    """Factor ids: the manifest's, else every non-output, non-``point`` column.
+def _design_factors(sweep: SweepStore) -> list[Mapping[str, Any]]:
+    design = sweep.manifest.get("design")
+    factors = design.get("factors") if isinstance(design, Mapping) else None
+    return [f for f in factors if isinstance(f, Mapping)] if isinstance(factors, list) else []
 
-    Returns:
-        Factor ids present in the per-point table, in manifest order.
+
+def factor_ids(sweep: SweepStore) -> list[str]:
+    """Factor ids present in the per-point table, in the manifest's order.
+
+    Taken from the manifest's ``factors`` (object or list), else from
+    ``design.factors``, else from the sensitivity rows, else every column
+    that is not an output.
     """
     declared = sweep.manifest.get("factors")
     if isinstance(declared, Mapping):
-        ids = list(declared)
+        ids = [str(k) for k in declared]
     elif isinstance(declared, list):
-        ids = [str(f.get("id") if isinstance(f, Mapping) else f) for f in declared]
+        ids = [
+            str(f.get("id") or f.get("path")) if isinstance(f, Mapping) else str(f)
+            for f in declared
+        ]
+    elif _design_factors(sweep):
+        ids = [str(f.get("path")) for f in _design_factors(sweep)]
     else:
         sens = {str(r.get("factor")) for r in sweep.summary.get("sensitivity", [])}
-        ids = [c for c in sweep.points.columns if c in sens]
+        ids = [str(c) for c in sweep.points.columns if c in sens]
+        if not ids:
+            outs = set(output_ids(sweep, factors=[]))
+            ids = [
+                str(c)
+                for c in sweep.points.columns
+                if c not in outs and c not in ("point", "n_reps")
+            ]
     return [f for f in ids if f in sweep.points.columns]
 
 
-def output_ids(sweep: SweepStore) -> list[str]:
-    """Numeric output columns of the per-point table (not factors, not ``point``)."""
-    factors = set(factor_ids(sweep))
+def output_ids(sweep: SweepStore, factors: list[str] | None = None) -> list[str]:
+    """Response columns of the per-point table (one per output).
+
+    Args:
+        sweep: the sweep store.
+        factors: factor ids to leave out (default: :func:`factor_ids`).
+
+    Returns:
+        The summary's ``outputs`` when it lists them, else every numeric
+        column that is not a factor, ``point``, ``n_reps`` or a quantile
+        (``:p5``, ``:p50``, ``:p95``) of another output.
+    """
+    listed = [str(o) for o in sweep.summary.get("outputs") or [] if str(o) in sweep.points.columns]
+    if listed:
+        return listed
+    skip = set(factor_ids(sweep) if factors is None else factors) | {"point", "n_reps"}
     return [
-        c
+        str(c)
         for c in sweep.points.columns
-        if c not in factors and c != "point" and pd.api.types.is_numeric_dtype(sweep.points[c])
+        if c not in skip
+        and pd.api.types.is_numeric_dtype(sweep.points[c])
+        and not str(c).endswith((":p5", ":p50", ":p95"))
     ]
+
+
+def is_categorical(sweep: SweepStore, factor: str) -> bool:
+    """Whether a factor takes named options rather than numbers."""
+    return not pd.api.types.is_numeric_dtype(sweep.points[factor])
+
+
+def factor_options(sweep: SweepStore, factor: str) -> list[Any]:
+    """Options of a categorical factor, in the manifest's order when it gives one."""
+    entry = (
+        _entry(_design_factors(sweep), factor)
+        or _entry(sweep.manifest.get("factors"), factor)
+        or {}
+    )
+    declared = entry.get("options") if isinstance(entry, Mapping) else None
+    seen = list(dict.fromkeys(sweep.points[factor].dropna().tolist()))
+    if isinstance(declared, list):
+        return [o for o in declared if o in seen] + [o for o in seen if o not in declared]
+    return seen
 
 
 def factor_label(sweep: SweepStore, factor: str, lang: Lang) -> str:
@@ -100,10 +181,18 @@ def factor_label(sweep: SweepStore, factor: str, lang: Lang) -> str:
     return display_name(_entry(sweep.manifest.get("factors"), factor), lang, factor)
 
 
-def _scenario_entity_name(sweep: SweepStore, kind: str, key: str, lang: Lang) -> str:
+def _entity(sweep: SweepStore, kind: str, key: str, lang: Lang) -> str:
     sc = sweep.manifest.get("scenario") or {}
     block = sc.get(kind) if isinstance(sc, Mapping) else None
     return display_name(_entry(block, key), lang, key)
+
+
+def _split(output: str) -> tuple[str, str]:
+    """``"target.T1.attained:p_attained"`` -> ``("target.T1.attained", "p_attained")``."""
+    base, sep, stat = output.rpartition(":")
+    if sep and stat in _STATS:
+        return base, stat
+    return output, ""
 
 
 def output_label(sweep: SweepStore, output: str, lang: Lang) -> str:
@@ -112,18 +201,40 @@ def output_label(sweep: SweepStore, output: str, lang: Lang) -> str:
     >>> s = SweepStore(Path("."), {"outputs": {}}, {}, pd.DataFrame())
     >>> output_label(s, "p_attained:TA-T5", "zh"), output_label(s, "p_exhausted:LC-1", "en")
     ('目标「TA-T5」达成概率', 'P(fund LC-1 runs dry)')
+    >>> output_label(s, "target.T1.attained:p_attained", "zh")
+    '目标「T1」达成概率'
+    >>> output_label(s, "fund.F1.drawn_yuan:mean", "en")
+    'Draw of fund F1 (mean)'
     """
     entry = _entry(sweep.manifest.get("outputs"), output)
     if entry:
         return display_name(entry, lang, output)
-    kind, _, key = output.partition(":")
+    base, stat = _split(output)
+    stat_text = (
+        t("stat_suffix", lang, stat=t(f"stat_{stat}", lang))
+        if stat not in ("", "p_attained")
+        else ""
+    )
+    m = _TARGET_RE.match(base)
+    if m:
+        name = _entity(sweep, "targets", m["id"], lang)
+        if m["field"] == "attained":
+            return t("out_p_attained", lang, x=name)
+        return t("out_target_value", lang, x=name) + stat_text
+    m = _FUND_RE.match(base)
+    if m:
+        name = _entity(sweep, "funds", m["id"], lang)
+        if m["field"].startswith("drawn"):
+            return t("out_fund_drawn", lang, x=name) + stat_text
+        return t("out_fund_field", lang, x=name, field=m["field"]) + stat_text
+    kind, _, key = base.partition(":")
     if key:
         if kind == "p_attained":
-            return t("out_p_attained", lang, x=_scenario_entity_name(sweep, "targets", key, lang))
+            return t("out_p_attained", lang, x=_entity(sweep, "targets", key, lang))
         if kind == "p_exhausted":
-            return t("out_p_exhausted", lang, x=_scenario_entity_name(sweep, "funds", key, lang))
+            return t("out_p_exhausted", lang, x=_entity(sweep, "funds", key, lang))
         if kind.startswith("drawn") and kind.endswith("_fen"):
-            return t("out_drawn", lang, x=_scenario_entity_name(sweep, "funds", key, lang))
+            return t("out_drawn", lang, x=_entity(sweep, "funds", key, lang))
     return output
 
 
@@ -134,35 +245,55 @@ def outcome_label(sweep: SweepStore, box: Mapping[str, Any], lang: Lang) -> str:
         return own
     output = str(box.get("output", ""))
     kind, _, key = output.partition(":")
+    if kind == "miss":
+        m = _TARGET_RE.match(key)
+        if m and m["field"] == "attained":
+            return t("out_not_attained", lang, x=_entity(sweep, "targets", m["id"], lang))
+        return t("out_miss", lang, x=output_label(sweep, key, lang))
     if kind == "not_attained":
-        return t("out_not_attained", lang, x=_scenario_entity_name(sweep, "targets", key, lang))
+        return t("out_not_attained", lang, x=_entity(sweep, "targets", key, lang))
     if kind == "attained":
-        return t("out_attained", lang, x=_scenario_entity_name(sweep, "targets", key, lang))
+        return t("out_attained", lang, x=_entity(sweep, "targets", key, lang))
     if kind == "exhausted":
-        return t("out_exhausted", lang, x=_scenario_entity_name(sweep, "funds", key, lang))
+        return t("out_exhausted", lang, x=_entity(sweep, "funds", key, lang))
     return output_label(sweep, output, lang)
 
 
 def is_probability(sweep: SweepStore, output: str) -> bool:
-    """Whether an output is a probability (0–1)."""
+    """Whether an output is a probability (0–1).
+
+    >>> s = SweepStore(Path("."), {}, {}, pd.DataFrame())
+    >>> is_probability(s, "target.T1.attained:p_attained"), is_probability(s, "x:mean")
+    (True, False)
+    """
     entry = _entry(sweep.manifest.get("outputs"), output)
     if entry and entry.get("kind"):
         return entry.get("kind") == "probability"
-    return output.startswith("p_")
+    base, stat = _split(output)
+    return stat == "p_attained" or base.startswith("p_")
 
 
 def _money_scale(
     sweep: SweepStore, output: str, values: pd.Series, lang: Lang
 ) -> tuple[float, str]:
+    """Divisor and unit for an output's values (``(1, "")`` if it is not money)."""
     entry = _entry(sweep.manifest.get("outputs"), output)
-    money = (entry or {}).get("kind") == "money_fen" or output.split(":")[0].endswith("_fen")
-    if not money:
+    base, _stat = _split(output)
+    field = base.split(":")[0] if ":" in base else base
+    per_fen = 0.0
+    if (entry or {}).get("kind") == "money_fen" or field.endswith("_fen"):
+        per_fen = 1.0
+    elif field.endswith("_yuan"):
+        per_fen = 100.0
+    if not per_fen:
         return 1.0, ""
-    return fmt.money_axis(float(values.abs().max()) if len(values) else 0.0, lang)
+    top = float(values.abs().max()) * per_fen if len(values) else 0.0
+    div, unit = fmt.money_axis(top, lang)
+    return div / per_fen, unit
 
 
 def factor_bounds(sweep: SweepStore, factor: str) -> tuple[float, float]:
-    """The factor's swept range: the manifest's ``lo``/``hi``, else the data's min/max."""
+    """A numeric factor's swept range: the manifest's ``lo``/``hi``, else the data's."""
     entry = _entry(sweep.manifest.get("factors"), factor) or {}
     col = sweep.points[factor].astype(float) if factor in sweep.points else pd.Series(dtype=float)
     lo = entry.get("lo", col.min() if len(col) else np.nan)
@@ -170,10 +301,24 @@ def factor_bounds(sweep: SweepStore, factor: str) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def _range_text(sweep: SweepStore, factor: str, lang: Lang) -> str:
+    if is_categorical(sweep, factor):
+        return t("options_join", lang).join(str(o) for o in factor_options(sweep, factor))
+    lo, hi = factor_bounds(sweep, factor)
+    return f"{fmt.smart_number(lo)}–{fmt.smart_number(hi)}"
+
+
+# --------------------------------------------------------------------------- computations
+
+
 def tornado_rows(
     sweep: SweepStore, output: str, lang: Lang
 ) -> tuple[list[tuple[str, float, float]], float]:
-    """Mean output at each factor's low and high tail of the design points.
+    """Mean output at each factor's low and high end of the design points.
+
+    A numeric factor's ends are its lowest and highest :data:`TAIL` share of
+    points; a categorical factor's are its options with the lowest and the
+    highest mean output (named in the label).
 
     Args:
         sweep: the sweep store.
@@ -188,12 +333,21 @@ def tornado_rows(
     y = pts[output].astype(float)
     rows: list[tuple[float, tuple[str, float, float]]] = []
     for f in factor_ids(sweep):
-        x = pts[f].astype(float)
-        lo_cut, hi_cut = x.quantile(TAIL), x.quantile(1 - TAIL)
-        low = float(y[x <= lo_cut].mean())
-        high = float(y[x >= hi_cut].mean())
+        label = factor_label(sweep, f, lang)
+        if is_categorical(sweep, f):
+            means = y.groupby(pts[f].astype(str)).mean().dropna()
+            if len(means) < 2:
+                continue
+            lo_opt, hi_opt = str(means.idxmin()), str(means.idxmax())
+            low, high = float(means.min()), float(means.max())
+            label = f"{label} ({lo_opt} → {hi_opt})"
+        else:
+            x = pts[f].astype(float)
+            lo_cut, hi_cut = x.quantile(TAIL), x.quantile(1 - TAIL)
+            low = float(y[x <= lo_cut].mean())
+            high = float(y[x >= hi_cut].mean())
         if np.isfinite(low) and np.isfinite(high):
-            rows.append((abs(high - low), (factor_label(sweep, f, lang), low, high)))
+            rows.append((abs(high - low), (label, low, high)))
     rows.sort(key=lambda r: -r[0])
     return [r[1] for r in rows], float(y.mean())
 
@@ -201,8 +355,9 @@ def tornado_rows(
 def heatmap_grid(sweep: SweepStore, x: str, y: str, output: str) -> pd.DataFrame:
     """Mean output over a grid of two factors.
 
-    Factors with at most :data:`HEATMAP_BINS` distinct values keep them;
-    others are cut into equal-width bins over their swept range.
+    Categorical factors and numeric factors with at most
+    :data:`HEATMAP_BINS` distinct values keep their values; other numeric
+    factors are cut into equal-width bins over their swept range.
 
     Args:
         sweep: the sweep store.
@@ -216,6 +371,9 @@ def heatmap_grid(sweep: SweepStore, x: str, y: str, output: str) -> pd.DataFrame
     pts = sweep.points
 
     def binned(f: str) -> tuple[pd.Series, list[str]]:
+        if is_categorical(sweep, f):
+            opts = [str(o) for o in factor_options(sweep, f)]
+            return pts[f].astype(str), opts
         v = pts[f].astype(float)
         uniq = sorted(v.dropna().unique())
         if len(uniq) <= HEATMAP_BINS:
@@ -238,11 +396,25 @@ def heatmap_grid(sweep: SweepStore, x: str, y: str, output: str) -> pd.DataFrame
     return grid.reindex(index=yl, columns=xl)
 
 
+def stored_grid(grid: Mapping[str, Any]) -> pd.DataFrame:
+    """A heat-map grid as stored by ``sweep-summary`` (levels and values) as a frame.
+
+    >>> g = stored_grid({"x_levels": [1.0, 2.5], "y_levels": ["a"], "values": [[0.5, None]]})
+    >>> list(g.columns), list(g.index), g.iloc[0, 0], bool(np.isnan(g.iloc[0, 1]))
+    (['1', '2.5'], ['a'], np.float64(0.5), True)
+    """
+    xs = [fmt.smart_number(v) if isinstance(v, int | float) else str(v) for v in grid["x_levels"]]
+    ys = [fmt.smart_number(v) if isinstance(v, int | float) else str(v) for v in grid["y_levels"]]
+    values = [[np.nan if v is None else float(v) for v in row] for row in grid["values"]]
+    return pd.DataFrame(values, index=ys, columns=xs, dtype=float)
+
+
 def box_sentence(sweep: SweepStore, box: Mapping[str, Any], lang: Lang) -> str:
     """Describe a scenario-discovery box in one sentence.
 
-    A range that starts at the bottom of the factor's swept range reads
-    "below hi", one that ends at the top "above lo", others "between".
+    A range open at the bottom (``null``) or starting at the bottom of the
+    factor's swept range reads "below hi", one open or ending at the top
+    "above lo", others "between"; options read "is a or b".
 
     Args:
         sweep: the sweep store.
@@ -255,15 +427,16 @@ def box_sentence(sweep: SweepStore, box: Mapping[str, Any], lang: Lang) -> str:
     conds: list[str] = []
     for f, (lo, hi) in dict(box.get("factor_ranges") or {}).items():
         name = factor_label(sweep, f, lang)
-        f_lo, f_hi = factor_bounds(sweep, f) if f in sweep.points else (np.nan, np.nan)
+        numeric = f in sweep.points and not is_categorical(sweep, f)
+        f_lo, f_hi = factor_bounds(sweep, f) if numeric else (np.nan, np.nan)
         tol = 0.01 * abs(f_hi - f_lo) if np.isfinite(f_hi - f_lo) else 0.0
-        at_bottom = np.isfinite(f_lo) and float(lo) <= f_lo + tol
-        at_top = np.isfinite(f_hi) and float(hi) >= f_hi - tol
+        at_bottom = lo is None or (np.isfinite(f_lo) and float(lo) <= f_lo + tol)
+        at_top = hi is None or (np.isfinite(f_hi) and float(hi) >= f_hi - tol)
         if at_bottom and not at_top:
             conds.append(t("cond_below", lang, f=name, hi=fmt.smart_number(float(hi))))
         elif at_top and not at_bottom:
             conds.append(t("cond_above", lang, f=name, lo=fmt.smart_number(float(lo))))
-        else:
+        elif lo is not None and hi is not None:
             conds.append(
                 t(
                     "cond_between",
@@ -273,6 +446,9 @@ def box_sentence(sweep: SweepStore, box: Mapping[str, Any], lang: Lang) -> str:
                     hi=fmt.smart_number(float(hi)),
                 )
             )
+    for f, options in dict(box.get("factor_options") or {}).items():
+        opts = t("options_join", lang).join(str(o) for o in options)
+        conds.append(t("cond_options", lang, f=factor_label(sweep, f, lang), opts=opts))
     density = box.get("density")
     coverage = box.get("coverage")
     return t(
@@ -283,6 +459,9 @@ def box_sentence(sweep: SweepStore, box: Mapping[str, Any], lang: Lang) -> str:
         density=fmt.prob(float(density)) if isinstance(density, int | float) else fmt.DASH,
         coverage=fmt.prob(float(coverage)) if isinstance(coverage, int | float) else fmt.DASH,
     )
+
+
+# --------------------------------------------------------------------------- report
 
 
 def _sweep_name(sweep: SweepStore, lang: Lang) -> str:
@@ -298,19 +477,20 @@ def _cover(lay: Layout, sweep: SweepStore, title: str) -> list[Flowable]:
     m = sweep.manifest
     raw_sc = m.get("scenario")
     sc: Mapping[str, Any] = raw_sc if isinstance(raw_sc, Mapping) else {}
+    raw_design = m.get("design")
+    design: Mapping[str, Any] = raw_design if isinstance(raw_design, Mapping) else {}
+    method = m.get("method") or design.get("kind")
+    points = m.get("points") or design.get("n_points") or len(sweep.points)
+    scenario = " · ".join(x for x in (str(sc.get("id") or ""), display_name(sc, lang, "")) if x)
     pairs: list[tuple[str, Cell]] = [
         (t("report_date", lang), fmt.today(lang)),
-        (
-            t("scenario_id", lang),
-            " · ".join(x for x in (str(sc.get("id") or ""), display_name(sc, lang, "")) if x)
-            or fmt.DASH,
-        ),
-        (t("sweep_method", lang), str(m.get("method") or fmt.DASH)),
-        (t("sweep_points", lang), fmt.number(m.get("points") or len(sweep.points))),
+        (t("scenario_id", lang), scenario or fmt.DASH),
+        (t("sweep_method", lang), str(method or fmt.DASH)),
+        (t("sweep_points", lang), f"{fmt.number(len(sweep.points))} / {fmt.number(points)}"),
         (t("reps_per_point", lang), fmt.number(sweep.reps) if sweep.reps else fmt.DASH),
         (t("seed", lang), str(m.get("seed", fmt.DASH))),
         (t("version", lang), str(m.get("version", fmt.DASH))),
-        (t("scenario_hash", lang), str(sc.get("hash") or fmt.DASH)),
+        (t("scenario_hash", lang), str(sc.get("hash") or m.get("spec_hash") or fmt.DASH)),
         (t("created", lang), str(m.get("created") or fmt.DASH)),
         (t("store_dir", lang), str(sweep.path.resolve())),
     ]
@@ -324,29 +504,142 @@ def _cover(lay: Layout, sweep: SweepStore, title: str) -> list[Flowable]:
     factors = factor_ids(sweep)
     if factors:
         cols = [
-            Column(t("col_factor", lang), 6.0 * cm),
-            Column(t("col_path", lang), 7.0 * cm),
-            Column(t("col_range", lang), CONTENT_WIDTH - 13.0 * cm, True),
+            Column(t("col_factor", lang), 5.5 * cm),
+            Column(t("col_path", lang), 6.5 * cm),
+            Column(t("col_range", lang), CONTENT_WIDTH - 12.0 * cm, True),
         ]
-        rows: list[list[Cell]] = []
-        for f in factors:
-            lo, hi = factor_bounds(sweep, f)
-            rows.append(
-                [factor_label(sweep, f, lang), f, f"{fmt.smart_number(lo)}–{fmt.smart_number(hi)}"]
-            )
-        story += [lay.h2(t("factors_heading", lang)), lay.table(cols, rows)]
+        rows: list[list[Cell]] = [
+            [factor_label(sweep, f, lang), f, _range_text(sweep, f, lang)] for f in factors
+        ]
+        story += [
+            lay.h2(t("factors_heading", lang)),
+            lay.table(cols, rows),
+            lay.caption(t("cap_factors", lang)),
+        ]
     return story
 
 
 def _ordered_outputs(sweep: SweepStore) -> list[str]:
+    """Outputs, probabilities of targets first, then those with indices or heat maps."""
     outputs = output_ids(sweep)
-    first: list[str] = []
-    heat = sweep.summary.get("heatmap")
-    for h in [heat] if isinstance(heat, Mapping) else (heat or []):
-        first.append(str(h.get("output")))
+    first = [str(h.get("output")) for h in sweep.summary.get("heatmap", [])]
     first += [str(r.get("output")) for r in sweep.summary.get("sensitivity", [])]
-    ordered = [o for o in dict.fromkeys(first) if o in outputs]
+    ordered = [o for o in outputs if is_probability(sweep, o)]
+    ordered += [o for o in dict.fromkeys(first) if o in outputs and o not in ordered]
     return ordered + [o for o in outputs if o not in ordered]
+
+
+def _scaled(sweep: SweepStore, output: str, lang: Lang) -> tuple[bool, float, str, str]:
+    """``(is probability, divisor, unit, label with unit)`` of an output."""
+    prob = is_probability(sweep, output)
+    values = sweep.points[output] if output in sweep.points else pd.Series(dtype=float)
+    div, unit = (1.0, "") if prob else _money_scale(sweep, output, values, lang)
+    label = output_label(sweep, output, lang)
+    return prob, div, unit, (f"{label} ({unit})" if unit else label)
+
+
+def _tornado_section(lay: Layout, sweep: SweepStore) -> list[Flowable]:
+    lg = lay.lang
+    story: list[Flowable] = [lay.h1(t("tornado_heading", lg))]
+    categorical = any(is_categorical(sweep, f) for f in factor_ids(sweep))
+    for output in _ordered_outputs(sweep)[:MAX_TORNADOS]:
+        rows, base = tornado_rows(sweep, output, lg)
+        if not rows:
+            continue
+        prob, div, unit, label = _scaled(sweep, output, lg)
+        png = charts.tornado_chart(
+            [(n, lo / div, hi / div) for n, lo, hi in rows],
+            base=base / div,
+            output_label=label,
+            lang=lg,
+            percent=prob,
+        )
+        if prob:
+            base_text = fmt.pct(base, 1)
+        elif unit:
+            base_text = f"{fmt.number(base / div, 2)} {unit}"
+        else:
+            base_text = fmt.smart_number(base)
+        caption = t("cap_tornado", lg, base=base_text)
+        if categorical:
+            caption += t("cap_tornado_cat", lg)
+        story.append(lay.chart(png, caption))
+    return story
+
+
+def _sensitivity_section(lay: Layout, sweep: SweepStore) -> list[Flowable]:
+    lg = lay.lang
+    story: list[Flowable] = [lay.h1(t("sens_heading", lg))]
+    sens = pd.DataFrame(sweep.summary.get("sensitivity", []))
+    if sens.empty or "output" not in sens or "factor" not in sens:
+        story.append(lay.para(t("no_sensitivity", lg)))
+        return story
+    sobol = "ST" in sens.columns or "S1" in sens.columns
+    for output in dict.fromkeys(sens["output"]):
+        sub = sens[sens["output"] == output]
+        if sobol:
+            sub = sub.sort_values("ST" if "ST" in sub else "S1", ascending=False)
+            cols = [
+                Column(t("col_factor", lg), 9.0 * cm),
+                Column(t("col_s1", lg), 4.0 * cm, True),
+                Column(t("col_st", lg), CONTENT_WIDTH - 13.0 * cm, True),
+            ]
+            rows: list[list[Cell]] = [
+                [
+                    factor_label(sweep, str(r["factor"]), lg),
+                    _pm(r.get("S1"), r.get("S1_conf")),
+                    _pm(r.get("ST"), r.get("ST_conf")),
+                ]
+                for _i, r in sub.iterrows()
+            ]
+        else:
+            sub = sub.sort_values("mu_star", ascending=False) if "mu_star" in sub else sub
+            cols = [
+                Column(t("col_factor", lg), 9.0 * cm),
+                Column(t("col_mu_star", lg), 4.0 * cm, True),
+                Column(t("col_sigma", lg), CONTENT_WIDTH - 13.0 * cm, True),
+            ]
+            rows = [
+                [
+                    factor_label(sweep, str(r["factor"]), lg),
+                    _pm(r.get("mu_star"), r.get("mu_star_conf")),
+                    _pm(r.get("sigma"), None),
+                ]
+                for _i, r in sub.iterrows()
+            ]
+        story.append(
+            KeepTogether([lay.h2(output_label(sweep, str(output), lg)), lay.table(cols, rows)])
+        )
+    story.append(lay.caption(t("cap_sobol" if sobol else "cap_morris", lg)))
+    return story
+
+
+def _heatmap_section(lay: Layout, sweep: SweepStore, reps: str) -> list[Flowable]:
+    lg = lay.lang
+    cols = set(sweep.points.columns)
+    heats = [
+        h
+        for h in sweep.summary.get("heatmap", [])
+        if h.get("grid") or {h.get("x"), h.get("y"), h.get("output")} <= cols
+    ]
+    heats.sort(key=lambda h: not is_probability(sweep, str(h["output"])))
+    if not heats:
+        return []
+    story: list[Flowable] = [lay.h1(t("heatmap_heading", lg))]
+    for h in heats[:MAX_HEATMAPS]:
+        x, y, output = str(h["x"]), str(h["y"]), str(h["output"])
+        grid = stored_grid(h["grid"]) if h.get("grid") else heatmap_grid(sweep, x, y, output)
+        prob, div, _unit, label = _scaled(sweep, output, lg)
+        png = charts.heatmap_chart(
+            grid / div,
+            x_label=factor_label(sweep, x, lg),
+            y_label=factor_label(sweep, y, lg),
+            output_label=label,
+            lang=lg,
+            percent=prob,
+        )
+        story.append(lay.chart(png, t("cap_heatmap", lg, reps=reps)))
+    return story
 
 
 def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "zh") -> Path:
@@ -354,10 +647,10 @@ def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "
 
     Contents: cover with the factors swept; a tornado chart per output; the
     Sobol or Morris indices; heat maps of an output over two factors; the
-    scenario-discovery boxes as sentences.
+    scenario-discovery boxes as sentences; the summary's notes.
 
     Args:
-        sweep_dir: the sweep store (layout in this module's docstring).
+        sweep_dir: the sweep store (layouts in this module's docstring).
         out_pdf: the PDF to write (replaced atomically if it exists).
         lang: ``"zh"`` (default) or ``"en"``.
 
@@ -365,107 +658,20 @@ def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "
         The path of the PDF.
 
     Raises:
-        StoreError: if the store is missing or malformed.
+        StoreError: if the store is missing, malformed or not summarised.
         ValueError: for an unknown language.
     """
     lg = check_lang(lang)
     sweep = open_sweep(sweep_dir)
     lay = Layout(lg)
     title = t("sweep_title", lg)
-    story: list[Flowable] = [*_cover(lay, sweep, title), PageBreak()]
     reps = fmt.number(sweep.reps) if sweep.reps else fmt.DASH
-
-    # tornado charts
-    story.append(lay.h1(t("tornado_heading", lg)))
-    for output in _ordered_outputs(sweep)[:MAX_TORNADOS]:
-        rows, base = tornado_rows(sweep, output, lg)
-        if not rows:
-            continue
-        prob = is_probability(sweep, output)
-        div, unit = (1.0, "") if prob else _money_scale(sweep, output, sweep.points[output], lg)
-        label = output_label(sweep, output, lg)
-        axis_label = f"{label} ({unit})" if unit else label
-        png = charts.tornado_chart(
-            [(n, lo / div, hi / div) for n, lo, hi in rows],
-            base=base / div,
-            output_label=axis_label,
-            lang=lg,
-            percent=prob,
-        )
-        base_text = (
-            fmt.pct(base, 1) if prob else (fmt.money(base, lg) if unit else fmt.smart_number(base))
-        )
-        story.append(lay.chart(png, t("cap_tornado", lg, base=base_text)))
-
-    # sensitivity indices
+    story: list[Flowable] = [*_cover(lay, sweep, title), PageBreak()]
+    story += _tornado_section(lay, sweep)
     story.append(PageBreak())
-    story.append(lay.h1(t("sens_heading", lg)))
-    sens = pd.DataFrame(sweep.summary.get("sensitivity", []))
-    if sens.empty or "output" not in sens or "factor" not in sens:
-        story.append(lay.para(t("no_sensitivity", lg)))
-    else:
-        sobol = "ST" in sens.columns or "S1" in sens.columns
-        for output in dict.fromkeys(sens["output"]):
-            sub = sens[sens["output"] == output]
-            story.append(lay.h2(output_label(sweep, str(output), lg)))
-            if sobol:
-                sub = sub.sort_values("ST" if "ST" in sub else "S1", ascending=False)
-                cols = [
-                    Column(t("col_factor", lg), 9.0 * cm),
-                    Column(t("col_s1", lg), 4.0 * cm, True),
-                    Column(t("col_st", lg), CONTENT_WIDTH - 13.0 * cm, True),
-                ]
-                rows_s: list[list[Cell]] = [
-                    [
-                        factor_label(sweep, str(r["factor"]), lg),
-                        _pm(r.get("S1"), r.get("S1_conf")),
-                        _pm(r.get("ST"), r.get("ST_conf")),
-                    ]
-                    for _i, r in sub.iterrows()
-                ]
-            else:
-                sub = sub.sort_values("mu_star", ascending=False) if "mu_star" in sub else sub
-                cols = [
-                    Column(t("col_factor", lg), 9.0 * cm),
-                    Column(t("col_mu_star", lg), 4.0 * cm, True),
-                    Column(t("col_sigma", lg), CONTENT_WIDTH - 13.0 * cm, True),
-                ]
-                rows_s = [
-                    [
-                        factor_label(sweep, str(r["factor"]), lg),
-                        _pm(r.get("mu_star"), r.get("mu_star_conf")),
-                        _pm(r.get("sigma"), None),
-                    ]
-                    for _i, r in sub.iterrows()
-                ]
-            story.append(lay.table(cols, rows_s))
-        story.append(lay.caption(t("cap_sobol" if sobol else "cap_morris", lg)))
+    story += _sensitivity_section(lay, sweep)
+    story += _heatmap_section(lay, sweep, reps)
 
-    # heat maps
-    heat = sweep.summary.get("heatmap")
-    heats = [heat] if isinstance(heat, Mapping) else list(heat or [])
-    heats = [
-        h for h in heats if {h.get("x"), h.get("y"), h.get("output")} <= set(sweep.points.columns)
-    ]
-    if heats:
-        story.append(lay.h1(t("heatmap_heading", lg)))
-        for h in heats:
-            x, y, output = str(h["x"]), str(h["y"]), str(h["output"])
-            grid = heatmap_grid(sweep, x, y, output)
-            prob = is_probability(sweep, output)
-            div, unit = (1.0, "") if prob else _money_scale(sweep, output, sweep.points[output], lg)
-            label = output_label(sweep, output, lg)
-            png = charts.heatmap_chart(
-                grid / div,
-                x_label=factor_label(sweep, x, lg),
-                y_label=factor_label(sweep, y, lg),
-                output_label=f"{label} ({unit})" if unit else label,
-                lang=lg,
-                percent=prob,
-            )
-            story.append(lay.chart(png, t("cap_heatmap", lg, reps=reps)))
-
-    # scenario discovery
     boxes = [b for b in sweep.summary.get("boxes", []) if isinstance(b, Mapping)]
     block: list[Flowable] = [lay.h1(t("boxes_heading", lg))]
     if not boxes:
@@ -473,8 +679,12 @@ def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "
     else:
         block += [lay.bullet(box_sentence(sweep, b, lg)) for b in boxes]
         block.append(lay.caption(t("cap_boxes", lg)))
-    # short blocks move to the next page whole; long lists still split
+    # a short block moves to the next page whole; a long list still splits
     story.append(KeepTogether(block))
+    notes = [str(n) for n in sweep.summary.get("notes") or []]
+    if notes:
+        story.append(lay.h2(t("notes_heading", lg)))
+        story += [lay.bullet(n) for n in notes]
     name = _sweep_name(sweep, lg)
     return write_pdf(
         story, out_pdf, layout=lay, title=f"{title} · {name}", header_left=name, header_right=title

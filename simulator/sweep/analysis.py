@@ -47,7 +47,9 @@ QUANTILES: tuple[tuple[str, float], ...] = (("p5", 0.05), ("p50", 0.5), ("p95", 
 # --------------------------------------------------------------------------- per point
 
 
-def point_statistics(frame: Mapping[str, Any] | pd.DataFrame, outputs: Sequence[str]) -> dict[str, float]:
+def point_statistics(
+    frame: Mapping[str, Any] | pd.DataFrame, outputs: Sequence[str]
+) -> dict[str, float]:
     """Summarise one point's replications.
 
     Args:
@@ -119,7 +121,9 @@ def points_summary(
             row[f.path] = factor_values[f.path][i]
         row.update(point_statistics(columns, outputs))
         rows.append(row)
-    out = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["point", *(f.path for f in factors)])
+    out = (
+        pd.DataFrame(rows) if rows else pd.DataFrame(columns=["point", *(f.path for f in factors)])
+    )
     if "n_reps" in out.columns:
         out["n_reps"] = out["n_reps"].astype(np.int64)
     for f in factors:
@@ -175,7 +179,9 @@ def sobol_indices(
     for k, (output, is_bool) in enumerate(outputs.items()):
         y = _responses(summary, output, is_bool)
         if not np.all(np.isfinite(y)):
-            notes.append(f"{output}: 存在缺失响应，跳过 Sobol (non-finite responses; Sobol skipped)")
+            notes.append(
+                f"{output}: 存在缺失响应，跳过 Sobol (non-finite responses; Sobol skipped)"
+            )
             continue
         if np.std(y) == 0:
             notes.append(f"{output}: 各点响应相同，跳过 Sobol (constant response; Sobol skipped)")
@@ -244,7 +250,9 @@ def morris_indices(
     for k, (output, is_bool) in enumerate(outputs.items()):
         y = _responses(summary, output, is_bool)
         if not np.all(np.isfinite(y)):
-            notes.append(f"{output}: 存在缺失响应，跳过 Morris (non-finite responses; Morris skipped)")
+            notes.append(
+                f"{output}: 存在缺失响应，跳过 Morris (non-finite responses; Morris skipped)"
+            )
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -269,7 +277,9 @@ def morris_indices(
                     "mu_star_conf": float(si["mu_star_conf"][j]),
                 }
             )
-    return pd.DataFrame(rows, columns=["output", "factor", "mu", "mu_star", "sigma", "mu_star_conf"]), notes
+    return pd.DataFrame(
+        rows, columns=["output", "factor", "mu", "mu_star", "sigma", "mu_star_conf"]
+    ), notes
 
 
 # --------------------------------------------------------------------------- PRIM
@@ -312,7 +322,9 @@ class PrimBox:
 
 def _is_numeric(series: pd.Series) -> bool:
     """Whether PRIM should treat a factor column as ordered numbers."""
-    return bool(pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype))
+    return bool(
+        pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+    )
 
 
 def _plain(value: object) -> object:
@@ -343,7 +355,9 @@ def _satisfies(column: _Column, limit: tuple[float, float] | frozenset[object]) 
     return np.fromiter((v in limit for v in column.x.tolist()), dtype=bool, count=len(column.x))
 
 
-def _box_mask(columns: Sequence[_Column], limits: Limits, domain: np.ndarray, skip: str | None = None) -> np.ndarray:
+def _box_mask(
+    columns: Sequence[_Column], limits: Limits, domain: np.ndarray, skip: str | None = None
+) -> np.ndarray:
     """Mask of the points of ``domain`` inside the box (ignoring factor ``skip``)."""
     mask = domain.copy()
     for col in columns:
@@ -357,11 +371,15 @@ def _full_limits(columns: Sequence[_Column], domain: np.ndarray) -> Limits:
     limits: Limits = {}
     for col in columns:
         xs = col.x[domain]
-        limits[col.name] = (float(xs.min()), float(xs.max())) if col.numeric else frozenset(xs.tolist())
+        limits[col.name] = (
+            (float(xs.min()), float(xs.max())) if col.numeric else frozenset(xs.tolist())
+        )
     return limits
 
 
-def _peels(columns: Sequence[_Column], limits: Limits, mask: np.ndarray, alpha: float) -> Iterator[Limits]:
+def _peels(
+    columns: Sequence[_Column], limits: Limits, mask: np.ndarray, alpha: float
+) -> Iterator[Limits]:
     """Yield the boxes one peel smaller than ``limits``."""
     n_in = int(mask.sum())
     for col in columns:
@@ -401,9 +419,15 @@ def _pastes(
             outside_lo = np.sort(xs[xs < limit[0]])[::-1]
             for step in steps:
                 if outside_hi.size:
-                    yield {**limits, col.name: (limit[0], float(outside_hi[min(step, outside_hi.size) - 1]))}
+                    yield {
+                        **limits,
+                        col.name: (limit[0], float(outside_hi[min(step, outside_hi.size) - 1])),
+                    }
                 if outside_lo.size:
-                    yield {**limits, col.name: (float(outside_lo[min(step, outside_lo.size) - 1]), limit[1])}
+                    yield {
+                        **limits,
+                        col.name: (float(outside_lo[min(step, outside_lo.size) - 1]), limit[1]),
+                    }
         else:
             missing = frozenset(col.x[others].tolist()) - limit
             for option in sorted(missing, key=str):
@@ -425,13 +449,23 @@ def _best(
         if n < min_points:
             continue
         density = float(y[mask].mean())
-        if best is None or density > best[0] + 1e-12 or (abs(density - best[0]) <= 1e-12 and n > best[1]):
+        if (
+            best is None
+            or density > best[0] + 1e-12
+            or (abs(density - best[0]) <= 1e-12 and n > best[1])
+        ):
             best = (density, n, limits, mask)
     return best
 
 
 def _find_box(
-    columns: Sequence[_Column], y: np.ndarray, domain: np.ndarray, *, alpha: float, min_points: int, tol: float
+    columns: Sequence[_Column],
+    y: np.ndarray,
+    domain: np.ndarray,
+    *,
+    alpha: float,
+    min_points: int,
+    tol: float,
 ) -> tuple[Limits, np.ndarray]:
     """Peel, choose a box on the trajectory, then paste; return its limits and mask."""
     limits = _full_limits(columns, domain)
@@ -453,7 +487,9 @@ def _find_box(
     return limits, mask
 
 
-def _describe_limits(columns: Sequence[_Column], limits: Limits, domain: np.ndarray) -> dict[str, dict[str, Any]]:
+def _describe_limits(
+    columns: Sequence[_Column], limits: Limits, domain: np.ndarray
+) -> dict[str, dict[str, Any]]:
     """Report the factors a box restricts, relative to the points of ``domain``."""
     full = _full_limits(columns, domain)
     out: dict[str, dict[str, Any]] = {}
@@ -540,7 +576,9 @@ def prim_boxes(
 # --------------------------------------------------------------------------- heat map
 
 
-def _axis(series: pd.Series, bins: int, options: Sequence[Any] | None) -> tuple[list[Any], np.ndarray]:
+def _axis(
+    series: pd.Series, bins: int, options: Sequence[Any] | None
+) -> tuple[list[Any], np.ndarray]:
     """Return axis labels and each point's index along the axis."""
     values = series.tolist()
     distinct = list(dict.fromkeys(values))
@@ -599,7 +637,14 @@ def heatmap_table(
         [float(sums[i, j] / counts[i, j]) if counts[i, j] else None for j in range(len(x_labels))]
         for i in range(len(y_labels))
     ]
-    return {"x": x, "y": y, "stat": column, "x_levels": x_labels, "y_levels": y_labels, "values": values}
+    return {
+        "x": x,
+        "y": y,
+        "stat": column,
+        "x_levels": x_labels,
+        "y_levels": y_labels,
+        "values": values,
+    }
 
 
 # --------------------------------------------------------------------------- whole sweep
@@ -751,7 +796,11 @@ def summarise_sweep(
     if not outputs:
         result.notes.append("尚无已完成的点 (no completed points yet)")
     complete = len(summary_table) == len(design) and len(design) > 0
-    problem = {"num_vars": len(factors), "names": [f.path for f in factors], "bounds": [[0.0, 1.0]] * len(factors)}
+    problem = {
+        "num_vars": len(factors),
+        "names": [f.path for f in factors],
+        "bounds": [[0.0, 1.0]] * len(factors),
+    }
     seed = int(manifest.get("seed") or 0)
     if result.design in ("saltelli", "morris") and outputs:
         if not complete:
@@ -761,7 +810,11 @@ def summarise_sweep(
             )
         elif result.design == "saltelli":
             result.sobol, notes = sobol_indices(
-                problem, summary_table, outputs, second_order=bool(spec.get("second_order", False)), seed=seed
+                problem,
+                summary_table,
+                outputs,
+                second_order=bool(spec.get("second_order", False)),
+                seed=seed,
             )
             result.notes.extend(notes)
         else:
@@ -770,12 +823,16 @@ def summarise_sweep(
                 problem, unit, summary_table, outputs, levels=int(spec.get("levels", 4)), seed=seed
             )
             result.notes.extend(notes)
-    factor_frame = summary_table[[f.path for f in factors]] if len(summary_table) else pd.DataFrame()
+    factor_frame = (
+        summary_table[[f.path for f in factors]] if len(summary_table) else pd.DataFrame()
+    )
     for name, is_bool in outputs.items():
         if not is_bool:
             continue
         missed = 1.0 - summary_table[response_column(name, True)].to_numpy(dtype=float)
-        result.prim[name] = prim_boxes(factor_frame, missed, alpha=prim_alpha, min_support=prim_min_support)
+        result.prim[name] = prim_boxes(
+            factor_frame, missed, alpha=prim_alpha, min_support=prim_min_support
+        )
     heat = spec.get("heatmap")
     if heat and len(summary_table):
         options = {f.path: list(f.options) for f in factors if f.options is not None}
@@ -789,4 +846,3 @@ def summarise_sweep(
         store.write_frame("points_summary.parquet", summary_table)
         store.write_json("summary.json", result.to_dict())
     return result
-

@@ -38,25 +38,50 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 @click.command("sweep")
 @click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
     help="结果目录 (output directory).",
 )
 @click.option("--resume", is_flag=True, help="续算已有结果目录 (continue a sweep in DIR).")
-@click.option("--force", is_flag=True, help="清空已有结果目录后重算 (wipe an existing sweep in DIR).")
-@click.option("--jobs", type=click.IntRange(min=1), metavar="N", help="本机进程数 (local worker processes; default: one per CPU).")
+@click.option(
+    "--force", is_flag=True, help="清空已有结果目录后重算 (wipe an existing sweep in DIR)."
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="本机进程数 (local worker processes; default: one per CPU).",
+)
 @click.option("--serial", is_flag=True, help="在本进程内顺序运行 (run in this process).")
 @click.option("--scheduler", metavar="ADDRESS", help="Dask 调度器地址 (Dask scheduler address).")
-@click.option("--dask-local", type=click.IntRange(min=1), metavar="N", help="本机 Dask 集群工作进程数 (local Dask cluster workers).")
-@click.option("--engine", type=click.Choice(["fast", "des"]), help="覆盖规格中的引擎 (override the spec's engine).")
 @click.option(
-    "--factor", "factors", multiple=True, metavar="PATH=lo:hi[:n]|PATH=a,b,c",
+    "--dask-local",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="本机 Dask 集群工作进程数 (local Dask cluster workers).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "des"]),
+    help="覆盖规格中的引擎 (override the spec's engine).",
+)
+@click.option(
+    "--factor",
+    "factors",
+    multiple=True,
+    metavar="PATH=lo:hi[:n]|PATH=a,b,c",
     help="增加或替换因子 (add or replace a factor; repeatable).",
 )
-@click.option("--replications", type=click.IntRange(min=1), help="覆盖每点重复次数 (override replications).")
+@click.option(
+    "--replications", type=click.IntRange(min=1), help="覆盖每点重复次数 (override replications)."
+)
 @click.option("--samples", type=click.IntRange(min=1), help="覆盖样本量 (override samples).")
 @click.option("--seed", type=click.IntRange(min=0), help="覆盖随机种子 (override seed).")
 @click.option(
-    "--progress/--no-progress", default=None,
+    "--progress/--no-progress",
+    default=None,
     help="强制显示/隐藏进度条 (force the progress bar on/off; default: only on a terminal).",
 )
 def sweep(
@@ -80,9 +105,16 @@ def sweep(
         _fail("--resume 与 --force 不能同时使用 (--resume and --force are mutually exclusive)")
     try:
         spec = load_spec(
-            spec_file, engine=engine, factors=factors, replications=replications, samples=samples, seed=seed
+            spec_file,
+            engine=engine,
+            factors=factors,
+            replications=replications,
+            samples=samples,
+            seed=seed,
         )
-        executor = make_executor(serial=serial, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
+        executor = make_executor(
+            serial=serial, jobs=jobs, scheduler=scheduler, dask_local=dask_local
+        )
     except (SweepSpecError, ValueError) as exc:
         _fail(str(exc))
     show: bool | Literal["always"] = "always" if progress else (progress is None)
@@ -91,13 +123,16 @@ def sweep(
     except (SweepSpecError, SweepSetupError, SweepStoreError) as exc:
         _fail(str(exc))
     except SweepRunError as exc:
-        _fail(f"{exc}；已完成的点已保存，可用 --resume 续算 (finished points are kept; continue with --resume)", 1)
+        _fail(
+            f"{exc}；已完成的点已保存，可用 --resume 续算 (finished points are kept; continue with --resume)",
+            1,
+        )
     except OSError as exc:
         _fail(f"无法运行 (cannot run: {exc})", 1)
     except KeyboardInterrupt:
         _fail(
-            f"已中断；已完成的点已保存，续算：fiscalsim sweep {spec_file} --out {out_dir} --resume "
-            "(interrupted; finished points are kept; continue with --resume)",
+            "已中断；已完成的点已保存，续算：原命令加 --resume "
+            "(interrupted; finished points are kept; continue: run the same command with --resume)",
             130,
         )
     click.echo(
@@ -139,7 +174,9 @@ def _print_summary(summary: SweepSummary) -> None:
         for output, group in summary.morris.groupby("output", sort=False):
             click.echo(f"  {output}")
             for row in group.sort_values("mu_star", ascending=False).itertuples(index=False):
-                click.echo(f"    {row.factor}: mu* {_fmt(row.mu_star)} ± {_fmt(row.mu_star_conf)}   sigma {_fmt(row.sigma)}")
+                click.echo(
+                    f"    {row.factor}: mu* {_fmt(row.mu_star)} ± {_fmt(row.mu_star_conf)}   sigma {_fmt(row.sigma)}"
+                )
     for output, boxes in summary.prim.items():
         if not boxes:
             continue
@@ -163,10 +200,20 @@ def _print_summary(summary: SweepSummary) -> None:
 
 @click.command("sweep-summary")
 @click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--min-support", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.1, show_default=True,
-              help="PRIM 最小盒占比 (smallest PRIM box, share of points).")
-@click.option("--peel", type=click.FloatRange(0.0, 0.5, min_open=True), default=0.05, show_default=True,
-              help="PRIM 每步剥离比例 (PRIM peeling share per step).")
+@click.option(
+    "--min-support",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=0.1,
+    show_default=True,
+    help="PRIM 最小盒占比 (smallest PRIM box, share of points).",
+)
+@click.option(
+    "--peel",
+    type=click.FloatRange(0.0, 0.5, min_open=True),
+    default=0.05,
+    show_default=True,
+    help="PRIM 每步剥离比例 (PRIM peeling share per step).",
+)
 def sweep_summary(out_dir: Path, min_support: float, peel: float) -> None:
     """汇总扫描结果 (summarise a sweep in DIR: summary.json, points_summary.parquet)."""
     if not out_dir.is_dir():

@@ -234,7 +234,11 @@ def _unit_sample(spec: SweepSpec, d: int) -> np.ndarray:
             warnings.simplefilter("ignore", DeprecationWarning)
             return np.asarray(
                 salib_sobol.sample(
-                    problem, spec.samples, calc_second_order=spec.second_order, scramble=True, seed=rng
+                    problem,
+                    spec.samples,
+                    calc_second_order=spec.second_order,
+                    scramble=True,
+                    seed=rng,
                 ),
                 dtype=float,
             )
@@ -303,7 +307,10 @@ class Design:
         """
         columns = [self.table[f.path].tolist() for f in self.factors]
         for i, pid in enumerate(self.table["point"].tolist()):
-            yield str(pid), {f.path: _plain(f, col[i]) for f, col in zip(self.factors, columns, strict=True)}
+            yield (
+                str(pid),
+                {f.path: _plain(f, col[i]) for f, col in zip(self.factors, columns, strict=True)},
+            )
 
 
 def _plain(info: FactorInfo, value: Any) -> object:
@@ -354,8 +361,12 @@ def build_design(spec: SweepSpec) -> Design:
         n = unit.shape[0]
         morris_levels = spec.levels if spec.design == "morris" else None
         for j, (info, f) in enumerate(zip(infos, factors, strict=True)):
-            data[info.path] = _column(info, unit_to_values(info, f, unit[:, j], morris_levels=morris_levels))
+            data[info.path] = _column(
+                info, unit_to_values(info, f, unit[:, j], morris_levels=morris_levels)
+            )
         for j, info in enumerate(infos):
             data[UNIT_PREFIX + info.path] = pd.Series(unit[:, j].astype(np.float64))
-    table = pd.DataFrame({"point": pd.Series([point_id(i) for i in range(n)], dtype=object), **data})
+    table = pd.DataFrame(
+        {"point": pd.Series([point_id(i) for i in range(n)], dtype=object), **data}
+    )
     return Design(spec.design, infos, table)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -23,7 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import pandas as pd
 
@@ -39,6 +40,7 @@ __all__ = [
     "SerialExecutor",
     "SweepExecutor",
     "SweepRunError",
+    "SweepSetupError",
     "Task",
     "make_executor",
     "run_task",
@@ -47,6 +49,10 @@ __all__ = [
 
 class SweepRunError(RuntimeError):
     """A task failed (model error, worker crash, lost cluster)."""
+
+
+class SweepSetupError(RuntimeError):
+    """The sweep cannot start: unknown toy, no engine adapter, missing scenario, no scheduler."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,11 @@ def run_task(task: Task) -> BlockResult:
     return BlockResult(task.point, task.reps.start, tidy, elapsed)
 
 
+def _ignore_sigint() -> None:
+    """Worker initializer: leave Ctrl-C to the parent, which stops the sweep cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class SweepExecutor(ABC):
     """Base class of executors; use as a context manager or call start/close."""
 
@@ -172,7 +183,7 @@ class SweepExecutor(ABC):
         """
         return {"kind": self.name, "workers": self.workers}
 
-    def __enter__(self) -> SweepExecutor:
+    def __enter__(self) -> Self:
         """Start the executor."""
         self.start()
         return self
@@ -195,7 +206,9 @@ class SweepExecutor(ABC):
         return max(2, 2 * self.workers)
 
     @abstractmethod
-    def run(self, tasks: Iterable[Task], *, max_in_flight: int | None = None) -> Iterator[BlockResult]:
+    def run(
+        self, tasks: Iterable[Task], *, max_in_flight: int | None = None
+    ) -> Iterator[BlockResult]:
         """Run tasks, yielding results as they complete.
 
         Args:
@@ -221,7 +234,9 @@ class SerialExecutor(SweepExecutor):
         """Always one."""
         return 1
 
-    def run(self, tasks: Iterable[Task], *, max_in_flight: int | None = None) -> Iterator[BlockResult]:
+    def run(
+        self, tasks: Iterable[Task], *, max_in_flight: int | None = None
+    ) -> Iterator[BlockResult]:
         """Run tasks in order (see :meth:`SweepExecutor.run`)."""
         for task in tasks:
             yield run_task(task)
@@ -252,7 +267,9 @@ class ProcessPoolSweepExecutor(SweepExecutor):
         """Start the pool with a ``spawn`` context."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self._workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_ignore_sigint,
             )
         super().start()
 
@@ -263,7 +280,9 @@ class ProcessPoolSweepExecutor(SweepExecutor):
             self._pool = None
         super().close()
 
-    def run(self, tasks: Iterable[Task], *, max_in_flight: int | None = None) -> Iterator[BlockResult]:
+    def run(
+        self, tasks: Iterable[Task], *, max_in_flight: int | None = None
+    ) -> Iterator[BlockResult]:
         """Run tasks on the pool (see :meth:`SweepExecutor.run`)."""
         if self._pool is None:
             raise RuntimeError("executor not started")
@@ -345,7 +364,12 @@ class DaskExecutor(SweepExecutor):
             from distributed import Client, LocalCluster
 
             if self._address is not None:
-                self._client = Client(self._address, set_as_default=False)
+                try:
+                    self._client = Client(self._address, set_as_default=False)
+                except OSError as exc:
+                    raise SweepSetupError(
+                        f"无法连接 Dask 调度器 (cannot connect to the Dask scheduler at {self._address}: {exc})"
+                    ) from None
             else:
                 self._cluster = LocalCluster(
                     n_workers=self._local_workers,
@@ -367,7 +391,9 @@ class DaskExecutor(SweepExecutor):
             self._cluster = None
         super().close()
 
-    def run(self, tasks: Iterable[Task], *, max_in_flight: int | None = None) -> Iterator[BlockResult]:
+    def run(
+        self, tasks: Iterable[Task], *, max_in_flight: int | None = None
+    ) -> Iterator[BlockResult]:
         """Run tasks on the cluster (see :meth:`SweepExecutor.run`)."""
         if self._client is None:
             raise RuntimeError("executor not started")
@@ -426,7 +452,12 @@ def make_executor(
     Raises:
         ValueError: If more than one kind is requested or a count is below 1.
     """
-    chosen: Sequence[bool] = [serial, jobs is not None, scheduler is not None, dask_local is not None]
+    chosen: Sequence[bool] = [
+        serial,
+        jobs is not None,
+        scheduler is not None,
+        dask_local is not None,
+    ]
     if sum(chosen) > 1:
         raise ValueError("--serial, --jobs, --scheduler and --dask-local are mutually exclusive")
     if serial:

@@ -43,6 +43,7 @@ from simulator.sweep.executors import (
     ProcessPoolSweepExecutor,
     SweepExecutor,
     SweepRunError,
+    SweepSetupError,
     Task,
 )
 from simulator.sweep.spec import (
@@ -86,7 +87,9 @@ __all__ = [
 class SweepModel(Protocol):
     """A model the sweep can run."""
 
-    def run_block(self, values: Mapping[str, object], reps: Sequence[int], seed: int) -> pd.DataFrame:
+    def run_block(
+        self, values: Mapping[str, object], reps: Sequence[int], seed: int
+    ) -> pd.DataFrame:
         """Run replications ``reps`` of one design point.
 
         Args:
@@ -112,10 +115,6 @@ class ModelFactory(Protocol):
             The model.
         """
         ...
-
-
-class SweepSetupError(RuntimeError):
-    """The sweep cannot start: unknown toy, no engine adapter, missing scenario."""
 
 
 MODEL_FACTORIES: dict[str, Callable[[Path, str], ModelFactory]] = {}
@@ -186,7 +185,9 @@ def rep_rng(seed: int, rep: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(rep,)))
 
 
-def _check_factors(values: Mapping[str, object], required: Sequence[str], allowed: Callable[[str], bool]) -> None:
+def _check_factors(
+    values: Mapping[str, object], required: Sequence[str], allowed: Callable[[str], bool]
+) -> None:
     """Raise a clear error if a toy gets missing or unknown factors."""
     missing = [n for n in required if n not in values]
     if missing:
@@ -222,14 +223,19 @@ class IshigamiModel:
     noise: float = 0.0
     sleep: float = 0.0
 
-    def run_block(self, values: Mapping[str, object], reps: Sequence[int], seed: int) -> pd.DataFrame:
+    def run_block(
+        self, values: Mapping[str, object], reps: Sequence[int], seed: int
+    ) -> pd.DataFrame:
         """Evaluate the function for each replication (see :class:`SweepModel`)."""
         _check_factors(values, ("x1", "x2", "x3"), _inert_factor)
         x1, x2, x3 = (float(values[k]) for k in ("x1", "x2", "x3"))  # type: ignore[arg-type]
         y = math.sin(x1) + self.a * math.sin(x2) ** 2 + self.b * x3**4 * math.sin(x1)
         if self.sleep:
             time.sleep(self.sleep)
-        ys = [y + (self.noise * rep_rng(seed, r).standard_normal() if self.noise else 0.0) for r in reps]
+        ys = [
+            y + (self.noise * rep_rng(seed, r).standard_normal() if self.noise else 0.0)
+            for r in reps
+        ]
         return pd.DataFrame({"rep": list(reps), "y": np.asarray(ys, dtype=float)})
 
 
@@ -274,13 +280,17 @@ class ThresholdModel:
     noise: float = 0.1
     sleep: float = 0.0
 
-    def run_block(self, values: Mapping[str, object], reps: Sequence[int], seed: int) -> pd.DataFrame:
+    def run_block(
+        self, values: Mapping[str, object], reps: Sequence[int], seed: int
+    ) -> pd.DataFrame:
         """Simulate each replication (see :class:`SweepModel`)."""
         _check_factors(values, ("x1",), lambda n: n == "policy" or _inert_factor(n))
         x1 = float(values["x1"])  # type: ignore[arg-type]
         policy = str(values.get("policy", "base"))
         if policy not in _THRESHOLD_POLICY_SHIFT:
-            raise ValueError(f"unknown policy {policy!r}; expected one of {', '.join(_THRESHOLD_POLICY_SHIFT)}")
+            raise ValueError(
+                f"unknown policy {policy!r}; expected one of {', '.join(_THRESHOLD_POLICY_SHIFT)}"
+            )
         threshold = self.threshold + _THRESHOLD_POLICY_SHIFT[policy]
         if self.sleep:
             time.sleep(self.sleep)
@@ -339,7 +349,9 @@ def toy_factory(scenario: str) -> ModelFactory:
     name, _, query = body.partition("?")
     cls = _TOYS.get(name)
     if cls is None:
-        raise SweepSetupError(f"未知的示例模型 (unknown toy model) {name!r}; 可选 (choose) {', '.join(_TOYS)}")
+        raise SweepSetupError(
+            f"未知的示例模型 (unknown toy model) {name!r}; 可选 (choose) {', '.join(_TOYS)}"
+        )
     known = set(cls.__dataclass_fields__)
     options: dict[str, float] = {}
     for key, raw in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
@@ -350,7 +362,9 @@ def toy_factory(scenario: str) -> ModelFactory:
         try:
             options[key] = float(raw)
         except ValueError:
-            raise SweepSetupError(f"示例模型选项 {key}={raw!r} 应为数字 (toy option must be a number)") from None
+            raise SweepSetupError(
+                f"示例模型选项 {key}={raw!r} 应为数字 (toy option must be a number)"
+            ) from None
     return cls(**options)
 
 
@@ -405,11 +419,18 @@ def _design_manifest(design: Design) -> dict[str, Any]:
         "kind": design.kind,
         "n_points": len(design),
         "factors": [
-            {"path": f.path, "kind": f.kind, "dtype": f.dtype, "options": list(f.options) if f.options is not None else None}
+            {
+                "path": f.path,
+                "kind": f.kind,
+                "dtype": f.dtype,
+                "options": list(f.options) if f.options is not None else None,
+            }
             for f in design.factors
         ],
         "columns": [str(c) for c in table.columns],
-        "rows": [[_json_scalar(v) for v in row] for row in table.itertuples(index=False, name=None)],
+        "rows": [
+            [_json_scalar(v) for v in row] for row in table.itertuples(index=False, name=None)
+        ],
     }
 
 
@@ -446,57 +467,81 @@ def describe_spec_difference(stored: Mapping[str, Any], spec: SweepSpec) -> str:
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key, "(无 none)"), new.get(key, "(无 none)")
         if a != b:
-            parts.append(f"{key}: {json.dumps(a, ensure_ascii=False)} → {json.dumps(b, ensure_ascii=False)}")
+            parts.append(
+                f"{key}: {json.dumps(a, ensure_ascii=False)} → {json.dumps(b, ensure_ascii=False)}"
+            )
     old_scn = (stored.get("scenario") or {}).get("hash")
     new_scn = scenario_hash(spec)
     if old_scn != new_scn:
-        parts.append(f"情景文件内容 (scenario file content): {str(old_scn)[:12]} → {str(new_scn)[:12]}")
+        parts.append(
+            f"情景文件内容 (scenario file content): {str(old_scn)[:12]} → {str(new_scn)[:12]}"
+        )
     if not parts:
         return "规格哈希不同 (spec hash differs)"
     more = f" (+{len(parts) - 5} more)" if len(parts) > 5 else ""
     return "; ".join(parts[:5]) + more
 
 
-def _prepare_store(
-    store: SweepStore, spec: SweepSpec, design: Design, manifest: dict[str, Any], *, resume: bool, force: bool
-) -> tuple[dict[str, Any], set[str]]:
-    """Create, wipe or reopen the store; return the manifest to keep and stored points."""
-    design_bytes = parquet_bytes(design.table)
-    if store.is_nonempty():
-        if force:
-            store.wipe()
-        elif resume:
-            old = store.read_manifest()
-            if old.get("kind") != STORE_KIND:
-                raise SweepStoreError(f"{store.root} 不是扫描结果目录 (not a sweep store)")
-            if old.get("spec_hash") != manifest["spec_hash"]:
-                raise SweepStoreError(
-                    f"无法续算：规格与已存结果不同 (cannot resume {store.root}: the spec differs from the "
-                    f"stored one: {describe_spec_difference(old, spec)}); 用 --force 重算 (use --force to start over)"
-                )
-            if store.design_path.is_file() and store.design_path.read_bytes() != design_bytes:
-                raise SweepStoreError(
-                    f"无法续算：设计表与已存的不同 (cannot resume {store.root}: the generated design differs "
-                    "from design.parquet, e.g. after a library upgrade); 用 --force 重算 (use --force)"
-                )
-            store.clean_temporary()
-            manifest["created"] = old.get("created", manifest["created"])
-            manifest["runs"] = list(old.get("runs", [])) + manifest["runs"]
-            manifest["timings"]["points"] = dict((old.get("timings") or {}).get("points", {}))
-            manifest["outputs"] = old.get("outputs")
-            store.write_manifest(manifest)
-            if not store.design_path.is_file():
-                store.write_frame("design.parquet", design.table)
-            return manifest, store.completed_points() & set(design.point_ids)
-        else:
+def _check_store(
+    store: SweepStore, spec: SweepSpec, design: Design, new_hash: str, *, resume: bool, force: bool
+) -> tuple[str, dict[str, Any] | None, set[str]]:
+    """Decide how to open the store, refusing before anything is written.
+
+    Returns:
+        ``(mode, old manifest, stored points)`` with mode ``fresh``, ``wipe`` or ``resume``.
+    """
+    if not store.is_nonempty():
+        return "fresh", None, set()
+    if force:
+        if not store.is_sweep_store():
             raise SweepStoreError(
-                f"输出目录已存在且非空 ({store.root} exists and is not empty); "
-                "用 --resume 续算或 --force 覆盖 (use --resume to continue or --force to overwrite)"
+                f"{store.root} 非空且不是扫描结果目录，拒绝删除 (is not empty and is not a sweep "
+                "store: refusing to wipe it; choose another --out)"
             )
+        return "wipe", None, set()
+    if not resume:
+        raise SweepStoreError(
+            f"输出目录已存在且非空 ({store.root} exists and is not empty); "
+            "用 --resume 续算或 --force 覆盖 (use --resume to continue or --force to overwrite)"
+        )
+    old = store.read_manifest()
+    if old.get("kind") != STORE_KIND:
+        raise SweepStoreError(f"{store.root} 不是扫描结果目录 (not a sweep store)")
+    if old.get("spec_hash") != new_hash:
+        raise SweepStoreError(
+            f"无法续算：规格与已存结果不同 (cannot resume {store.root}: the spec differs from the "
+            f"stored one: {describe_spec_difference(old, spec)}); 用 --force 重算 (use --force to start over)"
+        )
+    if store.design_path.is_file() and store.design_path.read_bytes() != parquet_bytes(
+        design.table
+    ):
+        raise SweepStoreError(
+            f"无法续算：设计表与已存的不同 (cannot resume {store.root}: the generated design differs "
+            "from design.parquet, e.g. after a library upgrade); 用 --force 重算 (use --force)"
+        )
+    return "resume", old, store.completed_points() & set(design.point_ids)
+
+
+def _open_store(
+    store: SweepStore,
+    mode: str,
+    old: Mapping[str, Any] | None,
+    manifest: dict[str, Any],
+    design: Design,
+) -> None:
+    """Create, wipe or reopen the store and write the manifest and design."""
+    if mode == "wipe":
+        store.wipe()
+    if mode == "resume" and old is not None:
+        store.clean_temporary()
+        manifest["created"] = old.get("created", manifest["created"])
+        manifest["runs"] = list(old.get("runs", [])) + manifest["runs"]
+        manifest["timings"]["points"] = dict((old.get("timings") or {}).get("points", {}))
+        manifest["outputs"] = old.get("outputs")
     store.root.mkdir(parents=True, exist_ok=True)
     store.write_manifest(manifest)
-    store.write_frame("design.parquet", design.table)
-    return manifest, set()
+    if not store.design_path.is_file():
+        store.write_frame("design.parquet", design.table)
 
 
 def _iter_tasks(
@@ -509,7 +554,14 @@ def _iter_tasks(
         if pid not in todo:
             continue
         for start in range(0, spec.replications, block):
-            yield Task(pid, values, range(start, min(start + block, spec.replications)), spec.seed, outputs, factory)
+            yield Task(
+                pid,
+                values,
+                range(start, min(start + block, spec.replications)),
+                spec.seed,
+                outputs,
+                factory,
+            )
 
 
 def _assemble(blocks: list[BlockResult]) -> pd.DataFrame:
@@ -521,7 +573,11 @@ def _assemble(blocks: list[BlockResult]) -> pd.DataFrame:
             raise SweepRunError(
                 f"点 {b.point} 的各块输出列不一致 (blocks of point {b.point} returned different columns)"
             )
-    frame = pd.concat([b.frame for b in blocks], ignore_index=True) if len(blocks) > 1 else blocks[0].frame
+    frame = (
+        pd.concat([b.frame for b in blocks], ignore_index=True)
+        if len(blocks) > 1
+        else blocks[0].frame
+    )
     return frame.reset_index(drop=True)
 
 
@@ -565,7 +621,9 @@ def run_sweep(
     """
     t_start = time.perf_counter()
     if resume and force:
-        raise SweepStoreError("--resume 与 --force 不能同时使用 (--resume and --force are mutually exclusive)")
+        raise SweepStoreError(
+            "--resume 与 --force 不能同时使用 (--resume and --force are mutually exclusive)"
+        )
     model_factory = factory if factory is not None else resolve_model_factory(spec)
     design = build_design(spec)
     store = SweepStore(out_dir)
@@ -603,10 +661,56 @@ def run_sweep(
         "timings": {"total_s": 0.0, "points": {}},
         "design": _design_manifest(design),
     }
-    manifest, done = _prepare_store(store, spec, design, manifest, resume=resume, force=force)
+    # Refuse before touching the directory (the lock file is only made in places we may write to);
+    # the check is repeated under the lock.
+    _check_store(store, spec, design, manifest["spec_hash"], resume=resume, force=force)
+    with store.locked():
+        return _run_locked(
+            spec,
+            store,
+            design,
+            executor,
+            model_factory,
+            manifest,
+            run_record,
+            resume=resume,
+            force=force,
+            progress=progress,
+            t_start=t_start,
+        )
+
+
+def _run_locked(
+    spec: SweepSpec,
+    store: SweepStore,
+    design: Design,
+    executor: SweepExecutor,
+    model_factory: ModelFactory,
+    manifest: dict[str, Any],
+    run_record: dict[str, Any],
+    *,
+    resume: bool,
+    force: bool,
+    progress: bool | Literal["always"],
+    t_start: float,
+) -> SweepResult:
+    """Run the sweep while holding the store's lock (see :func:`run_sweep`)."""
+    mode, old, done = _check_store(
+        store, spec, design, manifest["spec_hash"], resume=resume, force=force
+    )
+    todo = set(design.point_ids) - done
+    # Start the executor before writing anything, so an unreachable cluster leaves no trace.
+    started_here = bool(todo) and not executor.started
+    if started_here:
+        executor.start()
+    try:
+        _open_store(store, mode, old, manifest, design)
+    except BaseException:
+        if started_here:
+            executor.close()
+        raise
     timings: dict[str, float] = manifest["timings"]["points"]
     prior_total = float(sum(r.get("elapsed_s", 0.0) for r in manifest["runs"][:-1]))
-    todo = set(design.point_ids) - done
     expected_schema: list[list[str]] | None = manifest.get("outputs")
     n_blocks = math.ceil(spec.replications / spec.effective_block_size)
 
@@ -640,12 +744,9 @@ def run_sweep(
         # Keep rewriting the manifest cheap relative to the work done.
         flush_every = max(10.0, 50.0 * (last_flush - t0))
 
-    started_here = not executor.started
     status = "failed"
     try:
         if todo:
-            if started_here:
-                executor.start()
             tasks = _iter_tasks(design, todo, spec, model_factory)
             for result in executor.run(tasks):
                 blocks = pending.setdefault(result.point, [])
@@ -701,4 +802,3 @@ def stored_outputs(manifest: Mapping[str, Any]) -> list[str]:
     """
     schema = manifest.get("outputs") or []
     return [str(c) for c, _ in schema if c != "rep"]
-

@@ -132,7 +132,11 @@ def _show_value(value: object) -> str:
     """Render a value for an error message, keeping it to one short line."""
     if value is _MISSING:
         return "(缺失 missing)"
-    text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else repr(value)
+    text = (
+        json.dumps(value, ensure_ascii=False, default=str)
+        if not isinstance(value, str)
+        else repr(value)
+    )
     return text if len(text) <= 120 else text[:117] + "..."
 
 
@@ -220,7 +224,9 @@ class RangeFactor(_Strict):
         """Check bounds are finite and ordered, and integer ranges are whole."""
         lo, hi = self.range
         if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
-            raise _spec_error("range", list(self.range), "[lo, hi]，有限且 lo < hi (finite, lo < hi)")
+            raise _spec_error(
+                "range", list(self.range), "[lo, hi]，有限且 lo < hi (finite, lo < hi)"
+            )
         if self.integer:
             if lo != int(lo) or hi != int(hi):
                 raise _spec_error("range", list(self.range), "整数端点 (integer end points)")
@@ -228,7 +234,9 @@ class RangeFactor(_Strict):
                 levels = self.levels()
                 if len(set(levels)) != len(levels):
                     raise _spec_error(
-                        "count", self.count, f"至多 {int(hi - lo) + 1} 个整数档 (at most {int(hi - lo) + 1} integer levels)"
+                        "count",
+                        self.count,
+                        f"至多 {int(hi - lo) + 1} 个整数档 (at most {int(hi - lo) + 1} integer levels)",
                     )
         return self
 
@@ -295,15 +303,27 @@ class DistFactor(_Strict):
         for name in all_params:
             value = getattr(self, name)
             if name in needed and value is None:
-                raise _spec_error(name, _MISSING, f"{self.dist} 需要参数 (needs) {', '.join(needed)}")
+                raise _spec_error(
+                    name, _MISSING, f"{self.dist} 需要参数 (needs) {', '.join(needed)}"
+                )
             if name not in needed and value is not None:
-                raise _spec_error(name, value, f"{self.dist} 只接受参数 (takes only) {', '.join(needed)}")
+                raise _spec_error(
+                    name, value, f"{self.dist} 只接受参数 (takes only) {', '.join(needed)}"
+                )
             if value is not None and not math.isfinite(value):
                 raise _spec_error(name, value, "有限数值 (a finite number)")
         if "lo" in needed and self.lo is not None and self.hi is not None and self.lo >= self.hi:
             raise _spec_error("hi", self.hi, f"大于 lo={self.lo} (greater than lo)")
-        if self.dist == "triangular" and self.mode is not None and self.lo is not None and self.hi is not None and not (self.lo <= self.mode <= self.hi):
-            raise _spec_error("mode", self.mode, f"介于 lo 与 hi 之间 (between {self.lo} and {self.hi})")
+        if (
+            self.dist == "triangular"
+            and self.mode is not None
+            and self.lo is not None
+            and self.hi is not None
+            and not (self.lo <= self.mode <= self.hi)
+        ):
+            raise _spec_error(
+                "mode", self.mode, f"介于 lo 与 hi 之间 (between {self.lo} and {self.hi})"
+            )
         if self.sd is not None and self.sd <= 0:
             raise _spec_error("sd", self.sd, "正数 (a positive number)")
         if self.sigma is not None and self.sigma <= 0:
@@ -390,39 +410,74 @@ class SweepSpec(_Strict):
     def _check_spec(self) -> SweepSpec:
         """Cross-field checks: design needs, factor paths, heat map factors."""
         for path in self.factors:
-            if not _PATH_RE.match(path) or path.startswith(".") or path.endswith(".") or ".." in path:
+            if (
+                not _PATH_RE.match(path)
+                or path.startswith(".")
+                or path.endswith(".")
+                or ".." in path
+            ):
                 raise _spec_error(
-                    f"factors[{path}]", path, "点分参数路径 (a dotted path such as params.behaviour.hte.pass_rate)"
+                    f"factors[{path}]",
+                    path,
+                    "点分参数路径 (a dotted path such as params.behaviour.hte.pass_rate)",
                 )
         if self.design == "grid":
             if self.samples is not None:
-                raise _spec_error("samples", self.samples, "网格设计不使用 samples (grid designs take no samples; remove it)")
+                raise _spec_error(
+                    "samples",
+                    self.samples,
+                    "网格设计不使用 samples (grid designs take no samples; remove it)",
+                )
             for path, factor in self.factors.items():
                 if isinstance(factor, RangeFactor) and not factor.discrete:
                     raise _spec_error(
-                        f"factors[{path}].count", _MISSING, "网格设计中 range 需要 count (a grid needs count for a range)"
+                        f"factors[{path}].count",
+                        _MISSING,
+                        "网格设计中 range 需要 count (a grid needs count for a range)",
                     )
                 if isinstance(factor, DistFactor) and factor.count is None:
                     raise _spec_error(
-                        f"factors[{path}].count", _MISSING, "网格设计中 dist 需要 count (a grid needs count for a dist)"
+                        f"factors[{path}].count",
+                        _MISSING,
+                        "网格设计中 dist 需要 count (a grid needs count for a dist)",
                     )
         else:
             if self.samples is None:
-                raise _spec_error("samples", _MISSING, f"{self.design} 设计需要正整数 samples (a positive integer)")
+                raise _spec_error(
+                    "samples",
+                    _MISSING,
+                    f"{self.design} 设计需要正整数 samples (a positive integer)",
+                )
             if self.design in ("sobol", "saltelli") and self.samples & (self.samples - 1):
-                raise _spec_error("samples", self.samples, "2 的幂 (a power of 2, e.g. 256, 512, 1024)")
+                raise _spec_error(
+                    "samples", self.samples, "2 的幂 (a power of 2, e.g. 256, 512, 1024)"
+                )
             if self.design == "morris" and self.samples < 2:
-                raise _spec_error("samples", self.samples, "至少 2 条轨迹 (at least 2 trajectories)")
+                raise _spec_error(
+                    "samples", self.samples, "至少 2 条轨迹 (at least 2 trajectories)"
+                )
         if self.design == "morris" and self.levels % 2:
-            raise _spec_error("levels", self.levels, "偶数 (an even number of Morris levels, e.g. 4)")
+            raise _spec_error(
+                "levels", self.levels, "偶数 (an even number of Morris levels, e.g. 4)"
+            )
         if self.heatmap is not None:
             for i, name in enumerate(self.heatmap):
                 if name not in self.factors:
-                    raise _spec_error(f"heatmap[{i}]", name, f"因子之一 (one of the factors: {', '.join(self.factors)})")
+                    raise _spec_error(
+                        f"heatmap[{i}]",
+                        name,
+                        f"因子之一 (one of the factors: {', '.join(self.factors)})",
+                    )
             if self.heatmap[0] == self.heatmap[1]:
-                raise _spec_error("heatmap[1]", self.heatmap[1], "两个不同的因子 (two different factors)")
+                raise _spec_error(
+                    "heatmap[1]", self.heatmap[1], "两个不同的因子 (two different factors)"
+                )
         if self.block_size is not None and self.block_size > self.replications:
-            raise _spec_error("block_size", self.block_size, f"不超过 replications={self.replications} (at most replications)")
+            raise _spec_error(
+                "block_size",
+                self.block_size,
+                f"不超过 replications={self.replications} (at most replications)",
+            )
         return self
 
     @property
@@ -491,7 +546,9 @@ _SpecLoader.add_implicit_resolver(
 )
 
 
-def _construct_mapping_no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+def _construct_mapping_no_duplicates(
+    loader: yaml.SafeLoader, node: yaml.MappingNode
+) -> dict[Any, Any]:
     """Build a mapping, refusing keys that occur twice."""
     loader.flatten_mapping(node)
     out: dict[Any, Any] = {}
@@ -506,7 +563,9 @@ def _construct_mapping_no_duplicates(loader: yaml.SafeLoader, node: yaml.Mapping
     return out
 
 
-_SpecLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_no_duplicates)
+_SpecLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_no_duplicates
+)
 
 
 def _format_loc(loc: Sequence[int | str]) -> str:
@@ -544,12 +603,18 @@ def _fields_for_loc(loc: Sequence[int | str]) -> list[str]:
     """List the known keys at the mapping that contains ``loc``'s last key."""
     parts = list(loc)
     if len(parts) >= 3 and parts[0] == "factors" and parts[2] in ("values", "range", "dist"):
-        models: dict[str, type[BaseModel]] = {"values": ValuesFactor, "range": RangeFactor, "dist": DistFactor}
+        models: dict[str, type[BaseModel]] = {
+            "values": ValuesFactor,
+            "range": RangeFactor,
+            "dist": DistFactor,
+        }
         return list(models[str(parts[2])].model_fields)
     return list(SweepSpec.model_fields)
 
 
-def _convert_validation_error(exc: ValidationError, source: str, data: Mapping[str, Any]) -> SweepSpecError:
+def _convert_validation_error(
+    exc: ValidationError, source: str, data: Mapping[str, Any]
+) -> SweepSpecError:
     """Convert the first pydantic error into a :class:`SweepSpecError`."""
     err = exc.errors(include_url=False)[0]
     loc = tuple(err["loc"])
@@ -564,8 +629,12 @@ def _convert_validation_error(exc: ValidationError, source: str, data: Mapping[s
         return SweepSpecError(source, key, ctx.get("value"), str(ctx.get("expected", err["msg"])))
     value: object = _MISSING if err["type"] == "missing" else err.get("input")
     if err["type"] == "extra_forbidden":
-        return SweepSpecError(source, _format_loc(loc), value, _expected_from_error(err, _fields_for_loc(loc)))
-    return SweepSpecError(source, _format_loc(loc), value, _expected_from_error(err, list(SweepSpec.model_fields)))
+        return SweepSpecError(
+            source, _format_loc(loc), value, _expected_from_error(err, _fields_for_loc(loc))
+        )
+    return SweepSpecError(
+        source, _format_loc(loc), value, _expected_from_error(err, list(SweepSpec.model_fields))
+    )
 
 
 def spec_from_mapping(
@@ -609,9 +678,13 @@ def read_spec_mapping(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SweepSpecError(source, "", str(path), "一个存在的规格文件 (an existing spec file)") from None
+        raise SweepSpecError(
+            source, "", str(path), "一个存在的规格文件 (an existing spec file)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SweepSpecError(source, "", str(path), f"可读的 UTF-8 文本文件 (a readable UTF-8 file: {exc})") from None
+        raise SweepSpecError(
+            source, "", str(path), f"可读的 UTF-8 文本文件 (a readable UTF-8 file: {exc})"
+        ) from None
     try:
         data = yaml.load(text, Loader=_SpecLoader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.YAMLError as exc:
@@ -685,7 +758,12 @@ def apply_overrides(
         SweepSpecError: If a ``--factor`` string cannot be parsed.
     """
     out = dict(data)
-    for key, value in (("engine", engine), ("replications", replications), ("samples", samples), ("seed", seed)):
+    for key, value in (
+        ("engine", engine),
+        ("replications", replications),
+        ("samples", samples),
+        ("seed", seed),
+    ):
         if value is not None:
             out[key] = value
     if factors:
@@ -747,12 +825,16 @@ def parse_factor_option(text: str) -> tuple[str, dict[str, Any]]:
         definition: dict[str, Any] = {"range": [nums[0], nums[1]]}
         if len(nums) == 3:
             if not isinstance(nums[2], int):
-                raise SweepSpecError(source, path, rhs, "count 为整数 (an integer count in lo:hi:count)")
+                raise SweepSpecError(
+                    source, path, rhs, "count 为整数 (an integer count in lo:hi:count)"
+                )
             definition["count"] = nums[2]
         return path, definition
     tokens = [t for t in rhs.split(",")]
     if any(not t.strip() for t in tokens):
-        raise SweepSpecError(source, path, rhs, "逗号分隔的非空取值 (comma-separated non-empty values)")
+        raise SweepSpecError(
+            source, path, rhs, "逗号分隔的非空取值 (comma-separated non-empty values)"
+        )
     values = [_parse_scalar(t) for t in tokens]
     if any(isinstance(v, str) for v in values):
         values = [t.strip() for t in tokens]

@@ -21,7 +21,9 @@ the same results give the same bytes whatever executor produced them.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import fnmatch
+import functools
 import json
 import os
 import shutil
@@ -140,7 +142,9 @@ def normalise_block(frame: Any, reps: Sequence[int], patterns: Sequence[str]) ->
         SweepModelError: If the frame is malformed.
     """
     if not isinstance(frame, pd.DataFrame):
-        raise SweepModelError(f"模型应返回 DataFrame (run_block must return a pandas DataFrame, got {type(frame).__name__})")
+        raise SweepModelError(
+            f"模型应返回 DataFrame (run_block must return a pandas DataFrame, got {type(frame).__name__})"
+        )
     if "rep" not in frame.columns:
         raise SweepModelError("模型结果缺少 rep 列 (run_block result has no 'rep' column)")
     if frame.columns.duplicated().any():
@@ -208,6 +212,14 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
+@functools.cache
+def _file_mode() -> int:
+    """Permissions of a normally created file under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Write a file atomically: temp file in the same directory, fsync, rename.
 
@@ -218,6 +230,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _file_mode())  # mkstemp makes 0600 files
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
@@ -247,7 +260,10 @@ def json_text(data: Mapping[str, Any]) -> str:
     Returns:
         The JSON text with a trailing newline.
     """
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n"
+    return (
+        json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default)
+        + "\n"
+    )
 
 
 # --------------------------------------------------------------------------- store
@@ -261,6 +277,7 @@ class SweepStore:
     """
 
     POINT_FILE = "part-0.parquet"
+    LOCK_FILE = ".lock"
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -306,7 +323,36 @@ class SweepStore:
             return False
         if not self.root.is_dir():
             raise SweepStoreError(f"{self.root} 不是目录 (exists and is not a directory)")
-        return any(self.root.iterdir())
+        return any(p.name != self.LOCK_FILE for p in self.root.iterdir())
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold an exclusive lock on the store while writing to it.
+
+        The lock (``flock`` on ``DIR/.lock``) is released when the block ends
+        or the process dies, so a killed sweep can be resumed at once.
+
+        Yields:
+            Nothing; the lock is held inside the block.
+
+        Raises:
+            SweepStoreError: If another process holds the lock.
+        """
+        if self.root.exists() and not self.root.is_dir():
+            raise SweepStoreError(f"{self.root} 不是目录 (exists and is not a directory)")
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / self.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SweepStoreError(
+                    f"另一个扫描正在写入 {self.root} (another sweep is writing to {self.root}; wait for it "
+                    "to finish or stop it first)"
+                ) from None
+            yield
+        finally:
+            os.close(fd)
 
     def is_sweep_store(self) -> bool:
         """Whether the directory holds a sweep manifest.
@@ -334,6 +380,8 @@ class SweepStore:
                 "store: refusing to wipe it; choose another --out)"
             )
         for child in self.root.iterdir():
+            if child.name == self.LOCK_FILE:
+                continue
             if child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child)
             else:

@@ -636,3 +636,31 @@ def bad_store(tmp_path: Path) -> Iterator[Path]:
     d.mkdir()
     (d / "manifest.json").write_text("{not json", encoding="utf-8")
     yield d
+
+
+@pytest.fixture(scope="session")
+def engine_sweep_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small real sweep (toy threshold model, Sobol design) summarised by ``sweep-summary``."""
+    analysis = pytest.importorskip("simulator.sweep.analysis")
+    executors = pytest.importorskip("simulator.sweep.executors")
+    runner = pytest.importorskip("simulator.sweep.runner")
+    spec_mod = pytest.importorskip("simulator.sweep.spec")
+    spec = spec_mod.spec_from_mapping(
+        {
+            "scenario": "toy:threshold",
+            "design": "saltelli",
+            "samples": 8,
+            "seed": 3,
+            "replications": 10,
+            "factors": {
+                "x1": {"range": [0.3, 1.1]},
+                "x2": {"range": [0, 1]},
+                "policy": {"values": ["base", "strict", "lenient"]},
+            },
+            "heatmap": ["x1", "x2"],
+        }
+    )
+    out = tmp_path_factory.mktemp("stores") / "engine-sweep"
+    runner.run_sweep(spec, out, executors.SerialExecutor(), progress=False)
+    analysis.summarise_sweep(out)
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -32,8 +33,9 @@ def test_report_refuses_to_overwrite_without_force(
     assert result.exit_code == EXIT_INPUT
     assert "--force" in result.output
     assert out.read_bytes() == b"keep"
+    # a one-column comparison is the quickest report to build
     result = runner.invoke(
-        report_command, [str(run_store), "--out", str(out), "--force", "--lang", "en"]
+        report_command, [str(run_store), "--compare", "--out", str(out), "--force", "--lang", "en"]
     )
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
@@ -107,7 +109,7 @@ def test_export_command(
 
 
 def test_language_of_the_main_group_is_used(
-    runner: CliRunner, sweep_store: Path, tmp_path: Path
+    runner: CliRunner, run_store: Path, tmp_path: Path
 ) -> None:
     @click.group()
     @click.option("--lang", default="zh")
@@ -118,7 +120,8 @@ def test_language_of_the_main_group_is_used(
     register(main)
     assert {"report", "export"} <= set(main.commands)
     result = runner.invoke(
-        main, ["--lang", "en", "report", str(sweep_store), "--out", str(tmp_path / "s.pdf")]
+        main, ["--lang", "en", "export", str(run_store), "--out", str(tmp_path / "s.xlsx")]
     )
     assert result.exit_code == 0, result.output
-    assert "Report written" in result.output
+    assert "Exported" in result.output
+    assert "Draw by level" in pd.ExcelFile(tmp_path / "s.xlsx").sheet_names

@@ -11,6 +11,8 @@ from reportlab.platypus import Paragraph
 
 from simulator.report import build_compare_report, build_run_report, build_sweep_report
 from simulator.report.layout import CONTENT_WIDTH, Column, Layout
+from simulator.report.store import open_sweep
+from simulator.report.sweep import box_sentence
 
 from .conftest import LONG_NAME, MARKUP_NAME
 
@@ -142,10 +144,17 @@ def test_sweep_report(sweep_store: Path, tmp_path: Path) -> None:
         "当申请率倍数低于0.82且共同体奖励（万元）低于180时，未达成目标「LC-T2」的概率为86%" in text
     )
     assert "<审核>月数&周期" in text  # markup in a factor name, literally
-    en = build_sweep_report(sweep_store, tmp_path / "sweep-en.pdf", lang="en")
-    text_en = _text(en)
-    assert "When application rate multiplier is below 0.82" in text_en
-    assert "Sobol" in text_en
+    sweep = open_sweep(sweep_store)
+    sentences = [box_sentence(sweep, b, "en") for b in sweep.summary["boxes"]]
+    assert sentences[0].startswith(
+        "When application rate multiplier is below 0.82 and community award (10k yuan) is below 180, "
+        "the probability of missing target LC-T2 is 86%"
+    )
+    assert "is above 1.1 and <审核>月数 & 周期 is between 2 and 4.5" in sentences[1]
+
+
+def test_report_is_readable_by_others(zh_pdf: Path) -> None:
+    assert zh_pdf.stat().st_mode & 0o044 == 0o044  # not left private like a temp file
 
 
 def test_report_is_written_atomically(run_store: Path, tmp_path: Path) -> None:
@@ -155,3 +164,49 @@ def test_report_is_written_atomically(run_store: Path, tmp_path: Path) -> None:
         build_run_report(run_store, out, lang="fr")
     assert out.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["r.pdf"]
+
+
+def test_sparse_store_still_reports(run_store: Path, tmp_path: Path) -> None:
+    """No payments, no targets, no inputs: every section still renders."""
+    import json
+    import shutil
+
+    d = tmp_path / "sparse"
+    shutil.copytree(run_store, d)
+    for table in ("draws", "claims", "metrics", "targets", "exhaustion"):
+        shutil.rmtree(d / "tables" / table)
+    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    manifest.update(targets={}, inputs=[])
+    (d / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+    summary["targets"] = {}
+    (d / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    out = build_run_report(d, tmp_path / "sparse.pdf", lang="en")
+    text = _text(out)
+    assert "Does not occur in any replication." in text
+    assert "The result store records no inputs." in text
+
+
+def test_sweep_report_of_the_sweep_engine_store(engine_sweep_store: Path, tmp_path: Path) -> None:
+    """The summary that ``sweep-summary`` writes is read as it is."""
+    out = build_sweep_report(engine_sweep_store, tmp_path / "engine-sweep.pdf")
+    text = _squash(_text(out))
+    assert "目标「T1」达成概率" in text  # target.T1.attained:p_attained, worded
+    assert "一阶指数S1" in text  # Sobol table
+    assert "未达成目标「T1」的概率为" in text  # PRIM boxes of misses as sentences
+    assert "policy为" in text  # a categorical factor in a box
+    sweep = open_sweep(engine_sweep_store)
+    sentence = box_sentence(sweep, sweep.summary["boxes"][0], "en")
+    assert sentence.startswith("When x1 is below ") and "missing target T1" in sentence
+
+
+def test_unsummarised_sweep_says_what_to_do(engine_sweep_store: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from simulator.report.store import StoreError
+
+    d = tmp_path / "raw"
+    shutil.copytree(engine_sweep_store, d)
+    (d / "summary.json").unlink()
+    with pytest.raises(StoreError, match="sweep-summary"):
+        build_sweep_report(d, tmp_path / "x.pdf")

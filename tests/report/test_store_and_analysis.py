@@ -78,18 +78,14 @@ def _edit_manifest(d: Path, **changes: object) -> None:
 
 
 def _brute_yearly(store_dir: Path, key: str) -> dict[tuple[int, str], float]:
+    """Median over all 50 replications of each year's sum, zero where a replication paid nothing."""
     draws = pd.read_parquet(store_dir / "tables" / "draws")
     draws["year"] = draws["month"].str[:4].astype(int)
-    out: dict[tuple[int, str], float] = {}
-    for (year, k), _g in draws.groupby(["year", key]):
-        per_rep = [
-            draws[(draws["rep"] == r) & (draws["year"] == year) & (draws[key] == k)][
-                "amount_fen"
-            ].sum()
-            for r in range(50)
-        ]
-        out[(int(year), str(k))] = float(np.median(per_rep))
-    return out
+    sums: dict[tuple[int, str], dict[int, int]] = {}
+    for row in draws.itertuples(index=False):
+        cell = sums.setdefault((int(row.year), str(getattr(row, key))), {})
+        cell[int(row.rep)] = cell.get(int(row.rep), 0) + int(row.amount_fen)
+    return {k: float(np.median([v.get(r, 0) for r in range(50)])) for k, v in sums.items()}
 
 
 @pytest.mark.parametrize("key", ["level", "program", "fund"])

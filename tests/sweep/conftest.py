@@ -41,7 +41,11 @@ def write_spec(tmp_path: Path) -> Callable[..., Path]:
 
     def write(data: dict[str, Any] | str, name: str = "sweep.yaml") -> Path:
         path = tmp_path / name
-        text = data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        text = (
+            data
+            if isinstance(data, str)
+            else yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        )
         path.write_text(text, encoding="utf-8")
         return path
 

@@ -24,7 +24,12 @@ ISHIGAMI_ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
 
 def test_point_statistics() -> None:
     frame = pd.DataFrame(
-        {"rep": np.arange(20), "hit": np.arange(20) % 4 == 0, "v": np.arange(20, dtype=float), "n": np.arange(20) * 2}
+        {
+            "rep": np.arange(20),
+            "hit": np.arange(20) % 4 == 0,
+            "v": np.arange(20, dtype=float),
+            "n": np.arange(20) * 2,
+        }
     )
     stats = point_statistics(frame, ["hit", "v", "n"])
     assert stats["n_reps"] == 20
@@ -41,7 +46,13 @@ def test_point_statistics() -> None:
 
 def test_sobol_indices_of_ishigami(ishigami_factors: dict[str, Any]) -> None:
     spec = spec_from_mapping(
-        {"scenario": "toy:ishigami", "design": "saltelli", "samples": 1024, "seed": 1, "factors": ishigami_factors}
+        {
+            "scenario": "toy:ishigami",
+            "design": "saltelli",
+            "samples": 1024,
+            "seed": 1,
+            "factors": ishigami_factors,
+        }
     )
     design = build_design(spec)
     x1, x2, x3 = (design.table[k].to_numpy() for k in ("x1", "x2", "x3"))
@@ -50,7 +61,9 @@ def test_sobol_indices_of_ishigami(ishigami_factors: dict[str, Any]) -> None:
     for i, (_, values) in enumerate(design.iter_points()):
         if i % 997 == 0:  # the vectorised formula is the toy model's
             assert model.run_block(values, [0], 0)["y"].iloc[0] == pytest.approx(y[i], rel=1e-12)
-    table, notes = sobol_indices(design.salib_problem(), pd.DataFrame({"y:mean": y}), {"y": False}, seed=1)
+    table, notes = sobol_indices(
+        design.salib_problem(), pd.DataFrame({"y:mean": y}), {"y": False}, seed=1
+    )
     assert notes == []
     for row in table.itertuples(index=False):
         assert abs(row.S1 - ISHIGAMI_S1[row.factor]) <= min(0.05, row.S1_conf + 0.01), row
@@ -59,21 +72,30 @@ def test_sobol_indices_of_ishigami(ishigami_factors: dict[str, Any]) -> None:
 
 def test_sweep_summary_end_to_end_sobol(tmp_path: Path, ishigami_factors: dict[str, Any]) -> None:
     spec = spec_from_mapping(
-        {"scenario": "toy:ishigami", "design": "saltelli", "samples": 256, "seed": 7, "factors": ishigami_factors}
+        {
+            "scenario": "toy:ishigami",
+            "design": "saltelli",
+            "samples": 128,
+            "seed": 7,
+            "factors": ishigami_factors,
+        }
     )
     run_sweep(spec, tmp_path / "out", SerialExecutor(), progress=False)
     summary = summarise_sweep(tmp_path / "out")
     assert summary.sobol is not None and len(summary.sobol) == 3
-    ranked = summary.sobol.sort_values("ST", ascending=False)["factor"].tolist()
-    assert ranked == ["x1", "x2", "x3"]
+    # Small N: the estimates must fall within their confidence intervals (the precise
+    # check is test_sobol_indices_of_ishigami); a mis-ordered store would give noise.
     for row in summary.sobol.itertuples(index=False):
-        assert abs(row.S1 - ISHIGAMI_S1[row.factor]) <= 0.06
-        assert abs(row.ST - ISHIGAMI_ST[row.factor]) <= 0.06
+        assert abs(row.S1 - ISHIGAMI_S1[row.factor]) <= row.S1_conf, row
+        assert abs(row.ST - ISHIGAMI_ST[row.factor]) <= row.ST_conf, row
+        assert row.S1_conf < 0.25 and row.ST_conf < 0.25, row
     data = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
-    assert data["design"] == "saltelli" and data["n_points_done"] == 1280
+    assert data["design"] == "saltelli" and data["n_points_done"] == 640
     assert {r["factor"] for r in data["sobol"]} == {"x1", "x2", "x3"}
     points = pd.read_parquet(tmp_path / "out" / "points_summary.parquet")
-    assert len(points) == 1280 and {"point", "x1", "x2", "x3", "n_reps", "y:mean", "y:p50"} <= set(points.columns)
+    assert len(points) == 640 and {"point", "x1", "x2", "x3", "n_reps", "y:mean", "y:p50"} <= set(
+        points.columns
+    )
 
     # An incomplete saltelli sweep skips the indices and says why.
     store = SweepStore(tmp_path / "out")
@@ -85,7 +107,14 @@ def test_sweep_summary_end_to_end_sobol(tmp_path: Path, ishigami_factors: dict[s
 def test_morris_ranks_ishigami_factors(tmp_path: Path, ishigami_factors: dict[str, Any]) -> None:
     factors = {**ishigami_factors, "x4": {"range": [-math.pi, math.pi]}}  # x4 has no effect
     spec = spec_from_mapping(
-        {"scenario": "toy:ishigami", "design": "morris", "samples": 40, "levels": 4, "seed": 1, "factors": factors}
+        {
+            "scenario": "toy:ishigami",
+            "design": "morris",
+            "samples": 40,
+            "levels": 4,
+            "seed": 1,
+            "factors": factors,
+        }
     )
     run_sweep(spec, tmp_path / "out", SerialExecutor(), progress=False)
     summary = summarise_sweep(tmp_path / "out")
@@ -104,7 +133,7 @@ def test_prim_finds_planted_box_in_sweep(tmp_path: Path) -> None:
         {
             "scenario": "toy:threshold?noise=0",  # attained iff x1 > 0.7
             "design": "lhs",
-            "samples": 400,
+            "samples": 200,
             "seed": 4,
             "heatmap": ["x1", "x2"],
             "factors": {f"x{i}": {"range": [0.0, 1.0]} for i in (1, 2, 3)},
@@ -117,17 +146,28 @@ def test_prim_finds_planted_box_in_sweep(tmp_path: Path) -> None:
     box = boxes[0]
     assert set(box.limits) == {"x1"}
     assert box.limits["x1"]["lo"] is None and 0.68 <= box.limits["x1"]["hi"] <= 0.7
-    assert box.density == 1.0 and box.coverage == 1.0 and box.support == pytest.approx(0.7, abs=0.01)
+    assert (
+        box.density == 1.0 and box.coverage == 1.0 and box.support == pytest.approx(0.7, abs=0.01)
+    )
+    assert box.n_points == 140
     data = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
-    assert data["prim"]["target.T1.attained"][0]["limits"]["x1"]["hi"] == pytest.approx(box.limits["x1"]["hi"])
+    assert data["prim"]["target.T1.attained"][0]["limits"]["x1"]["hi"] == pytest.approx(
+        box.limits["x1"]["hi"]
+    )
     assert data["outputs"]["target.T1.attained"]["stat"] == "p_attained"
     assert data["outputs"]["fund.F1.drawn_yuan"]["stat"] == "mean"
     heat = summary.heatmap
     assert heat is not None
     grid = heat["target.T1.attained:p_attained"]
-    assert (grid["x"], grid["y"]) == ("x1", "x2") and len(grid["x_levels"]) == 8 and len(grid["y_levels"]) == 8
-    rates = np.array(grid["values"], dtype=float)
-    assert (rates[:, :5] == 0.0).all() and (rates[:, -2:] == 1.0).all()  # x1 bins below/above 0.7
+    assert (
+        (grid["x"], grid["y"]) == ("x1", "x2")
+        and len(grid["x_levels"]) == 8
+        and len(grid["y_levels"]) == 8
+    )
+    rates = np.array(grid["values"], dtype=float)  # empty cells are None -> NaN
+    assert np.isnan(rates).sum() < 16
+    low, high = rates[:, :5], rates[:, -2:]  # x1 bins entirely below / above 0.7
+    assert (low[~np.isnan(low)] == 0.0).all() and (high[~np.isnan(high)] == 1.0).all()
 
 
 def test_heatmap_of_a_categorical_factor(tmp_path: Path) -> None:
@@ -138,7 +178,10 @@ def test_heatmap_of_a_categorical_factor(tmp_path: Path) -> None:
             "samples": 90,
             "seed": 2,
             "heatmap": ["x1", "policy"],
-            "factors": {"x1": {"range": [0.0, 1.0]}, "policy": {"values": ["base", "strict", "lenient"]}},
+            "factors": {
+                "x1": {"range": [0.0, 1.0]},
+                "policy": {"values": ["base", "strict", "lenient"]},
+            },
         }
     )
     run_sweep(spec, tmp_path / "out", SerialExecutor(), progress=False)

@@ -66,13 +66,17 @@ def test_bad_spec_exits_2_with_one_line(write_spec: Callable[..., Path], tmp_pat
         (["--resume", "--force"], "mutually exclusive"),
     ],
 )
-def test_bad_options_exit_2(write_spec: Callable[..., Path], tmp_path: Path, extra: list[str], text: str) -> None:
+def test_bad_options_exit_2(
+    write_spec: Callable[..., Path], tmp_path: Path, extra: list[str], text: str
+) -> None:
     result = _invoke(sweep, [str(write_spec(SPEC)), "--out", str(tmp_path / "out"), *extra])
     assert result.exit_code == 2
     assert text in _one_error_line(result)
 
 
-def test_existing_directory_and_spec_mismatch_exit_2(write_spec: Callable[..., Path], tmp_path: Path) -> None:
+def test_existing_directory_and_spec_mismatch_exit_2(
+    write_spec: Callable[..., Path], tmp_path: Path
+) -> None:
     spec = write_spec(SPEC)
     out = tmp_path / "out"
     assert _invoke(sweep, [str(spec), "--out", str(out), "--serial"]).exit_code == 0
@@ -85,10 +89,24 @@ def test_existing_directory_and_spec_mismatch_exit_2(write_spec: Callable[..., P
 
 
 def test_unknown_toy_exits_2(write_spec: Callable[..., Path], tmp_path: Path) -> None:
-    result = _invoke(sweep, [str(write_spec({**SPEC, "scenario": "toy:nope"})), "--out", str(tmp_path / "o"), "--serial"])
+    result = _invoke(
+        sweep,
+        [
+            str(write_spec({**SPEC, "scenario": "toy:nope"})),
+            "--out",
+            str(tmp_path / "o"),
+            "--serial",
+        ],
+    )
     assert result.exit_code == 2 and "unknown toy model" in _one_error_line(result)
     result = _invoke(
-        sweep, [str(write_spec({**SPEC, "scenario": "toy:threshold?speed=1"})), "--out", str(tmp_path / "o"), "--serial"]
+        sweep,
+        [
+            str(write_spec({**SPEC, "scenario": "toy:threshold?speed=1"})),
+            "--out",
+            str(tmp_path / "o"),
+            "--serial",
+        ],
     )
     assert result.exit_code == 2 and "'speed'" in _one_error_line(result)
 
@@ -125,7 +143,9 @@ def test_real_scenarios_use_the_registered_factory(
 
 
 def test_model_failure_exits_1(write_spec: Callable[..., Path], tmp_path: Path) -> None:
-    spec = write_spec({**SPEC, "factors": {**SPEC["factors"], "policy": {"values": ["base", "harsh"]}}})
+    spec = write_spec(
+        {**SPEC, "factors": {**SPEC["factors"], "policy": {"values": ["base", "harsh"]}}}
+    )
     result = _invoke(sweep, [str(spec), "--out", str(tmp_path / "out"), "--serial"])
     assert result.exit_code == 1
     line = _one_error_line(result)

@@ -15,7 +15,9 @@ from simulator.sweep.spec import spec_from_mapping
 
 
 def _spec(design: str, factors: dict[str, Any], **extra: Any) -> Any:
-    return spec_from_mapping({"scenario": "toy:threshold", "design": design, "factors": factors, **extra})
+    return spec_from_mapping(
+        {"scenario": "toy:threshold", "design": design, "factors": factors, **extra}
+    )
 
 
 def test_point_ids_are_stable_and_padded() -> None:
@@ -45,7 +47,11 @@ def test_grid_is_full_factorial_in_order() -> None:
     assert design.table["n"].dtype == np.int64
     assert all(isinstance(v, str) for v in design.table["policy"])
     values = dict(design.iter_points())["p000004"]
-    assert isinstance(values["n"], int) and isinstance(values["policy"], str) and isinstance(values["a"], float)
+    assert (
+        isinstance(values["n"], int)
+        and isinstance(values["policy"], str)
+        and isinstance(values["a"], float)
+    )
 
 
 def test_lhs_is_stratified_seeded_and_mapped_through_ppf() -> None:
@@ -70,7 +76,9 @@ def test_lhs_is_stratified_seeded_and_mapped_through_ppf() -> None:
 
 
 def test_sobol_design_is_balanced() -> None:
-    design = build_design(_spec("sobol", {"a": {"range": [0, 1]}, "b": {"range": [0, 1]}}, samples=64, seed=5))
+    design = build_design(
+        _spec("sobol", {"a": {"range": [0, 1]}, "b": {"range": [0, 1]}}, samples=64, seed=5)
+    )
     unit = design.unit
     assert unit is not None and unit.shape == (64, 2)
     for j in range(2):
@@ -79,7 +87,12 @@ def test_sobol_design_is_balanced() -> None:
 
 
 def test_categorical_options_reported_by_name_in_sampled_designs() -> None:
-    spec = _spec("lhs", {"x1": {"range": [0, 1]}, "policy": {"values": ["base", "strict", "lenient"]}}, samples=300, seed=9)
+    spec = _spec(
+        "lhs",
+        {"x1": {"range": [0, 1]}, "policy": {"values": ["base", "strict", "lenient"]}},
+        samples=300,
+        seed=9,
+    )
     design = build_design(spec)
     counts = Counter(design.table["policy"])
     assert set(counts) == {"base", "strict", "lenient"}
@@ -117,5 +130,7 @@ def test_morris_trajectories_move_one_factor_per_step() -> None:
         assert ((steps != 0).sum(axis=1) == 1).all()
     # Unbounded distributions use mid-quantiles instead of infinite end points.
     assert np.isfinite(design.table["b"]).all()
-    assert set(np.round(design.table["b"], 6)) <= set(np.round(stats.norm.ppf((np.arange(4) + 0.5) / 4), 6))
+    assert set(np.round(design.table["b"], 6)) <= set(
+        np.round(stats.norm.ppf((np.arange(4) + 0.5) / 4), 6)
+    )
     assert set(design.table["c"]) <= {"x", "y"}

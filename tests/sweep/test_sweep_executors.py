@@ -37,25 +37,32 @@ def _spec() -> SweepSpec:
     )
 
 
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ProcessPoolSweepExecutor]:
+    """One started two-worker pool shared by the tests of this module."""
+    with ProcessPoolSweepExecutor(workers=2) as executor:
+        yield executor
+
+
 def test_serial_pool_and_dask_store_identical_bytes(
-    tmp_path: Path, stored_files: Callable[[Path], dict[str, bytes]]
+    tmp_path: Path, stored_files: Callable[[Path], dict[str, bytes]], pool: ProcessPoolSweepExecutor
 ) -> None:
     spec = _spec()
-    run_sweep(spec, tmp_path / "serial", SerialExecutor(), progress=False)
-    pool = ProcessPoolSweepExecutor(workers=2)
+    serial = SerialExecutor()
+    run_sweep(spec, tmp_path / "serial", serial, progress=False)
+    assert not serial.started  # run_sweep closes what it started
     run_sweep(spec, tmp_path / "pool", pool, progress=False)
-    assert not pool.started  # run_sweep closes what it started
+    assert pool.started  # ... and leaves a started executor to its owner
     with DaskExecutor(local_workers=2) as dask:
         assert dask.workers == 2
         run_sweep(spec, tmp_path / "dask", dask, progress=False)
-        assert dask.started  # left to its owner
     expected = stored_files(tmp_path / "serial")
     assert len(expected) == 25
     assert stored_files(tmp_path / "pool") == expected
     assert stored_files(tmp_path / "dask") == expected
 
 
-def test_pool_keeps_submission_bounded_and_reports_failures() -> None:
+def test_pool_keeps_submission_bounded_and_reports_failures(pool: ProcessPoolSweepExecutor) -> None:
     pulled = 0
 
     def tasks() -> Iterator[Task]:
@@ -65,15 +72,16 @@ def test_pool_keeps_submission_bounded_and_reports_failures() -> None:
             yield Task(f"p{i:06d}", {"x1": i / 12}, range(0, 4), 1, (), ThresholdFactory())
 
     seen = 0
-    with ProcessPoolSweepExecutor(workers=2) as pool:
-        for result in pool.run(tasks(), max_in_flight=3):
-            seen += 1
-            assert pulled - seen <= 3  # never more than 3 tasks submitted and not yet handed back
-            assert result.frame["rep"].tolist() == [0, 1, 2, 3]
-        assert seen == 12
-        bad = [Task("p000000", {"x1": 0.5, "policy": "unknown"}, range(0, 2), 1, (), ThresholdFactory())]
-        with pytest.raises(SweepRunError, match=r"point p000000, reps 0\.\.1 failed.*unknown policy"):
-            list(pool.run(bad))
+    for result in pool.run(tasks(), max_in_flight=3):
+        seen += 1
+        assert pulled - seen <= 3  # never more than 3 tasks submitted and not yet handed back
+        assert result.frame["rep"].tolist() == [0, 1, 2, 3]
+    assert seen == 12
+    bad = [
+        Task("p000000", {"x1": 0.5, "policy": "unknown"}, range(0, 2), 1, (), ThresholdFactory())
+    ]
+    with pytest.raises(SweepRunError, match=r"point p000000, reps 0\.\.1 failed.*unknown policy"):
+        list(pool.run(bad))
 
 
 def test_make_executor_choices() -> None:
@@ -91,4 +99,6 @@ def test_toy_factories_are_picklable_and_hashable() -> None:
 
     factory = toy_factory("toy:threshold?noise=0.05&sleep=0")
     assert factory == ThresholdFactory(noise=0.05)
-    assert pickle.loads(pickle.dumps(factory)) == factory and hash(factory) == hash(ThresholdFactory(noise=0.05))
+    assert pickle.loads(pickle.dumps(factory)) == factory and hash(factory) == hash(
+        ThresholdFactory(noise=0.05)
+    )

@@ -63,7 +63,9 @@ factors:
     # YAML 1.1 would read 5e5 as a string; the spec loader reads it as a number.
     assert isinstance(cap, RangeFactor) and cap.range == (500000.0, 2000000.0)
     mode = spec.factors["params.policy.mode"]
-    assert isinstance(mode, ValuesFactor) and mode.categorical and mode.values == ["strict", "lenient"]
+    assert (
+        isinstance(mode, ValuesFactor) and mode.categorical and mode.values == ["strict", "lenient"]
+    )
     tri = spec.factors["params.behaviour.hte.pass_rate"]
     assert isinstance(tri, DistFactor) and tri.params() == {"lo": 0.2, "mode": 0.35, "hi": 0.5}
     count = spec.factors["params.firms.count"]
@@ -84,28 +86,120 @@ factors:
 BAD_SPECS: list[tuple[str, str, object, str]] = [
     # (yaml, key path, bad value, text in the expectation)
     ("design: lhs\nsamples: 4\nfactors: {x1: {range: [0, 1]}}\n", "scenario", None, "required"),
-    ("scenario: toy:threshold\ndesign: cube\nsamples: 4\nfactors: {x1: {range: [0, 1]}}\n", "design", "cube", "'grid'"),
-    ("scenario: toy:threshold\ndesign: lhs\nfactors: {x1: {range: [0, 1]}}\n", "samples", None, "positive integer"),
-    ("scenario: toy:threshold\ndesign: sobol\nsamples: 100\nfactors: {x1: {range: [0, 1]}}\n", "samples", 100, "power of 2"),
-    ("scenario: toy:threshold\ndesign: grid\nfactors: {x1: {range: [0, 1]}}\n", "factors[x1].count", None, "grid needs count"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {range: [1, 0]}}\n", "factors[x1].range", [1.0, 0.0], "lo < hi"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {range: [0, abc]}}\n", "factors[x1].range[1]", "abc", "number"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {dist: gauss, mean: 0, sd: 1}}\n", "factors[x1].dist", "gauss", "'normal'"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {dist: normal, mean: 0}}\n", "factors[x1].sd", None, "needs"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {dist: normal, mean: 0, sd: -1}}\n", "factors[x1].sd", -1.0, "positive"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {dist: uniform, lo: 0, hi: 1, mode: 0.5}}\n", "factors[x1].mode", 0.5, "takes only"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {range: [0, 1], cnt: 3}}\n", "factors[x1].cnt", 3, "known key"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {values: [1, b]}}\n", "factors[x1].values", [1, "b"], "not a mix"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {values: [a, a]}}\n", "factors[x1].values[1]", "a", "distinct"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: 7}\n", "factors[x1]", 7, "exactly one of"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {range: [0, 1]}}\nrepliactions: 3\n", "repliactions", 3, "known key"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {range: [0, 1]}}\nheatmap: [x1, x9]\n", "heatmap[1]", "x9", "one of the factors"),
-    ("scenario: toy:threshold\ndesign: lhs\nsamples: 4\nreplications: 0\nfactors: {x1: {range: [0, 1]}}\n", "replications", 0, "greater than or equal to 1"),
-    ("scenario: toy:threshold\ndesign: morris\nsamples: 4\nlevels: 3\nfactors: {x1: {range: [0, 1]}}\n", "levels", 3, "even"),
+    (
+        "scenario: toy:threshold\ndesign: cube\nsamples: 4\nfactors: {x1: {range: [0, 1]}}\n",
+        "design",
+        "cube",
+        "'grid'",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nfactors: {x1: {range: [0, 1]}}\n",
+        "samples",
+        None,
+        "positive integer",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: sobol\nsamples: 100\nfactors: {x1: {range: [0, 1]}}\n",
+        "samples",
+        100,
+        "power of 2",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: grid\nfactors: {x1: {range: [0, 1]}}\n",
+        "factors[x1].count",
+        None,
+        "grid needs count",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {range: [1, 0]}}\n",
+        "factors[x1].range",
+        [1.0, 0.0],
+        "lo < hi",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {range: [0, abc]}}\n",
+        "factors[x1].range[1]",
+        "abc",
+        "number",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {dist: gauss, mean: 0, sd: 1}}\n",
+        "factors[x1].dist",
+        "gauss",
+        "'normal'",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {dist: normal, mean: 0}}\n",
+        "factors[x1].sd",
+        None,
+        "needs",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {dist: normal, mean: 0, sd: -1}}\n",
+        "factors[x1].sd",
+        -1.0,
+        "positive",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {dist: uniform, lo: 0, hi: 1, mode: 0.5}}\n",
+        "factors[x1].mode",
+        0.5,
+        "takes only",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {range: [0, 1], cnt: 3}}\n",
+        "factors[x1].cnt",
+        3,
+        "known key",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {values: [1, b]}}\n",
+        "factors[x1].values",
+        [1, "b"],
+        "not a mix",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {values: [a, a]}}\n",
+        "factors[x1].values[1]",
+        "a",
+        "distinct",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: 7}\n",
+        "factors[x1]",
+        7,
+        "exactly one of",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {range: [0, 1]}}\nrepliactions: 3\n",
+        "repliactions",
+        3,
+        "known key",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nfactors: {x1: {range: [0, 1]}}\nheatmap: [x1, x9]\n",
+        "heatmap[1]",
+        "x9",
+        "one of the factors",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: lhs\nsamples: 4\nreplications: 0\nfactors: {x1: {range: [0, 1]}}\n",
+        "replications",
+        0,
+        "greater than or equal to 1",
+    ),
+    (
+        "scenario: toy:threshold\ndesign: morris\nsamples: 4\nlevels: 3\nfactors: {x1: {range: [0, 1]}}\n",
+        "levels",
+        3,
+        "even",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "key", "value", "expected"), BAD_SPECS, ids=[b[1] + "=" + str(b[2]) for b in BAD_SPECS])
+@pytest.mark.parametrize(
+    ("text", "key", "value", "expected"), BAD_SPECS, ids=[b[1] + "=" + str(b[2]) for b in BAD_SPECS]
+)
 def test_bad_spec_names_file_key_value_and_expectation(
     write_spec: Callable[..., Path], text: str, key: str, value: object, expected: str
 ) -> None:
@@ -177,7 +271,9 @@ def test_parse_factor_option(text: str, expected: tuple[str, dict[str, Any]]) ->
     assert parse_factor_option(text) == expected
 
 
-@pytest.mark.parametrize("text", ["a.b", "a.b=", "=1,2", "a.b=0:x", "a.b=1:2:3:4", "a.b=1,,2", "a.b=0:1:2.5"])
+@pytest.mark.parametrize(
+    "text", ["a.b", "a.b=", "=1,2", "a.b=0:x", "a.b=1:2:3:4", "a.b=1,,2", "a.b=0:1:2.5"]
+)
 def test_parse_factor_option_rejects(text: str) -> None:
     with pytest.raises(SweepSpecError) as info:
         parse_factor_option(text)

@@ -1,0 +1,251 @@
+"""Every shipped scenario, variant and params file loads, validates and cites its sources.
+
+Also: the province scenario holds exact copies of the four city blocks, and
+each variant changes what its name says and nothing it does not name.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import main
+from simulator.loader import LoadedScenario, classify_source, load_scenario
+from simulator.params import Parameter, load_params
+from simulator.yamlio import load_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+VARIANTS = sorted((ROOT / "scenarios" / "variants").glob("*.yaml"))
+PARAMS = sorted((ROOT / "params").glob("*.yaml"))
+CITIES = ("jinan", "liaocheng", "zibo", "taian")
+SOURCE_KINDS = {"clause", "assumption", "reported", "fitted"}
+
+
+@cache
+def loaded(path: Path) -> LoadedScenario:
+    return load_scenario(path)
+
+
+@cache
+def params_of(path: Path) -> dict[str, Parameter]:
+    return load_params(path)
+
+
+@cache
+def raw(path: Path) -> dict[str, Any]:
+    """The YAML as written (before extends, params and overrides)."""
+    data = load_yaml(path).data
+    assert isinstance(data, dict)
+    return data
+
+
+def kind_of(source: str | None) -> str | None:
+    prov = classify_source(source) if source else None
+    return prov.kind if prov else None
+
+
+# --------------------------------------------------------------------------- the file set
+
+
+def test_the_expected_files_are_shipped() -> None:
+    assert {p.stem for p in SCENARIOS} >= {*CITIES, "shandong"}
+    assert {p.stem for p in VARIANTS} >= {
+        "liaocheng-special-fund-cut20", "liaocheng-mother-fund-403030", "zibo-no-demonstration",
+        "taian-hte-subsidy-x2", "shandong-province-pool-half"}
+    assert {p.stem for p in PARAMS} >= {"behaviour", *CITIES, "shandong"}
+
+
+def test_scenario_ids_are_unique() -> None:
+    ids = [loaded(p).scenario.scenario.id for p in SCENARIOS + VARIANTS]
+    assert len(ids) == len(set(ids)), ids
+
+
+# --------------------------------------------------------------------------- scenarios and variants
+
+
+@pytest.mark.parametrize("path", SCENARIOS + VARIANTS, ids=lambda p: p.stem)
+def test_scenario_loads_and_validates(path: Path) -> None:
+    s = loaded(path).scenario
+    assert s.programs and s.funds and s.jurisdictions
+
+
+@pytest.mark.parametrize("path", SCENARIOS + VARIANTS, ids=lambda p: p.stem)
+def test_every_program_fund_and_target_has_a_source(path: Path) -> None:
+    s = loaded(path).scenario
+    for section in ("programs", "guidance_funds", "targets"):
+        for eid, element in getattr(s, section).items():
+            assert kind_of(element.source) in SOURCE_KINDS, f"{section}.{eid}: source {element.source!r}"
+    for fid, fund in s.funds.items():
+        prov = loaded(path).provenance
+        for year in fund.appropriations:
+            assert prov[f"funds.{fid}.appropriations.{year}"].kind in SOURCE_KINDS | {"params"}
+
+
+@pytest.mark.parametrize("path", SCENARIOS + VARIANTS, ids=lambda p: p.stem)
+def test_every_number_has_a_named_source(path: Path) -> None:
+    """Numbers outside the header trace to a clause, a report, a fit, an assumption or a params file."""
+    for key, prov in loaded(path).provenance.items():
+        if key.startswith("scenario."):
+            continue
+        assert prov.kind in SOURCE_KINDS | {"params", "setting"}, (key, prov)
+        if prov.kind == "params":  # the params value's own source must be a proper one too
+            assert kind_of(prov.rationale) in SOURCE_KINDS, (key, prov.rationale)
+
+
+def test_cli_validates_everything() -> None:
+    files = [str(p) for p in SCENARIOS + VARIANTS + PARAMS]
+    result = CliRunner().invoke(main, ["validate", *files])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("path", VARIANTS, ids=lambda p: p.stem)
+def test_variant_is_a_small_change_to_a_shipped_scenario(path: Path) -> None:
+    data = raw(path)
+    assert set(data) <= {"extends", "scenario", "overrides"}
+    parent = (path.parent / data["extends"]).resolve()
+    assert parent in {p.resolve() for p in SCENARIOS}
+    assert set(data["scenario"]) >= {"id", "name"}
+    assert data["scenario"]["id"] == path.stem
+    assert 1 <= len(data["overrides"]) <= 4
+
+
+# --------------------------------------------------------------------------- params
+
+
+ALL_PARAMS = [(path, key) for path in PARAMS for key in params_of(path)]
+
+
+@pytest.mark.parametrize(("path", "key"), ALL_PARAMS, ids=[k for _, k in ALL_PARAMS])
+def test_parameter_has_a_range_a_description_and_sources(path: Path, key: str) -> None:
+    p = params_of(path)[key]
+    assert p.description, f"{key}: no description"
+    assert p.range is not None, f"{key}: no range for sweeps"
+    for dv in p.values:
+        assert kind_of(dv.source) in SOURCE_KINDS, f"{key} @ {dv.start}: source {dv.source!r}"
+    latest = p.values[-1].value
+    if isinstance(latest, int | float) and not isinstance(latest, bool):
+        lo, hi = p.range
+        assert lo <= latest <= hi, f"{key}: {latest} outside its range {p.range}"
+
+
+def test_behaviour_parameters_all_have_ranges_and_sources() -> None:
+    params = params_of(ROOT / "params" / "behaviour.yaml")
+    assert "behaviour.incubators.arrivals_per_year" in params  # the original parameter is kept
+    for key, p in params.items():
+        assert p.range is not None and p.range[0] <= p.range[1], key
+        assert all(dv.source for dv in p.values), key
+
+
+def test_back_cast_values_exist_where_the_province_scenario_starts_earlier() -> None:
+    """Stocks at a city's start (baselines, initial indicator levels) also have a value for 2018-06-01."""
+    start = loaded(ROOT / "scenarios" / "shandong.yaml").scenario.scenario.start
+    stocks = {"startup", "tech_sme", "hte", "none", "municipal", "provincial", "national"}
+    checked = 0
+    for cid in ("liaocheng", "zibo", "taian"):
+        city_start = loaded(ROOT / "scenarios" / f"{cid}.yaml").scenario.scenario.start
+        for key, p in params_of(ROOT / "params" / f"{cid}.yaml").items():
+            last = key.rsplit(".", 1)[-1]
+            if (last in stocks or last.endswith("_initial")) and any(dv.start == city_start for dv in p.values):
+                assert any(dv.start == start for dv in p.values), f"{key} has no back-cast to {start}"
+                checked += 1
+    assert checked > 40
+
+
+# --------------------------------------------------------------------------- the province scenario copies the cities
+
+
+def _drop_years_after(apps: dict[Any, Any], last: int) -> dict[Any, Any]:
+    return {y: v for y, v in apps.items() if int(y) <= last}
+
+
+@pytest.mark.parametrize("cid", CITIES)
+def test_province_scenario_copies_the_city_blocks(cid: str) -> None:
+    c = raw(ROOT / "scenarios" / f"{cid}.yaml")
+    sd = raw(ROOT / "scenarios" / "shandong.yaml")
+    for section in ("programs", "guidance_funds", "populations", "indicators", "targets"):
+        for key, value in (c.get(section) or {}).items():
+            assert sd[section].get(key) == value, f"shandong.yaml {section}.{key} differs from {cid}.yaml"
+    for key, value in c["jurisdictions"].items():
+        if key != "shandong":
+            assert sd["jurisdictions"].get(key) == value, f"jurisdiction {key} differs"
+    last = c["scenario"]["end"].year
+    for key, value in c["funds"].items():
+        if key == "shandong-pool":
+            continue
+        copy = dict(sd["funds"][key])
+        copy["appropriations"] = _drop_years_after(copy["appropriations"], last)
+        assert copy == value, f"fund {key} differs within the city's horizon"
+    assert set(c["params"]) <= set(sd["params"])
+
+
+def test_province_pool_is_the_provincial_money_of_the_cities() -> None:
+    s = loaded(ROOT / "scenarios" / "shandong.yaml").scenario
+    pool = s.funds["shandong-pool"]
+    assert s.jurisdictions[pool.owner].level == "province"
+    assert s.scenario.start == date(2018, 6, 1) and s.scenario.end == date(2025, 12, 31)
+    paid_by_pool = {pid for pid, prog in s.programs.items() if any(sp.fund == "shandong-pool" for sp in prog.split)}
+    assert {"TA-1", "ZB-8", "ZB-10"} <= paid_by_pool
+    assert any(pid.startswith("SD-") for pid in paid_by_pool)
+    for pid in ("TA-1", "ZB-8", "ZB-10"):
+        base = [sp for sp in s.programs[pid].split if sp.part == "base"]
+        assert [sp.fund for sp in base] == ["shandong-pool"], pid
+    for cid in CITIES:
+        assert s.populations[cid], cid
+    for tid, t in s.targets.items():
+        assert t.city in CITIES, tid
+
+
+# --------------------------------------------------------------------------- each variant does what it says
+
+
+def _pair(variant: str, base: str) -> tuple[Any, Any]:
+    return (loaded(ROOT / "scenarios" / "variants" / f"{variant}.yaml").scenario,
+            loaded(ROOT / "scenarios" / f"{base}.yaml").scenario)
+
+
+def test_liaocheng_special_fund_cut20() -> None:
+    v, b = _pair("liaocheng-special-fund-cut20", "liaocheng")
+    vf, bf = v.funds["lc-institute-fund"], b.funds["lc-institute-fund"]
+    assert set(vf.appropriations) == set(bf.appropriations)
+    for year, amount in bf.appropriations.items():
+        assert vf.appropriations[year] == amount * 4 // 5
+    assert v.programs == b.programs and v.guidance_funds == b.guidance_funds
+
+
+def test_liaocheng_mother_fund_403030() -> None:
+    v, b = _pair("liaocheng-mother-fund-403030", "liaocheng")
+    assert v.guidance_funds["LC-2"].rc == [0.4, 0.3, 0.3]
+    assert b.guidance_funds["LC-2"].rc != v.guidance_funds["LC-2"].rc
+    assert v.guidance_funds["LC-2"].commitment == b.guidance_funds["LC-2"].commitment
+    assert v.funds == b.funds
+
+
+def test_zibo_no_demonstration() -> None:
+    v, b = _pair("zibo-no-demonstration", "zibo")
+    assert v.programs["ZB-7"].quota.bounds == (0, 0)
+    assert b.programs["ZB-7"].quota.bounds == (3, 5)
+    assert {k: p for k, p in v.programs.items() if k != "ZB-7"} == {k: p for k, p in b.programs.items() if k != "ZB-7"}
+
+
+def test_taian_hte_subsidy_x2() -> None:
+    v, b = _pair("taian-hte-subsidy-x2", "taian")
+    for pid in ("TA-3", "TA-3-top50"):
+        assert v.programs[pid].rule.amount == 2 * b.programs[pid].rule.amount, pid
+    assert v.funds == b.funds
+
+
+def test_shandong_province_pool_half() -> None:
+    v, b = _pair("shandong-province-pool-half", "shandong")
+    vp, bp = v.funds["shandong-pool"].appropriations, b.funds["shandong-pool"].appropriations
+    assert set(vp) == set(bp)
+    for year, amount in bp.items():
+        assert Fraction(vp[year], amount) == Fraction(1, 2), year
+    assert {k: f for k, f in v.funds.items() if k != "shandong-pool"} == {
+        k: f for k, f in b.funds.items() if k != "shandong-pool"}
