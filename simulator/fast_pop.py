@@ -1,11 +1,19 @@
 """Firms, platforms and incubators of a block of replications as flat numpy arrays.
 
-Entity ``s`` of block position ``r`` lives at flat index ``r * cap + s``.  Each
-entity keeps the continuous times of its pending events (exactly the timers of
+Entity ``s`` of block position ``r`` lives at flat index ``r * cap + s``.  Every
+entity of the run — the baselines and every arrival, whose times are drawn
+before the run — is created at setup with its birth time; nothing can act on
+an entity before it arrives, so its first plan is made then.  Each entity
+keeps the continuous times of its pending events (the timers of
 :mod:`simulator.entities`) and ``t_next``, the earliest of them.  The engine
-asks for the entities whose ``t_next`` falls before a time and lets them take
-their next event, vectorised over all replications; it repeats until none is
-due, so an entity may take any number of events inside a month.
+advances a population to a time ``T`` by letting every entity whose ``t_next``
+is before ``T`` take its next event, vectorised over all replications, and
+repeating until none is due: an entity takes any number of events, in its
+exact order.
+
+Counts change only through dated deltas ``(replication, month, key, ±1)``;
+month-end counts are their cumulative sums, so a population may run ahead
+of the administrative clock without changing any count.
 
 Two reformulations keep the number of events down without changing any law:
 
@@ -31,7 +39,7 @@ import numpy.typing as npt
 
 from simulator.calendar import OFFSET_RESULT, OFFSET_WINDOW, Calendar
 from simulator.entities import CERT_MONTHS, INCUBATION_MONTHS, REGISTRY_MONTHS
-from simulator.fast_rng import RepUniforms, dist_needs_draw, dist_values, exponential, geometric_successes
+from simulator.fast_rng import RepUniforms, dist_values, exponential
 from simulator.records import CountKey
 from simulator.scenario import FIRM_STATES, TIERS, Dist, Scenario
 
@@ -43,6 +51,7 @@ INF = np.inf
 STARTUP, TECH, HTE, EXITED, EMPTY = 0, 1, 2, 3, -1
 INCUBATED = 3  # column of the per-city firm key table
 ON_CODES = {"hte": 0, "tech_sme": 1, "upgrade": 2}
+_NEVER = 1 << 40
 
 
 class Sink(Protocol):
@@ -63,11 +72,9 @@ class Sink(Protocol):
 
 def boosted_wait(e: FloatArray, rate: FloatArray, mult: FloatArray, until: FloatArray) -> FloatArray:
     """Vectorised :func:`simulator.entities.boosted_wait` (rates per month)."""
-    out = np.full(e.shape, INF)
-    pos = rate > 0
-    use = pos & (until > 0) & (mult != 1.0)
-    plain = pos & ~use
-    out[plain] = e[plain] / rate[plain]
+    with np.errstate(divide="ignore"):
+        out = np.where(rate > 0, e / np.where(rate > 0, rate, 1.0), INF)
+    use = (until > 0) & (mult != 1.0) & (rate > 0)
     if use.any():
         eu, ru, un = e[use], rate[use], until[use]
         hi = ru * mult[use]
@@ -75,65 +82,58 @@ def boosted_wait(e: FloatArray, rate: FloatArray, mult: FloatArray, until: Float
     return out
 
 
-def next_at(cal: Calendar, cal_month: IntArray, after: FloatArray, offset: float) -> FloatArray:
-    """Vectorised :meth:`simulator.calendar.Calendar.next_month_with` (``inf`` stays ``inf``)."""
-    fin = np.isfinite(after)
-    a = np.where(fin, after, 0.0)
-    m0 = np.maximum(np.floor(a), 0.0)
-    cm0 = (cal.start.month - 1 + m0) % 12
-    m = m0 + (cal_month - 1 - cm0) % 12
-    m = np.where(m + offset < a, m + 12.0, m)
-    return np.where(fin, m + offset, INF)
+def geometric(u: FloatArray, log_p: FloatArray) -> FloatArray:
+    """Successes before the first failure, ``P(K >= k) = p ** k``, from uniforms (``log_p = log p``).
+
+    ``p == 1`` (``log_p == 0``) never fails; ``p == 0`` (``log_p == -inf``) fails at once.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.floor(np.log1p(-u) / log_p)
+    return np.where(log_p == 0.0, float(_NEVER), np.where(np.isfinite(k), k, 0.0))
+
+
+def _log(p: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore"):
+        return np.log(p)
 
 
 class Counts:
-    """Counts of every count key per replication: live changes, scheduled changes, month-end snapshots.
-
-    Changes known in advance (births, the end of incubation) are scheduled in
-    the month they happen; event-driven changes go to ``live`` at once.  Only
-    month-end values are ever observed, so the snapshot of month ``m`` is
-    ``live`` after adding everything scheduled up to ``m``.
-    """
+    """Counts of every count key per replication, as dated deltas; month-end snapshots at the end."""
 
     def __init__(self, n_reps: int, keys: list[CountKey], n_months: int) -> None:
         self.keys = keys
         self.index = {k: i for i, k in enumerate(keys)}
         self.k = len(keys)
+        self.n_reps = n_reps
         self.n_months = n_months
-        self.live = np.zeros((n_reps, self.k), dtype=np.int64)
-        self._flat = self.live.reshape(-1)
-        self.sched = np.zeros((n_reps, n_months + 1, self.k), dtype=np.int64)
-        self._sflat = self.sched.reshape(-1)
-        self.snap = np.zeros((n_reps, n_months, self.k), dtype=np.int32)
+        self._idx: list[IntArray] = []
+        self._val: list[IntArray] = []
 
     def key(self, key: CountKey) -> int:
         """Column of a key (-1 if the scenario does not count it)."""
         return self.index.get(key, -1)
 
-    def add(self, rep: IntArray, col: IntArray, delta: IntArray | int) -> None:
-        """Add ``delta`` to ``live[rep, col]`` element-wise (repeats add up; columns -1 are ignored)."""
-        ok = col >= 0
-        if not ok.all():
-            rep, col = rep[ok], col[ok]
-            if isinstance(delta, np.ndarray):
-                delta = delta[ok]
-        if rep.size:
-            np.add.at(self._flat, rep * self.k + col, delta)
-
-    def schedule(self, rep: IntArray, month: IntArray, col: IntArray, delta: IntArray | int) -> None:
-        """Add ``delta`` to key ``col`` at the end of ``month`` (months past the horizon are dropped)."""
+    def add(self, rep: IntArray, month: IntArray, col: IntArray, delta: IntArray | int) -> None:
+        """Add ``delta`` to key ``col`` from the end of ``month`` on (columns -1 and months past the horizon are dropped)."""
         ok = (col >= 0) & (month < self.n_months)
+        d = np.broadcast_to(np.asarray(delta, dtype=np.int64), rep.shape)
         if not ok.all():
-            rep, month, col = rep[ok], month[ok], col[ok]
-            if isinstance(delta, np.ndarray):
-                delta = delta[ok]
+            rep, month, col, d = rep[ok], month[ok], col[ok], d[ok]
         if rep.size:
-            np.add.at(self._sflat, (rep * (self.n_months + 1) + month) * self.k + col, delta)
+            self._idx.append((rep * self.n_months + month) * self.k + col)
+            self._val.append(np.ascontiguousarray(d))
 
-    def snapshot(self, m: int) -> None:
-        """Month-end snapshot of month ``m``."""
-        self.live += self.sched[:, m, :]
-        self.snap[:, m, :] = self.live
+    def snapshots(self) -> npt.NDArray[np.int32]:
+        """Month-end counts ``[replication, month, key]``."""
+        size = self.n_reps * self.n_months * self.k
+        if self._idx:
+            idx = np.concatenate(self._idx)
+            val = np.concatenate(self._val)
+            flat = np.bincount(idx, weights=val.astype(np.float64), minlength=size)
+            delta = np.rint(flat).astype(np.int64)
+        else:
+            delta = np.zeros(size, dtype=np.int64)
+        return np.cumsum(delta.reshape(self.n_reps, self.n_months, self.k), axis=1).astype(np.int32)
 
 
 class PlaceTable:
@@ -178,10 +178,10 @@ def draw_arrivals(gens: Sequence[np.random.Generator], rates: Sequence[float],
         rates: Arrival rate per month of each group.
         horizon: Months simulated.
     """
-    lam = np.asarray(rates, dtype=np.float64) * horizon
+    lam = np.maximum(np.asarray(rates, dtype=np.float64) * horizon, 0.0)
     out = []
     for g in gens:
-        n = g.poisson(np.maximum(lam, 0.0)) if lam.size else np.zeros(0, dtype=np.int64)
+        n = g.poisson(lam) if lam.size else np.zeros(0, dtype=np.int64)
         group = np.repeat(np.arange(lam.shape[0], dtype=np.int64), n)
         t = g.random(group.shape[0]) * horizon
         order = np.argsort(t, kind="stable")
@@ -189,9 +189,9 @@ def draw_arrivals(gens: Sequence[np.random.Generator], rates: Sequence[float],
     return out
 
 
-def _layout(n_reps: int, cap: int, base_group: IntArray, base_state: IntArray,
-            arrivals: list[tuple[FloatArray, IntArray]], entry: IntArray) -> tuple[IntArray, IntArray, IntArray, FloatArray, BoolArray]:
-    """Flat index, group, state, birth time and "is an arrival" of every entity of a block (sorted by index)."""
+def _layout(cap: int, base_group: IntArray, base_state: IntArray, arrivals: list[tuple[FloatArray, IntArray]],
+            entry: IntArray) -> tuple[IntArray, IntArray, IntArray, FloatArray, BoolArray]:
+    """Flat index, group, state, birth time and "is an arrival" of every entity of a block (by index)."""
     nb = base_group.shape[0]
     fis, grps, sts, ts, arr = [], [], [], [], []
     for r, (t, g) in enumerate(arrivals):
@@ -200,10 +200,29 @@ def _layout(n_reps: int, cap: int, base_group: IntArray, base_state: IntArray,
         grps.append(np.concatenate([base_group, g]))
         sts.append(np.concatenate([base_state, entry[g]]))
         ts.append(np.concatenate([np.zeros(nb), t]))
-        arr.append(np.r_[np.zeros(nb, dtype=bool), np.ones(n, dtype=bool)])
-    del n_reps
+        arr.append(np.concatenate([np.zeros(nb, dtype=bool), np.ones(n, dtype=bool)]))
     return (np.concatenate(fis), np.concatenate(grps), np.concatenate(sts), np.concatenate(ts),
             np.concatenate(arr))
+
+
+def _sample_rows(mask: BoolArray, cap: int, rep: IntArray, u: FloatArray) -> IntArray:
+    """For each request, a uniformly drawn set element of row ``rep`` of ``mask`` (rows of length ``cap``)."""
+    if rep.size == 0:
+        return np.empty(0, dtype=np.int64)
+    idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return np.full(rep.shape[0], -1, dtype=np.int64)
+    n_rows = mask.shape[0] // cap
+    bounds = np.searchsorted(idx, np.arange(n_rows + 1, dtype=np.int64) * cap)
+    starts, cnt = bounds[:-1], np.diff(bounds)
+    n = cnt[rep]
+    k = np.minimum(np.floor(u * n).astype(np.int64), np.maximum(n - 1, 0))
+    pick = np.minimum(starts[rep] + k, idx.shape[0] - 1)
+    return np.where(n > 0, idx[pick], -1)
+
+
+def _months(t: FloatArray) -> IntArray:
+    return t.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- firms
@@ -230,42 +249,52 @@ class Firms:
         self.cal, self.R, self.rnd, self.counts, self.places, self.sink = cal, n_reps, rnd, counts, places, sink
         self.cities = list(scenario.populations)
         pops = [scenario.populations[c].firms for c in self.cities]
-        self.n_months = cal.n_months
+        self.n_months = M = cal.n_months
         self.sme_rate = np.array([p.sme_rate / 12.0 for p in pops])
-        self.sme_renewal = np.array([p.sme_renewal for p in pops])
+        self.log_sme_renewal = _log(np.array([p.sme_renewal for p in pops]))
         self.hte_rate = np.array([p.hte_rate / 12.0 for p in pops])
         self.hte_pass = np.array([p.hte_pass for p in pops])
         self.hte_renewal = np.array([p.hte_renewal for p in pops])
+        self.log_hte_renewal = _log(self.hte_renewal)
         self.exit_rate = np.array([p.exit_rate / 12.0 for p in pops])
         self.inc_mult = np.array([p.incubated_multiplier for p in pops])
         self.p_inc = np.array([p.p_incubated for p in pops])
-        self.window = np.array([p.window_month for p in pops], dtype=np.int64)
-        self.result = np.array([p.result_month for p in pops], dtype=np.int64)
         self.per_renewal = np.array(list(per_renewal), dtype=bool)
+        # Application and result times by (city, 2 * month of readiness + ready after the window offset).
+        self.apply_tab = np.full((len(pops), 2 * M + 2), INF)
+        self.result_tab = np.full((len(pops), 2 * M + 2), INF)
+        for ci, p in enumerate(pops):
+            for m in range(M):
+                for b, x in ((0, float(m)), (1, m + 0.5)):
+                    a = cal.next_month_with(p.window_month, x, OFFSET_WINDOW)
+                    if a < M:
+                        self.apply_tab[ci, 2 * m + b] = a
+                        r = cal.next_month_with(p.result_month, a, OFFSET_RESULT)
+                        self.result_tab[ci, 2 * m + b] = r if r < M else INF
         nc = len(self.cities)
         self.kf = np.array([[counts.key((c, "firm", "firm", st)) for st in (*FIRM_STATES, "incubated")]
                             for c in self.cities], dtype=np.int64).reshape(nc, 4)
         self.knew = np.array([[counts.key((c, "new_firm", "firm", st)) for st in ("hte", "tech_sme")]
                               for c in self.cities], dtype=np.int64).reshape(nc, 2)
-        self._arrivals = draw_arrivals(setup, [p.arrivals_per_year / 12.0 for p in pops], float(cal.n_months))
+        self._arrivals = draw_arrivals(setup, [p.arrivals_per_year / 12.0 for p in pops], float(M))
         bc: list[int] = []
         bs: list[int] = []
         for ci, p in enumerate(pops):
             for st, n in p.baseline.items():
                 bc.extend([ci] * n)
-                bs.extend([FIRM_STATES.index(st)] * n)  # type: ignore[arg-type]
+                bs.extend([FIRM_STATES.index(st)] * n)
         self._base_city = np.array(bc, dtype=np.int64)
         self._base_state = np.array(bs, dtype=np.int64)
         self.cap = C = max(int(len(bc) + max((a[0].shape[0] for a in self._arrivals), default=0)), 1)
         n = n_reps * C
         self.city = np.zeros(n, dtype=np.int64)
-        self.state = np.full(n, EMPTY, dtype=np.int64)
+        self.state = np.full(n, EMPTY, dtype=np.int8)
         self.place = np.zeros(n, dtype=np.int64)
         self.t_birth = np.full(n, INF)
         self.inc_until = np.full(n, -1.0)
         self.boost = np.ones(n)
         self.boost_until = np.full(n, -1.0)
-        self.boost_on = np.zeros(n, dtype=np.int64)
+        self.boost_on = np.zeros(n, dtype=np.int8)
         self.t_exit = np.full(n, INF)
         self.t_sme = np.full(n, INF)
         self.t_loss = np.full(n, INF)
@@ -277,17 +306,15 @@ class Firms:
         self.cert_once = np.zeros(n, dtype=bool)
         self.events = np.zeros(n_reps, dtype=np.int64)
         self.any_boost = False
+        self.any_inc = bool((self.p_inc > 0).any())
+        self.clock = 0.0
 
     # ------------------------------------------------------------------ creation
 
     def create(self) -> None:
-        """Create every firm of the block: the baselines at time 0 and every start-up at its arrival time.
-
-        Nothing can act on a firm before it arrives, so its first plan is made
-        here; its count is scheduled for the month it arrives.
-        """
-        fi, city, st, t, arrival = _layout(self.R, self.cap, self._base_city, self._base_state,
-                                            self._arrivals, np.zeros(max(len(self.cities), 1), dtype=np.int64))
+        """Create every firm of the block: the baselines at time 0 and every start-up at its arrival time."""
+        fi, city, st, t, arrival = _layout(self.cap, self._base_city, self._base_state, self._arrivals,
+                                           np.zeros(max(len(self.cities), 1), dtype=np.int64))
         if fi.size == 0:
             return
         rep = fi // self.cap
@@ -302,74 +329,90 @@ class Firms:
         ex = self.exit_rate[city]
         with np.errstate(divide="ignore"):
             self.t_exit[fi] = np.where(ex > 0, t + exponential(u[:, 1]) / np.where(ex > 0, ex, 1.0), INF)
-        month = np.floor(t).astype(np.int64)
-        self.counts.schedule(rep, month, self.kf[city, st], 1)
+        month = _months(t)
+        self.counts.add(rep, month, self.kf[city, st], 1)
         incubated = arrival & (u[:, 2] < self.p_inc[city])
         if incubated.any():
             inc = fi[incubated]
             until = t[incubated] + INCUBATION_MONTHS
             self.inc_until[inc] = until
             col = self.kf[city[incubated], INCUBATED]
-            self.counts.schedule(rep[incubated], month[incubated], col, 1)
-            self.counts.schedule(rep[incubated], np.floor(until).astype(np.int64), col, -1)
+            self.counts.add(np.concatenate([rep[incubated], rep[incubated]]),
+                            np.concatenate([month[incubated], _months(until)]), np.concatenate([col, col]),
+                            np.concatenate([np.ones(col.shape[0], dtype=np.int64), -np.ones(col.shape[0], dtype=np.int64)]))
         s0 = st == STARTUP
         if s0.any():
-            f0 = fi[s0]
-            self._plan_sme(f0, t[s0], exponential(u[s0, 3]))
+            self._plan_sme(fi[s0], t[s0], exponential(u[s0, 3]))
         s1 = st == TECH
         if s1.any():
             f1 = fi[s1]
             self.reg_once[f1] = True
             first_due = u[s1, 2] * REGISTRY_MONTHS + t[s1]
-            self.t_loss[f1] = first_due + REGISTRY_MONTHS * geometric_successes(u[s1, 3], self.sme_renewal[city[s1]])
+            self.t_loss[f1] = first_due + REGISTRY_MONTHS * geometric(u[s1, 3], self.log_sme_renewal[city[s1]])
             self._plan_ready(f1, t[s1], exponential(u[s1, 4]))
         s2 = st == HTE
         if s2.any():
             f2 = fi[s2]
             self.reg_once[f2] = True
             self.cert_once[f2] = True
-            self._cert_end(f2, t[s2] + u[s2, 2] * CERT_MONTHS, u[s2, 3])
+            self.t_exp[f2] = self._cert_end(city[s2], t[s2] + u[s2, 2] * CERT_MONTHS, u[s2, 3])
         self.set_next(fi)
 
     # ------------------------------------------------------------------ plans
 
-    def _mult(self, fi: IntArray, now: FloatArray, hazard: int) -> tuple[FloatArray, FloatArray]:
-        """As :func:`simulator.entities._mult`: combined multiplier and how long it lasts."""
-        iu = self.inc_until[fi]
-        inc = iu > now
-        mult = np.where(inc, self.inc_mult[self.city[fi]], 1.0)
-        until = np.where(inc, iu - now, 0.0)
+    def _mult(self, fi: IntArray, c: IntArray, now: FloatArray, hazard: int) -> tuple[FloatArray, FloatArray] | None:
+        """As :func:`simulator.entities._mult` (``None`` when no multiplier applies to any of ``fi``)."""
+        mult: FloatArray | None = None
+        until = np.zeros(0)
+        inc = np.zeros(0, dtype=bool)
+        if self.any_inc:
+            iu = self.inc_until[fi]
+            inc = iu > now
+            if inc.any():
+                mult = np.where(inc, self.inc_mult[c], 1.0)
+                until = np.where(inc, iu - now, 0.0)
         if self.any_boost:
             bu = self.boost_until[fi]
             bo = (self.boost_on[fi] == hazard) & (bu > now)
             if bo.any():
-                mult = np.where(bo, mult * self.boost[fi], mult)
-                until = np.where(bo, np.where(inc, np.minimum(until, bu - now), bu - now), until)
-        return mult, until
+                if mult is None:
+                    mult = np.where(bo, self.boost[fi], 1.0)
+                    until = np.where(bo, bu - now, 0.0)
+                else:
+                    mult = np.where(bo, mult * self.boost[fi], mult)
+                    until = np.where(bo, np.where(inc, np.minimum(until, bu - now), bu - now), until)
+        return None if mult is None else (mult, until)
 
-    def _plan_sme(self, fi: IntArray, now: FloatArray, e: FloatArray) -> None:
-        mult, until = self._mult(fi, now, ON_CODES["tech_sme"])
-        self.t_sme[fi] = now + boosted_wait(e, self.sme_rate[self.city[fi]], mult, until)
-
-    def _plan_ready(self, fi: IntArray, now: FloatArray, e: FloatArray) -> FloatArray:
-        """Readiness for HTE, its application window and result; returns the result times."""
+    def _plan_sme(self, fi: IntArray, now: FloatArray, e: FloatArray) -> FloatArray:
         c = self.city[fi]
-        mult, until = self._mult(fi, now, ON_CODES["hte"])
-        ready = now + boosted_wait(e, self.hte_rate[c], mult, until)
-        apply = next_at(self.cal, self.window[c], ready, OFFSET_WINDOW)
-        result = next_at(self.cal, self.result[c], apply, OFFSET_RESULT)
+        rate = self.sme_rate[c]
+        mu = self._mult(fi, c, now, ON_CODES["tech_sme"])
+        wait = boosted_wait(e, rate, mu[0], mu[1]) if mu is not None else boosted_wait(e, rate, np.ones(1), np.zeros(1))
+        t = now + wait
+        self.t_sme[fi] = t
+        return t
+
+    def _plan_ready(self, fi: IntArray, now: FloatArray, e: FloatArray, c: IntArray | None = None) -> FloatArray:
+        """Readiness for HTE, its application window and result; returns the result times."""
+        if c is None:
+            c = self.city[fi]
+        rate = self.hte_rate[c]
+        mu = self._mult(fi, c, now, ON_CODES["hte"])
+        wait = boosted_wait(e, rate, mu[0], mu[1]) if mu is not None else boosted_wait(e, rate, np.ones(1), np.zeros(1))
+        ready = now + wait
+        fin = ready < self.n_months
+        m0 = np.where(fin, ready, 0.0).astype(np.int64)
+        j = 2 * m0 + (ready > m0 + OFFSET_WINDOW)
+        apply = np.where(fin, self.apply_tab[c, j], INF)
+        result = np.where(fin, self.result_tab[c, j], INF)
         self.t_apply[fi] = apply
         self.t_result[fi] = result
         return result
 
-    def _cert_end(self, fi: IntArray, first_due: FloatArray, u: FloatArray) -> FloatArray:
+    def _cert_end(self, c: IntArray, first_due: FloatArray, u: FloatArray) -> FloatArray:
         """Next certificate event: the expiry (per-renewal cities) or the first lost renewal."""
-        c = self.city[fi]
         chain = ~self.per_renewal[c]
-        k = geometric_successes(u, self.hte_renewal[c])
-        t = np.where(chain, first_due + CERT_MONTHS * k, first_due)
-        self.t_exp[fi] = t
-        return t
+        return np.where(chain, first_due + CERT_MONTHS * geometric(u, self.log_hte_renewal[c]), first_due)
 
     def set_next(self, fi: IntArray) -> None:
         """Recompute ``t_next`` of ``fi`` from its state and timers."""
@@ -382,124 +425,123 @@ class Firms:
 
     # ------------------------------------------------------------------ events
 
-    def due(self, before: float) -> IntArray:
-        """Flat indices of firms with an event before ``before`` (sorted)."""
-        return np.flatnonzero(self.t_next < before)
+    def advance(self, until: float) -> None:
+        """Let every firm take its events before ``until``."""
+        if until <= self.clock:
+            return
+        cand = np.flatnonzero(self.t_next < until)
+        while cand.size:
+            due = self.t_next[cand] < until
+            if not due.all():
+                cand = cand[due]
+                if not cand.size:
+                    break
+            self.step(cand)
+        self.clock = until
 
     def step(self, fi: IntArray) -> None:
         """Every firm in ``fi`` (sorted, all due) takes its next event."""
         t = self.t_next[fi]
         st = self.state[fi]
-        self.events += np.bincount(fi // self.cap, minlength=self.R)
-        is_exit = self.t_exit[fi] <= t
-        if is_exit.any():
-            self._exit(fi[is_exit], t[is_exit], st[is_exit])
-            keep = ~is_exit
-            fi, t, st = fi[keep], t[keep], st[keep]
-        s0 = st == STARTUP
-        if s0.any():
-            self._register(fi[s0], t[s0])
-        tech = st == TECH
-        if tech.any():
-            res = tech & (self.t_result[fi] <= t)
-            if res.any():
-                self._result(fi[res], t[res])
-            loss = tech & ~res
-            if loss.any():
-                self._loss(fi[loss], t[loss])
-        s2 = st == HTE
-        if s2.any():
-            self._expiry(fi[s2], t[s2])
-
-    def _exit(self, fi: IntArray, t: FloatArray, st: IntArray) -> None:
-        rep, c = fi // self.cap, self.city[fi]
-        self.counts.add(rep, self.kf[c, st], -1)
-        iu = self.inc_until[fi]
-        inc = iu > t
-        if inc.any():
-            col = self.kf[c[inc], INCUBATED]
-            self.counts.add(rep[inc], col, -1)
-            self.counts.schedule(rep[inc], np.floor(iu[inc]).astype(np.int64), col, 1)  # no graduation then
-            self.inc_until[fi[inc]] = -1.0
-        self.state[fi] = EXITED
-        self.t_next[fi] = INF
-
-    def _to_tech(self, fi: IntArray, t: FloatArray, rep: IntArray, c: IntArray, old: int, u: FloatArray) -> None:
-        """A move into the registry: counts, first registrations, claims, renewals, HTE readiness."""
-        self.counts.add(np.r_[rep, rep], np.r_[self.kf[c, old], self.kf[c, TECH]],
-                        np.r_[np.full(rep.shape[0], -1), np.ones(rep.shape[0], dtype=np.int64)])
-        self.state[fi] = TECH
-        first = ~self.reg_once[fi]
-        if first.any():
-            self.counts.add(rep[first], self.knew[c[first], 1], 1)
-            self.reg_once[fi[first]] = True
-        self.sink.certified(fi, TECH, first, t)
-        loss = t + REGISTRY_MONTHS * (1 + geometric_successes(u[:, 0], self.sme_renewal[c]))
-        self.t_loss[fi] = loss
-        result = self._plan_ready(fi, t, exponential(u[:, 1]))
-        self.t_next[fi] = np.minimum(np.minimum(loss, result), self.t_exit[fi])
-
-    def _register(self, fi: IntArray, t: FloatArray) -> None:
-        rep = fi // self.cap
-        self._to_tech(fi, t, rep, self.city[fi], STARTUP, self.rnd.take(rep, presorted=True, k=2))
-
-    def _result(self, fi: IntArray, t: FloatArray) -> None:
-        rep = fi // self.cap
         c = self.city[fi]
-        u = self.rnd.take(rep, presorted=True, k=2)
-        passed = u[:, 0] < self.hte_pass[c]
-        if passed.any():
-            ok, tp, rp, cp = fi[passed], t[passed], rep[passed], c[passed]
-            self.counts.add(np.r_[rp, rp], np.r_[self.kf[cp, TECH], self.kf[cp, HTE]],
-                            np.r_[np.full(rp.shape[0], -1), np.ones(rp.shape[0], dtype=np.int64)])
-            self.state[ok] = HTE
-            first = ~self.cert_once[ok]
-            if first.any():
-                self.counts.add(rp[first], self.knew[cp[first], 0], 1)
-                self.cert_once[ok[first]] = True
-            self.sink.certified(ok, HTE, first, tp)
-            end = self._cert_end(ok, tp + CERT_MONTHS, u[passed, 1])
-            self.t_apply[ok] = INF
-            self.t_result[ok] = INF
-            self.t_next[ok] = np.minimum(end, self.t_exit[ok])
-        failed = ~passed
-        if failed.any():
-            bad = fi[failed]
-            result = self._plan_ready(bad, t[failed], exponential(u[failed, 1]))
-            self.t_next[bad] = np.minimum(np.minimum(self.t_loss[bad], result), self.t_exit[bad])
-
-    def _loss(self, fi: IntArray, t: FloatArray) -> None:
-        rep, c = fi // self.cap, self.city[fi]
-        self.counts.add(np.r_[rep, rep], np.r_[self.kf[c, TECH], self.kf[c, STARTUP]],
-                        np.r_[np.full(rep.shape[0], -1), np.ones(rep.shape[0], dtype=np.int64)])
-        self.state[fi] = STARTUP
-        self.t_apply[fi] = INF
-        self.t_result[fi] = INF
-        self.t_loss[fi] = INF
-        self._plan_sme(fi, t, exponential(self.rnd.take(rep, presorted=True)))
-        self.t_next[fi] = np.minimum(self.t_sme[fi], self.t_exit[fi])
-
-    def _expiry(self, fi: IntArray, t: FloatArray) -> None:
-        rep, c = fi // self.cap, self.city[fi]
+        rep = fi // self.cap
+        self.events += np.bincount(rep, minlength=self.R)
+        month = _months(t)
         u = self.rnd.take(rep, presorted=True, k=3)
-        drop = ~self.per_renewal[c] | (u[:, 2] >= self.hte_renewal[c])
-        renew = ~drop
-        if renew.any():
-            fr, tr = fi[renew], t[renew]
-            self.t_exp[fr] = tr + CERT_MONTHS
-            self.t_next[fr] = np.minimum(tr + CERT_MONTHS, self.t_exit[fr])
-            self.sink.certified(fr, HTE, np.zeros(fr.shape[0], dtype=bool), tr)
-        if drop.any():
-            fd = fi[drop]
-            self.t_exp[fd] = INF
-            self._to_tech(fd, t[drop], rep[drop], c[drop], HTE, u[drop, :2])
+        ex = self.t_exit[fi] <= t
+        s0 = (st == STARTUP) & ~ex
+        tech = (st == TECH) & ~ex
+        res = tech & (self.t_result[fi] <= t)
+        loss = tech & ~res
+        s2 = (st == HTE) & ~ex
+        passed = res & (u[:, 0] < self.hte_pass[c])
+        failed = res & ~passed
+        drop = s2
+        if s2.any() and self.per_renewal.any():
+            renew = s2 & self.per_renewal[c] & (u[:, 2] < self.hte_renewal[c])
+            drop = s2 & ~renew
+            if renew.any():
+                fr, tr = fi[renew], t[renew]
+                self.t_exp[fr] = tr + CERT_MONTHS
+                self.t_next[fr] = np.minimum(tr + CERT_MONTHS, self.t_exit[fr])
+                self.sink.certified(fr, HTE, np.zeros(fr.shape[0], dtype=bool), tr)
+        into_tech = s0 | drop
+        new = np.where(into_tech, TECH, np.where(passed, HTE, np.where(loss, STARTUP, EXITED))).astype(np.int8)
+        moved = ex | into_tech | passed | loss
+        mrep, mmon, mc = rep[moved], month[moved], c[moved]
+        old_col = self.kf[mc, st[moved].astype(np.int64)]
+        stay = ~ex[moved]
+        new_col = self.kf[mc[stay], new[moved][stay].astype(np.int64)]
+        cols = [old_col, new_col]
+        reps = [mrep, mrep[stay]]
+        mons = [mmon, mmon[stay]]
+        vals = [np.full(old_col.shape[0], -1, dtype=np.int64), np.ones(new_col.shape[0], dtype=np.int64)]
+        self.state[fi[moved]] = new[moved]
+        # exits
+        if ex.any():
+            fe = fi[ex]
+            self.t_next[fe] = INF
+            if self.any_inc:
+                iu = self.inc_until[fe]
+                inc = iu > t[ex]
+                if inc.any():
+                    col = self.kf[c[ex][inc], INCUBATED]
+                    r_inc = rep[ex][inc]
+                    reps += [r_inc, r_inc]
+                    mons += [month[ex][inc], _months(iu[inc])]
+                    cols += [col, col]
+                    vals += [np.full(col.shape[0], -1, dtype=np.int64), np.ones(col.shape[0], dtype=np.int64)]
+                    self.inc_until[fe[inc]] = -1.0
+        # into the registry: first registrations, claims, renewal chain, HTE readiness
+        if into_tech.any():
+            ft, tt, ct = fi[into_tech], t[into_tech], c[into_tech]
+            first = ~self.reg_once[ft]
+            if first.any():
+                reps.append(rep[into_tech][first])
+                mons.append(month[into_tech][first])
+                cols.append(self.knew[ct[first], 1])
+                vals.append(np.ones(int(first.sum()), dtype=np.int64))
+                self.reg_once[ft[first]] = True
+            self.sink.certified(ft, TECH, first, tt)
+            self.t_loss[ft] = tt + REGISTRY_MONTHS * (1.0 + geometric(u[into_tech, 0], self.log_sme_renewal[ct]))
+            self.t_exp[ft] = INF
+        ready = into_tech | failed
+        if ready.any():
+            fr = fi[ready]
+            result = self._plan_ready(fr, t[ready], exponential(u[ready, 1]), c[ready])
+            self.t_next[fr] = np.minimum(np.minimum(self.t_loss[fr], result), self.t_exit[fr])
+        # certified
+        if passed.any():
+            fp, tp, cp = fi[passed], t[passed], c[passed]
+            first = ~self.cert_once[fp]
+            if first.any():
+                reps.append(rep[passed][first])
+                mons.append(month[passed][first])
+                cols.append(self.knew[cp[first], 0])
+                vals.append(np.ones(int(first.sum()), dtype=np.int64))
+                self.cert_once[fp[first]] = True
+            self.sink.certified(fp, HTE, first, tp)
+            end = self._cert_end(cp, tp + CERT_MONTHS, u[passed, 1])
+            self.t_exp[fp] = end
+            self.t_apply[fp] = INF
+            self.t_result[fp] = INF
+            self.t_next[fp] = np.minimum(end, self.t_exit[fp])
+        # out of the registry
+        if loss.any():
+            fl, tl = fi[loss], t[loss]
+            self.t_apply[fl] = INF
+            self.t_result[fl] = INF
+            self.t_loss[fl] = INF
+            sme = self._plan_sme(fl, tl, exponential(u[loss, 1]))
+            self.t_next[fl] = np.minimum(sme, self.t_exit[fl])
+        self.counts.add(np.concatenate(reps), np.concatenate(mons), np.concatenate(cols), np.concatenate(vals))
 
     # ------------------------------------------------------------------ behaviour & sampling
 
-    def support(self, fi: IntArray, on: str, multiplier: float, months: int, now: float) -> IntArray:
-        """As :meth:`simulator.world.World.support` for firms; returns those re-planned."""
+    def support(self, fi: IntArray, on: str, multiplier: float, months: int, now: float) -> None:
+        """As :meth:`simulator.world.World.support` for firms (the firms must have been advanced to ``now``)."""
         if fi.size == 0:
-            return fi
+            return
         fi = np.unique(fi)
         self.any_boost = True
         self.boost[fi] = multiplier
@@ -517,28 +559,13 @@ class Firms:
             if sel.size:
                 self._plan_sme(sel, np.full(sel.shape[0], now), exponential(self.rnd.take(sel // self.cap, presorted=True)))
         else:
-            return np.empty(0, dtype=np.int64)
+            return
         self.set_next(sel)
-        return sel
 
     def sample(self, rep: IntArray, city: int, state: int, u: FloatArray, now: float) -> IntArray:
-        """A uniformly drawn firm of ``city`` in ``state`` for each request (-1 where there is none)."""
+        """A uniformly drawn firm of ``city`` in ``state`` at ``now`` for each request (-1 where there is none)."""
         mask = (self.state == state) & (self.city == city) & (self.t_birth <= now)
         return _sample_rows(mask, self.cap, rep, u)
-
-
-def _sample_rows(mask: BoolArray, cap: int, rep: IntArray, u: FloatArray) -> IntArray:
-    """For each request, a uniformly drawn set element of row ``rep`` of ``mask`` (rows of length ``cap``)."""
-    if rep.size == 0:
-        return np.empty(0, dtype=np.int64)
-    idx = np.flatnonzero(mask)
-    n_rows = mask.shape[0] // cap
-    bounds = np.searchsorted(idx, np.arange(n_rows + 1, dtype=np.int64) * cap)
-    starts, cnt = bounds[:-1], np.diff(bounds)
-    n = cnt[rep]
-    k = np.minimum(np.floor(u * n).astype(np.int64), np.maximum(n - 1, 0))
-    pick = np.minimum(starts[rep] + k, max(idx.shape[0] - 1, 0))
-    return np.where(n > 0, idx[pick] if idx.size else -1, -1)
 
 
 # --------------------------------------------------------------------------- platforms & incubators
@@ -581,10 +608,11 @@ class Tiered:
         self.exit_rate = np.array([tp.exit_rate / 12.0 for tp in specs], dtype=np.float64)
         self.entry = np.array([TIERS.index(tp.entry_tier) for tp in specs], dtype=np.int64)
         self.is_incubator = np.array([g.kind == "incubator" for g in self.groups], dtype=bool)
-        self.city_of_group = np.array([g.city_index for g in self.groups], dtype=np.int64)
         self.kt = np.array([[counts.key((g.city, g.kind, g.type, tier)) for tier in TIERS] for g in self.groups],
                            dtype=np.int64).reshape(ng, len(TIERS))
         self.kn = np.array([[counts.key((g.city, "new_" + g.kind, g.type, tier)) if tier != "none" else -1
+                             for tier in TIERS] for g in self.groups], dtype=np.int64).reshape(ng, len(TIERS))
+        self.ka = np.array([[counts.key((g.city, "arrived_" + g.kind, g.type, tier)) if tier != "none" else -1
                              for tier in TIERS] for g in self.groups], dtype=np.int64).reshape(ng, len(TIERS))
         self._arrivals = draw_arrivals(setup, [tp.arrivals_per_year / 12.0 for tp in specs], float(cal.n_months))
         bg: list[int] = []
@@ -609,10 +637,11 @@ class Tiered:
         self.t_up = np.full(n, INF)
         self.t_next = np.full(n, INF)
         self.events = np.zeros(n_reps, dtype=np.int64)
+        self.clock = 0.0
 
     def create(self) -> None:
         """Create every platform/incubator: baselines at time 0, arrivals at their times (with their claims)."""
-        ti, grp, tier, t, arrival = _layout(self.R, self.cap, self._base_group, self._base_tier, self._arrivals,
+        ti, grp, tier, t, arrival = _layout(self.cap, self._base_group, self._base_tier, self._arrivals,
                                             self.entry if self.entry.size else np.zeros(1, dtype=np.int64))
         if ti.size == 0:
             return
@@ -631,12 +660,14 @@ class Tiered:
                 self.area[ti[sel]] = np.rint(dist_values(gr.area, u[sel, 1])).astype(np.int64)
         ex = self.exit_rate[grp]
         self.t_exit[ti] = np.where(ex > 0, t + exponential(u[:, 2]) / np.where(ex > 0, ex, 1.0), INF)
-        month = np.floor(t).astype(np.int64)
-        self.counts.schedule(rep, month, self.kt[grp, tier], 1)
+        month = _months(t)
+        self.counts.add(rep, month, self.kt[grp, tier], 1)
         self._plan_up(ti, t, exponential(u[:, 3]))
         rec = arrival & (tier > 0)
         if rec.any():
-            self.counts.schedule(rep[rec], month[rec], self.kn[grp[rec], tier[rec]], 1)
+            rr, mr, gr_, tr_ = rep[rec], month[rec], grp[rec], tier[rec]
+            self.counts.add(np.concatenate([rr, rr]), np.concatenate([mr, mr]),
+                            np.concatenate([self.kn[gr_, tr_], self.ka[gr_, tr_]]), 1)
             self.sink.recognised(ti[rec], t[rec])
         inc = arrival & self.is_incubator[grp]
         if inc.any():
@@ -652,9 +683,19 @@ class Tiered:
     def _set_next(self, ti: IntArray) -> None:
         self.t_next[ti] = np.where(self.alive[ti], np.minimum(self.t_exit[ti], self.t_up[ti]), INF)
 
-    def due(self, before: float) -> IntArray:
-        """Flat indices with an event before ``before`` (sorted)."""
-        return np.flatnonzero(self.t_next < before)
+    def advance(self, until: float) -> None:
+        """Let every platform/incubator take its events before ``until``."""
+        if until <= self.clock:
+            return
+        cand = np.flatnonzero(self.t_next < until)
+        while cand.size:
+            due = self.t_next[cand] < until
+            if not due.all():
+                cand = cand[due]
+                if not cand.size:
+                    break
+            self.step(cand)
+        self.clock = until
 
     def step(self, ti: IntArray) -> None:
         """Every entity in ``ti`` (sorted, all due) takes its next event: exit or upgrade."""
@@ -663,7 +704,7 @@ class Tiered:
         ex = self.t_exit[ti] <= t
         if ex.any():
             te = ti[ex]
-            self.counts.add(te // self.cap, self.kt[self.grp[te], self.tier[te]], -1)
+            self.counts.add(te // self.cap, _months(t[ex]), self.kt[self.grp[te], self.tier[te]], -1)
             self.alive[te] = False
             self.t_next[te] = INF
         tu, tt = ti[~ex], t[~ex]
@@ -671,30 +712,31 @@ class Tiered:
             rep, g = tu // self.cap, self.grp[tu]
             old = self.tier[tu]
             new = old + 1
-            self.counts.add(np.r_[rep, rep, rep], np.r_[self.kt[g, old], self.kt[g, new], self.kn[g, new]],
-                            np.r_[np.full(rep.shape[0], -1), np.ones(2 * rep.shape[0], dtype=np.int64)])
+            mon = _months(tt)
+            self.counts.add(np.concatenate([rep, rep, rep]), np.concatenate([mon, mon, mon]),
+                            np.concatenate([self.kt[g, old], self.kt[g, new], self.kn[g, new]]),
+                            np.concatenate([np.full(rep.shape[0], -1), np.ones(2 * rep.shape[0], dtype=np.int64)]))
             self.tier[tu] = new
             self.sink.recognised(tu, tt)
             self._plan_up(tu, tt, exponential(self.rnd.take(rep, presorted=True)))
             self._set_next(tu)
 
-    def support(self, ti: IntArray, on: str, multiplier: float, months: int, now: float) -> IntArray:
-        """As :meth:`simulator.world.World.support` for platforms/incubators; returns those re-planned."""
+    def support(self, ti: IntArray, on: str, multiplier: float, months: int, now: float) -> None:
+        """As :meth:`simulator.world.World.support` for platforms/incubators (advanced to ``now``)."""
         if ti.size == 0:
-            return ti
+            return
         ti = np.unique(ti)
         self.boost[ti] = multiplier
         self.boost_until[ti] = now + months
         if on != "upgrade":
-            return np.empty(0, dtype=np.int64)
+            return
         sel = ti[self.alive[ti]]
         if sel.size:
             self._plan_up(sel, np.full(sel.shape[0], now), exponential(self.rnd.take(sel // self.cap, presorted=True)))
             self._set_next(sel)
-        return sel
 
     def sample(self, rep: IntArray, groups: Sequence[int], u: FloatArray, now: float) -> IntArray:
-        """A uniformly drawn live entity among ``groups`` for each request (-1 where there is none)."""
+        """A uniformly drawn live entity among ``groups`` at ``now`` for each request (-1 where there is none)."""
         if not groups:
             return np.full(rep.shape[0], -1, dtype=np.int64)
         mask = np.isin(self.grp, np.asarray(groups, dtype=np.int64)) & self.alive & (self.t_birth <= now)

@@ -91,6 +91,9 @@ class Pool:
                 prev.lapsed = self.balance
                 self.balance = 0
         cur = self.year(y)
+        if first and self.spec.year_end == "carry_over":
+            # Money appropriated before the first simulated year is still there: the opening balance.
+            self.balance += sum(int(v) for yy, v in self.spec.appropriations.items() if yy < y)
         cur.carried_in = self.balance
         amount = int(self.spec.appropriations.get(y, 0))
         cur.appropriated = amount

@@ -487,9 +487,9 @@ def _collect_provenance(state: _Merge, prov: dict[str, Provenance], problems: li
             chain = state.origins.get(path, [])
             if chain and chain[-1].how == "override" and path and path[0] not in _UNSOURCED_OK:
                 # A variant's number is the variant's choice, not the baseline's clause.
-                prov[key] = Provenance("assumption", f"assumption: override at {chain[-1]}",
-                                       f"set by a variant or --set override ({chain[-1].file}"
-                                       + (f":{chain[-1].line}" if chain[-1].line else "") + ")")
+                where = chain[-1].file + (f":{chain[-1].line}" if chain[-1].line else "")
+                prov[key] = Provenance("assumption", f"assumption: set by an override ({where})",
+                                       f"set by an override ({where})")
             elif path and path[0] in _UNSOURCED_OK:
                 prov[key] = Provenance("setting", "scenario setting")
             elif inherited is not None:
@@ -748,9 +748,9 @@ def _cross_check(s: sc.Scenario, state: _Merge, problems: list[Problem]) -> None
         if f.owner not in jur:
             bad(("funds", fid, "owner"), "unknown jurisdiction", f.owner, "a key of `jurisdictions`", jur)
         for year in f.appropriations:
-            if not (s.scenario.start.year <= year <= s.scenario.end.year):
-                bad(("funds", fid, "appropriations", year), "appropriation year outside the horizon", year,
-                    f"a year from {s.scenario.start.year} to {s.scenario.end.year}")
+            if year > s.scenario.end.year:
+                bad(("funds", fid, "appropriations", year), "appropriation year after the horizon", year,
+                    f"a year up to {s.scenario.end.year} (earlier years form the opening balance)")
     for gid, g in s.guidance_funds.items():
         if g.fund not in s.funds:
             bad(("guidance_funds", gid, "fund"), "unknown fund", g.fund, "a key of `funds`", s.funds)

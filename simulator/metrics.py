@@ -40,7 +40,10 @@ class MetricContext:
         """Cumulative appropriation of a fund at each month end (appropriated from January)."""
         f = self.scenario.funds[fund]
         out = np.zeros(self.calendar.n_months)
+        first_year = self.calendar.start.year
         for year, fen in f.appropriations.items():
+            if year < first_year and f.year_end != "carry_over":
+                continue  # lapsed before the start
             m = max(self.calendar.month_of(self.calendar.start.replace(year=year, month=1, day=1)), 0)
             if m < self.calendar.n_months:
                 out[m:] += fen / 100

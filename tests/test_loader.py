@@ -175,7 +175,9 @@ def test_explain_prints_value_source_and_chain(files: Files) -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "programs.ZB-4.rule.cap = 80万元" in out
-    assert "[clause] ZB-4 四(三)2" in out
+    # A variant's number is the variant's assumption, never the baseline's clause.
+    assert "[assumption] assumption: set by an override (" in out
+    assert "[clause] ZB-4" not in out
     base_step = f"base: {files.base.resolve()}:{line_of(files.base, 'rule:')}"
     override_step = f"override: {files.variant}:{line_of(files.variant, 'programs.ZB-4.rule.cap')}"
     assert base_step in out and override_step in out

@@ -158,11 +158,13 @@ class Layout:
                 spaceBefore=3,
                 spaceAfter=10,
             ),
+            # cells wrap Latin text at spaces (ids, sources) and split long runs of
+            # Chinese where they reach the edge
             "cell": ParagraphStyle(
-                "cell", parent=base, fontSize=8, leading=10.5, alignment=TA_LEFT
+                "cell", parent=base, fontSize=8, leading=10.5, alignment=TA_LEFT, wordWrap=None
             ),
             "cell_num": ParagraphStyle(
-                "cell_num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT
+                "cell_num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT, wordWrap=None
             ),
             "head": ParagraphStyle(
                 "head",
@@ -171,6 +173,7 @@ class Layout:
                 leading=10.5,
                 textColor=colors.white,
                 alignment=TA_LEFT,
+                wordWrap=None,
             ),
             "head_num": ParagraphStyle(
                 "head_num",
@@ -179,6 +182,7 @@ class Layout:
                 leading=10.5,
                 textColor=colors.white,
                 alignment=TA_RIGHT,
+                wordWrap=None,
             ),
             "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=13, textColor=MUTED),
             "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),

@@ -60,9 +60,22 @@ def _target_name(store: RunStore, target: str, lang: Lang) -> str:
     return display_name(store.targets.get(target), lang, target)
 
 
-def _clause(ans: TargetAnswer) -> str:
+SHORT_SOURCE = 24
+"""Longest source text quoted after a target id in a sentence (longer ones are on the target page)."""
+
+
+def _clause(ans: TargetAnswer, short: bool = False) -> str:
+    """The target id and its source clause, e.g. ``TA-T5 · 001 10``.
+
+    Args:
+        ans: the target.
+        short: leave out a source longer than :data:`SHORT_SOURCE` characters.
+
+    Returns:
+        The id, with the source when it is known (and short enough).
+    """
     source = str(ans.entry.get("source") or "").strip()
-    if source and source != ans.target:
+    if source and source != ans.target and not (short and len(source) > SHORT_SOURCE):
         return f"{ans.target} · {source}"
     return ans.target
 
@@ -162,6 +175,21 @@ def summary_section(lay: Layout, store: RunStore, heading: str | None = None) ->
         )
     )
     story.append(lay.spacer(4))
+    for a in targets:
+        text = t(
+            "target_sentence",
+            lang,
+            target=_target_name(store, a.target, lang),
+            clause=_clause(a, short=True),
+            deadline=fmt.date(a.deadline, lang),
+            threshold=fmt.metric_value(a.threshold, a.unit, lang),
+            p=fmt.prob(a.p_attained),
+            p50=fmt.metric_value(a.value.get("p50"), a.unit, lang),
+            p5=fmt.metric_value(a.value.get("p5"), a.unit, lang),
+            p95=fmt.metric_value(a.value.get("p95"), a.unit, lang),
+        )
+        story.append(lay.bullet(text))
+
     for f in funds:
         rate = _execution_rate(f)
         text = t(
@@ -183,31 +211,48 @@ def summary_section(lay: Layout, store: RunStore, heading: str | None = None) ->
             )
         else:
             text += _sep(lang) + t("exhaust_no", lang)
-        text += _sep(lang) + t(
-            "arrears_sentence",
-            lang,
-            a50=fmt.money(f.arrears_end.get("p50"), lang),
-            a95=fmt.money(f.arrears_end.get("p95"), lang),
-            r50=fmt.money(f.refused.get("p50"), lang),
-            r95=fmt.money(f.refused.get("p95"), lang),
-        )
+        # the typical case only: tails are in the table below
+        if f.arrears_end.get("p50", 0.0) > 0 or f.refused.get("p50", 0.0) > 0:
+            text += _sep(lang) + t(
+                "arrears_sentence",
+                lang,
+                a50=fmt.money(f.arrears_end.get("p50"), lang),
+                a95=fmt.money(f.arrears_end.get("p95"), lang),
+                r50=fmt.money(f.refused.get("p50"), lang),
+                r95=fmt.money(f.refused.get("p95"), lang),
+            )
         story.append(lay.bullet(text))
-    for a in targets:
-        text = t(
-            "target_sentence",
-            lang,
-            target=_target_name(store, a.target, lang),
-            clause=_clause(a),
-            deadline=fmt.date(a.deadline, lang),
-            threshold=fmt.metric_value(a.threshold, a.unit, lang),
-            p=fmt.prob(a.p_attained),
-            p50=fmt.metric_value(a.value.get("p50"), a.unit, lang),
-            p5=fmt.metric_value(a.value.get("p5"), a.unit, lang),
-            p95=fmt.metric_value(a.value.get("p95"), a.unit, lang),
-        )
-        story.append(lay.bullet(text))
-
     unit = fmt.table_money_unit(lang)
+    if targets:
+        cols = [
+            Column(t("col_target", lang), 4.1 * cm),
+            Column(t("col_target_id", lang), 1.6 * cm),
+            Column(t("col_threshold", lang), 1.6 * cm, True),
+            Column(t("col_deadline", lang), 2.5 * cm, True),
+            Column(t("col_p_attained", lang), 1.7 * cm, True),
+            Column(t("col_value_deadline", lang), 3.3 * cm, True),
+            Column(t("col_date_attained", lang), 2.2 * cm, True),
+        ]
+        rows = []
+        for a in targets:
+            v = a.value
+            rows.append(
+                [
+                    _target_name(store, a.target, lang),
+                    a.target,
+                    fmt.metric_value(a.threshold, a.unit, lang),
+                    fmt.date(a.deadline, lang),
+                    fmt.prob(a.p_attained),
+                    f"{fmt.metric_value(v.get('p50'), a.unit, lang)} "
+                    f"({fmt.metric_value(v.get('p5'), a.unit, lang)}–{fmt.metric_value(v.get('p95'), a.unit, lang)})",
+                    fmt.month(a.median_date_attained, lang),
+                ]
+            )
+        story += [
+            lay.h2(t("targets_table_heading", lang)),
+            lay.table(cols, rows),
+            lay.caption(t("cap_targets_table", lang, reps=fmt.number(reps))),
+        ]
     if funds:
         cols = [
             Column(t("col_fund", lang), 3.0 * cm),
@@ -239,36 +284,6 @@ def summary_section(lay: Layout, store: RunStore, heading: str | None = None) ->
             lay.h2(t("funds_table_heading", lang)),
             lay.table(cols, rows),
             lay.caption(t("cap_funds_table", lang, reps=fmt.number(reps), unit=unit)),
-        ]
-    if targets:
-        cols = [
-            Column(t("col_target", lang), 3.3 * cm),
-            Column(t("col_clause", lang), 2.4 * cm),
-            Column(t("col_threshold", lang), 1.6 * cm, True),
-            Column(t("col_deadline", lang), 2.5 * cm, True),
-            Column(t("col_p_attained", lang), 1.7 * cm, True),
-            Column(t("col_value_deadline", lang), 3.3 * cm, True),
-            Column(t("col_date_attained", lang), 2.2 * cm, True),
-        ]
-        rows = []
-        for a in targets:
-            v = a.value
-            rows.append(
-                [
-                    _target_name(store, a.target, lang),
-                    _clause(a),
-                    fmt.metric_value(a.threshold, a.unit, lang),
-                    fmt.date(a.deadline, lang),
-                    fmt.prob(a.p_attained),
-                    f"{fmt.metric_value(v.get('p50'), a.unit, lang)} "
-                    f"({fmt.metric_value(v.get('p5'), a.unit, lang)}–{fmt.metric_value(v.get('p95'), a.unit, lang)})",
-                    fmt.month(a.median_date_attained, lang),
-                ]
-            )
-        story += [
-            lay.h2(t("targets_table_heading", lang)),
-            lay.table(cols, rows),
-            lay.caption(t("cap_targets_table", lang, reps=fmt.number(reps))),
         ]
     return story
 

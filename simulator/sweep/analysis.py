@@ -352,7 +352,7 @@ def _satisfies(column: _Column, limit: tuple[float, float] | frozenset[object]) 
     """Mask of the points that meet one factor's limit."""
     if isinstance(limit, tuple):
         return (column.x >= limit[0]) & (column.x <= limit[1])
-    return np.fromiter((v in limit for v in column.x.tolist()), dtype=bool, count=len(column.x))
+    return pd.Series(column.x).isin(list(limit)).to_numpy(dtype=bool)
 
 
 def _box_mask(

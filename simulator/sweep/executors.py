@@ -201,9 +201,10 @@ class SweepExecutor(ABC):
         """Return the default bound on submitted-but-unfinished tasks.
 
         Returns:
-            Twice the worker count, at least 2.
+            Four tasks per worker, so workers stay busy while the parent
+            writes results; memory stays bounded by this window.
         """
-        return max(2, 2 * self.workers)
+        return 4 * self.workers
 
     @abstractmethod
     def run(
@@ -309,9 +310,15 @@ class ProcessPoolSweepExecutor(SweepExecutor):
                     pending.discard(fut)
                     try:
                         result = fut.result()
+                    except SweepRunError:
+                        raise
                     except BrokenProcessPool as exc:
                         raise SweepRunError(
                             f"工作进程异常退出 (a worker process died: {exc})"
+                        ) from exc
+                    except Exception as exc:  # e.g. a factory that cannot be pickled
+                        raise SweepRunError(
+                            f"任务无法执行 (a task could not run: {type(exc).__name__}: {exc})"
                         ) from exc
                     yield result
                 fill()
@@ -422,7 +429,14 @@ class DaskExecutor(SweepExecutor):
             while pending:
                 fut = next(queue)
                 pending.discard(fut)
-                result = fut.result()
+                try:
+                    result = fut.result()
+                except SweepRunError:
+                    raise
+                except Exception as exc:  # lost worker, serialisation failure, ...
+                    raise SweepRunError(
+                        f"Dask 任务失败 (a Dask task failed: {type(exc).__name__}: {exc})"
+                    ) from exc
                 fut.release()
                 yield result
                 fill()

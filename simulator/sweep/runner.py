@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import math
+import pickle
 import platform
 import sys
 import time
@@ -41,6 +42,7 @@ from simulator.sweep.design import Design, build_design
 from simulator.sweep.executors import (
     BlockResult,
     ProcessPoolSweepExecutor,
+    SerialExecutor,
     SweepExecutor,
     SweepRunError,
     SweepSetupError,
@@ -407,6 +409,17 @@ class SweepResult:
     outputs: list[str] = field(default_factory=list)
 
 
+def _check_picklable(factory: ModelFactory) -> None:
+    """Refuse a model factory that cannot travel to worker processes."""
+    try:
+        pickle.dumps(factory)
+    except Exception as exc:
+        raise SweepSetupError(
+            f"模型工厂无法序列化 (the model factory {type(factory).__name__} cannot be pickled for "
+            f"worker processes: {exc}; use a module-level dataclass, or --serial)"
+        ) from None
+
+
 def _now() -> str:
     """Return the current UTC time in ISO format (seconds)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -628,6 +641,8 @@ def run_sweep(
     design = build_design(spec)
     store = SweepStore(out_dir)
     executor = executor if executor is not None else ProcessPoolSweepExecutor()
+    if not isinstance(executor, SerialExecutor):
+        _check_picklable(model_factory)
     run_record: dict[str, Any] = {
         "started": _now(),
         "finished": None,

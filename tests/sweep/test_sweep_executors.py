@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,11 @@ from simulator.sweep.executors import (
     ProcessPoolSweepExecutor,
     SerialExecutor,
     SweepRunError,
+    SweepSetupError,
     Task,
     make_executor,
 )
-from simulator.sweep.runner import ThresholdFactory, run_sweep, toy_factory
+from simulator.sweep.runner import ThresholdFactory, ThresholdModel, run_sweep, toy_factory
 from simulator.sweep.spec import SweepSpec, spec_from_mapping
 
 
@@ -102,3 +104,15 @@ def test_toy_factories_are_picklable_and_hashable() -> None:
     assert pickle.loads(pickle.dumps(factory)) == factory and hash(factory) == hash(
         ThresholdFactory(noise=0.05)
     )
+
+
+def test_unpicklable_factory_is_refused_before_starting(tmp_path: Path) -> None:
+    @dataclass(frozen=True)
+    class LocalFactory:  # defined in a function: workers could not import it
+        def build(self) -> ThresholdModel:
+            return ThresholdModel()
+
+    pool = ProcessPoolSweepExecutor(workers=2)
+    with pytest.raises(SweepSetupError, match="cannot be pickled"):
+        run_sweep(_spec(), tmp_path / "out", pool, progress=False, factory=LocalFactory())
+    assert not pool.started and not (tmp_path / "out").exists()
