@@ -171,7 +171,9 @@ def calibrate(loaded: LoadedScenario, observed: Sequence[Observation], param_pat
     if city is None:
         raise InputError(Problem("the scenario has several cities", path="--city", expected="--city <id>"))
     start = s.scenario.start
-    fit_obs = [o for o in observed if date(o.year, 12, 31) <= start]
+    # A yearly figure is the stock at the end of that year; at month granularity it is usable
+    # when December of that year is not after the start month.
+    fit_obs = [o for o in observed if date(o.year, 12, 1) <= start.replace(day=1)]
     if not fit_obs:
         raise InputError(Problem(f"no observation is dated up to the scenario's start ({start})", path="--observed",
                                  expected="at least one year-end observation not after the start"))

@@ -350,8 +350,10 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
                    f"  {'用尽概率' if zh else 'P(exhausted)'} {ex}")
     click.echo("目标:" if zh else "Targets:")
     for tid, tg in summary["targets"].items():
+        unit = manifest.get("targets", {}).get(tid, {}).get("unit", "count")
+        show = _money if unit == "yuan" else _num
         click.echo(f"  {tid:<8} {'达成概率' if zh else 'P(attained)'} {tg['p_attained']:>5.0%}   "
-                   f"{'截止值中位数' if zh else 'median at deadline'} {_num(tg['p50'])} / {_num(tg['threshold'])}  {tg['name']}")
+                   f"{'截止值中位数' if zh else 'median at deadline'} {show(tg['p50'])} / {show(tg['threshold'])}  {tg['name']}")
 
 
 @main.command()
