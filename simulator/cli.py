@@ -485,8 +485,13 @@ def calibrate(ctx: click.Context, scenario: Path, observed: Path, param_keys: st
 
 def _register() -> None:
     from simulator.guidance_cli import fund_curve
+    from simulator.sweep.cli import sweep, sweep_summary
+    from simulator.sweep.scenario_model import register
 
+    register()
     main.add_command(fund_curve)
+    main.add_command(sweep)
+    main.add_command(sweep_summary)
 
 
 _register()
