@@ -27,6 +27,9 @@ test: lint
 demo: $(STAMP)
 	$(BIN)/fiscalsim validate scenarios/*.yaml scenarios/variants/*.yaml
 	$(BIN)/fiscalsim award scenarios/zibo.yaml ZB-4 --set quantity=15000
+	$(BIN)/fiscalsim run scenarios/liaocheng.yaml --reps 200 --jobs 2 --out $(OUT)/liaocheng --force
+	$(BIN)/fiscalsim report $(OUT)/liaocheng --out $(OUT)/liaocheng.pdf --force
+	@echo "报告 / report: $(OUT)/liaocheng.pdf"
 
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden --regenerate

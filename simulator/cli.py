@@ -488,7 +488,10 @@ def _register() -> None:
     from simulator.sweep.cli import sweep, sweep_summary
     from simulator.sweep.scenario_model import register
 
+    from simulator.report.cli import register as register_report
+
     register()
+    register_report(main)
     main.add_command(fund_curve)
     main.add_command(sweep)
     main.add_command(sweep_summary)
