@@ -485,10 +485,9 @@ def calibrate(ctx: click.Context, scenario: Path, observed: Path, param_keys: st
 
 def _register() -> None:
     from simulator.guidance_cli import fund_curve
+    from simulator.report.cli import register as register_report
     from simulator.sweep.cli import sweep, sweep_summary
     from simulator.sweep.scenario_model import register
-
-    from simulator.report.cli import register as register_report
 
     register()
     register_report(main)

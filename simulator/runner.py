@@ -48,15 +48,33 @@ def _des_block(scenario: Scenario, seed: int, reps: range) -> list[RepResult]:
     return [run_replication(scenario, seed, r) for r in reps]
 
 
+class EngineUnavailable(StoreError):
+    """The requested engine is not part of this version."""
+
+
+def engine_available(name: str) -> bool:
+    """Whether an engine can be used in this installation."""
+    if name == "des":
+        return True
+    if name == "fast":
+        import importlib.util
+
+        return importlib.util.find_spec("simulator.fast") is not None
+    return False
+
+
 def engine_fn(name: str) -> EngineFn:
     """The block function of an engine (``des``: SimPy; ``fast``: vectorised)."""
     if name == "des":
         return _des_block
-    if name == "fast":
-        from simulator.fast import simulate_block as fast_block
+    if name == "fast" and engine_available("fast"):
+        from simulator.fast import simulate_block as fast_block  # type: ignore[import-not-found,unused-ignore]
 
-        return fast_block
-    raise ValueError(f"unknown engine {name!r}; expected des or fast")
+        return fast_block  # type: ignore[no-any-return,unused-ignore]
+    if name == "fast":
+        raise EngineUnavailable("the vectorised engine (--engine fast) is not available in this version; "
+                                "use --engine des (the SimPy engine)")
+    raise EngineUnavailable(f"unknown engine {name!r}; expected des or fast")
 
 
 def simulate_block(scenario: Scenario, seed: int, first: int, last: int, engine: str) -> tuple[int, dict[str, Any], int, float]:
@@ -149,6 +167,7 @@ def run(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
     """Run a scenario's replications into ``opts.out`` and write its summary."""
     if opts.reps < 1:
         raise StoreError("--reps must be at least 1")
+    engine_fn(opts.engine)  # fail early and clearly if the engine is missing
     prepare_out(opts.out, opts.force)
     t0 = time.perf_counter()
     atomic_write_json(opts.out / "manifest.json", manifest(loaded, opts, "running", {}))

@@ -100,6 +100,11 @@ class ScenarioFactory:
 
 def make_factory(scenario_path: Path, engine: str) -> ModelFactory:
     """Constructor registered in the sweep's model registry."""
+    from simulator.runner import engine_available
+    from simulator.sweep.runner import SweepSetupError
+
+    if not engine_available(engine):
+        raise SweepSetupError(f"引擎不可用 (engine {engine!r} is not available in this version; use engine: des)")
     return ScenarioFactory(str(scenario_path), engine)
 
 

@@ -3,7 +3,7 @@
 A sweep spec is a small YAML file::
 
     scenario: ../scenarios/city.yaml     # relative to this file, or toy:ishigami
-    engine: fast                         # fast | des
+    engine: des                          # des (SimPy) | fast (vectorised, when available)
     design: lhs                          # grid | lhs | sobol | saltelli | morris
     samples: 256                         # N (not used by grid)
     replications: 100
@@ -391,7 +391,7 @@ class SweepSpec(_Strict):
     """
 
     scenario: str = Field(min_length=1)
-    engine: EngineKind = "fast"
+    engine: EngineKind = "des"
     design: DesignKind
     samples: int | None = Field(default=None, ge=1)
     replications: int = Field(default=1, ge=1)
