@@ -39,7 +39,7 @@ def main() -> None:
     for jobs in (1, 2):
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
-            run_sweep(spec, Path(tmp) / "sweep", make_executor(jobs=jobs, serial=jobs == 1), progress=False)
+            run_sweep(spec, Path(tmp) / "sweep", make_executor(serial=True) if jobs == 1 else make_executor(jobs=jobs), progress=False)
             dt = time.perf_counter() - t0
         rates[jobs] = args.points / dt
         full = 256 * 100 / (args.points * args.reps) * dt
