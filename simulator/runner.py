@@ -17,7 +17,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -38,6 +38,11 @@ from simulator.store import (
 )
 
 BLOCK = 25
+"""Replications per block of the SimPy engine (one Parquet file each)."""
+FAST_BLOCK = 100
+"""Replications per block of the vectorised engine: larger blocks amortise its per-call work."""
+AUTO_FAST_REPS = 10
+"""``--engine auto`` uses the vectorised engine above this many replications, the SimPy engine up to it."""
 
 EngineFn = Callable[[Scenario, int, range], list[RepResult]]
 
@@ -48,33 +53,45 @@ def _des_block(scenario: Scenario, seed: int, reps: range) -> list[RepResult]:
     return [run_replication(scenario, seed, r) for r in reps]
 
 
+def _fast_block(scenario: Scenario, seed: int, reps: range) -> list[RepResult]:
+    from simulator.fast import simulate_block as fast_block
+
+    return fast_block(scenario, seed, reps)
+
+
 class EngineUnavailable(StoreError):
-    """The requested engine is not part of this version."""
+    """The requested engine does not exist."""
+
+
+ENGINES = ("auto", "fast", "des")
+
+
+def resolve_engine(name: str, reps: int) -> str:
+    """The engine that runs: ``auto`` is ``fast`` for more than :data:`AUTO_FAST_REPS` replications, else ``des``."""
+    if name == "auto":
+        return "fast" if reps > AUTO_FAST_REPS else "des"
+    if name in ("fast", "des"):
+        return name
+    raise EngineUnavailable(f"unknown engine {name!r}; expected auto, fast or des")
 
 
 def engine_available(name: str) -> bool:
-    """Whether an engine can be used in this installation."""
-    if name == "des":
-        return True
-    if name == "fast":
-        import importlib.util
-
-        return importlib.util.find_spec("simulator.fast") is not None
-    return False
+    """Whether an engine name is known (``auto`` included)."""
+    return name in ENGINES
 
 
 def engine_fn(name: str) -> EngineFn:
     """The block function of an engine (``des``: SimPy; ``fast``: vectorised)."""
     if name == "des":
         return _des_block
-    if name == "fast" and engine_available("fast"):
-        from simulator.fast import simulate_block as fast_block  # type: ignore[import-not-found,unused-ignore]
-
-        return fast_block  # type: ignore[no-any-return,unused-ignore]
     if name == "fast":
-        raise EngineUnavailable("the vectorised engine (--engine fast) is not available in this version; "
-                                "use --engine des (the SimPy engine)")
-    raise EngineUnavailable(f"unknown engine {name!r}; expected des or fast")
+        return _fast_block
+    raise EngineUnavailable(f"unknown engine {name!r}; expected fast or des")
+
+
+def block_size(engine: str) -> int:
+    """Replications per stored block for an engine."""
+    return FAST_BLOCK if engine == "fast" else BLOCK
 
 
 def simulate_block(scenario: Scenario, seed: int, first: int, last: int, engine: str) -> tuple[int, dict[str, Any], int, float]:
@@ -94,10 +111,15 @@ class RunOptions:
     seed: int
     out: Path
     jobs: int = 1
-    engine: str = "des"
+    engine: str = "auto"
     force: bool = False
     progress: bool = True
-    block: int = BLOCK
+    block: int | None = None
+
+    def resolved(self) -> RunOptions:
+        """These options with ``auto`` replaced by the engine that runs and the block size filled in."""
+        engine = resolve_engine(self.engine, self.reps)
+        return replace(self, engine=engine, block=self.block or block_size(engine))
 
 
 def prepare_out(out: Path, force: bool) -> None:
@@ -167,7 +189,8 @@ def run(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
     """Run a scenario's replications into ``opts.out`` and write its summary."""
     if opts.reps < 1:
         raise StoreError("--reps must be at least 1")
-    engine_fn(opts.engine)  # fail early and clearly if the engine is missing
+    opts = opts.resolved()
+    assert opts.block is not None
     prepare_out(opts.out, opts.force)
     t0 = time.perf_counter()
     atomic_write_json(opts.out / "manifest.json", manifest(loaded, opts, "running", {}))

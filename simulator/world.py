@@ -290,7 +290,9 @@ class World:
                 return
             e.boost_on = on
             pop = self.scenario.populations[e.city].firms
-            if on == "hte" and e.state == "tech_sme" and e.t_result == INF:
+            if on == "hte" and e.state == "tech_sme" and e.t_result == INF and e.t_ready > now:
+                # Not yet ready: redraw readiness under the boosted hazard (memoryless).  A firm
+                # already ready and waiting for its window keeps its application date.
                 plan_ready(self, e, pop, self.r_firms)
             elif on == "tech_sme" and e.state == "startup":
                 plan_sme(self, e, pop, self.r_firms)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from simulator.cli import main
@@ -12,11 +13,11 @@ from simulator.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _spec(tmp: Path, factors: str, samples: int = 4, reps: int = 3) -> Path:
+def _spec(tmp: Path, factors: str, samples: int = 4, reps: int = 3, engine: str = "fast") -> Path:
     spec = tmp / "spec.yaml"
     spec.write_text(f"""
 scenario: {ROOT / "docs" / "examples" / "minimal.yaml"}
-engine: des
+engine: {engine}
 design: lhs
 samples: {samples}
 replications: {reps}
@@ -37,9 +38,10 @@ def _points(out: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def test_common_random_numbers_across_points(tmp_path: Path) -> None:
-    """A factor that only moves a target's threshold leaves every replication's money unchanged."""
-    spec = _spec(tmp_path, "  targets.ZB-T7.threshold: {range: [10, 60]}")
+@pytest.mark.parametrize("engine", ["fast", "des"])
+def test_common_random_numbers_across_points(tmp_path: Path, engine: str) -> None:
+    """A factor that only moves a target's threshold leaves every replication's money unchanged (both engines)."""
+    spec = _spec(tmp_path, "  targets.ZB-T7.threshold: {range: [10, 60]}", engine=engine)
     out = tmp_path / "sweep"
     res = CliRunner().invoke(main, ["sweep", str(spec), "--out", str(out), "--serial"], obj={})
     assert res.exit_code == 0, res.output

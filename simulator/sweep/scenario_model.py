@@ -104,7 +104,7 @@ def make_factory(scenario_path: Path, engine: str) -> ModelFactory:
     from simulator.sweep.runner import SweepSetupError
 
     if not engine_available(engine):
-        raise SweepSetupError(f"引擎不可用 (engine {engine!r} is not available in this version; use engine: des)")
+        raise SweepSetupError(f"未知引擎 (unknown engine {engine!r}; expected fast or des)")
     return ScenarioFactory(str(scenario_path), engine)
 
 

@@ -3,7 +3,7 @@
 A sweep spec is a small YAML file::
 
     scenario: ../scenarios/city.yaml     # relative to this file, or toy:ishigami
-    engine: des                          # des (SimPy) | fast (vectorised, when available)
+    engine: fast                         # fast (vectorised, default) | des (SimPy reference)
     design: lhs                          # grid | lhs | sobol | saltelli | morris
     samples: 256                         # N (not used by grid)
     replications: 100
@@ -391,7 +391,7 @@ class SweepSpec(_Strict):
     """
 
     scenario: str = Field(min_length=1)
-    engine: EngineKind = "des"
+    engine: EngineKind = "fast"
     design: DesignKind
     samples: int | None = Field(default=None, ge=1)
     replications: int = Field(default=1, ge=1)

@@ -1,0 +1,65 @@
+"""The fast engine against the SimPy engine, for every shipped scenario.
+
+For each scenario both engines run replications ``0..n-1`` with one seed; the
+compared outputs are each fund's draw per calendar year, each target's metric
+at its deadline and each fund's exhaustion month (``horizon + 1`` when never
+exhausted).  An output passes when the two-sample Kolmogorov–Smirnov test does
+not reject at a family-wise 1% (Holm over the scenario's outputs) and the means
+agree within 2% plus sampling noise (floors for near-zero means); see
+:mod:`simulator.fast_check` for the criteria and why each is there.
+
+Sample sizes are small so the whole file runs in under three minutes on two
+cores: 150 SimPy replications against 400 fast ones, fewer SimPy replications
+for large scenarios (``_des_reps``).  ``benchmarks/equivalence_full.py`` runs
+the same comparison with 500+ replications per engine.  The approximations of
+the fast engine (``simulator.fast``) are bounded by these checks: each one's
+effect on the outputs is within the tolerance, or a check here fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.fast_check import compare, run_both, table
+from simulator.loader import load_scenario
+from simulator.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = [*sorted((ROOT / "scenarios").glob("*.yaml")), ROOT / "docs" / "examples" / "minimal.yaml"]
+SEED = 20240601
+N_FAST = 400
+
+
+def _size(s: Scenario) -> int:
+    """Entities at the start plus arrivals over the horizon: a deterministic proxy for the SimPy engine's cost."""
+    years = (s.scenario.end - s.scenario.start).days / 365.25
+    total = 0.0
+    for pop in s.populations.values():
+        total += sum(pop.firms.baseline.values()) + pop.firms.arrivals_per_year * years
+        for group in (pop.platforms, pop.incubators):
+            for tp in group.values():
+                total += sum(tp.baseline.values()) + tp.arrivals_per_year * years
+    return int(total * max(years, 1.0))
+
+
+def _des_reps(s: Scenario) -> int:
+    """SimPy replications: 150, fewer for large scenarios (at least 40) to keep the file under three minutes."""
+    size = _size(s)
+    if size <= 20_000:
+        return 150
+    if size <= 60_000:
+        return 100
+    return 40
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_fast_engine_matches_simpy(path: Path) -> None:
+    s = load_scenario(path).scenario
+    des, fast = run_both(s, SEED, _des_reps(s), N_FAST, jobs=2)
+    verdicts = compare(s, des, fast, alpha=0.01)
+    assert verdicts, "nothing compared"
+    bad = [v for v in verdicts if not v.ok]
+    assert not bad, f"{path.name}: {len(bad)} of {len(verdicts)} outputs differ\n" + table(verdicts)
