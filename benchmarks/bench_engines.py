@@ -7,7 +7,7 @@ Usage: python benchmarks/bench_engines.py [--scenario PATH] [--reps 1000] [--job
 Prints, all measured in this run:
 
 (a) seconds for ``--reps`` replications with the fast engine on ``--jobs``
-    processes, blocks of ``runner.BLOCK`` replications: the engine alone
+    processes, blocks of ``runner.FAST_BLOCK`` replications: the engine alone
     (``simulate_block`` in a process pool), and the whole ``runner.run``
     (engine + result store + summary) for comparison;
 (b) seconds per replication of each engine on one process and their ratio;
@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulator.fast import simulate_block
 from simulator.loader import load_scenario
-from simulator.runner import BLOCK, RunOptions, run
+from simulator.runner import FAST_BLOCK as BLOCK
+from simulator.runner import RunOptions, run
 from simulator.scenario import Scenario
 from simulator.world import run_replication
 

@@ -98,7 +98,7 @@ from simulator.fast_rng import (
     poisson,
     rep_generator,
 )
-from simulator.guidance import ta_sample, ta_schedule
+from simulator.guidance import ta_sample_paths, ta_schedule
 from simulator.records import RepResult, count_keys
 from simulator.rules import Claims, Parts, evaluate_program, split_award, split_exact, total_award
 from simulator.scenario import (
@@ -247,9 +247,8 @@ class _Block:
         self.g_calls: list[IntArray] = []
         for g in s.guidance_funds.values():
             if g.stochastic.rc_sd > 0 or g.stochastic.growth_sd > 0:
-                rows = [ta_sample(g.commitment, g.rc, g.life, g.bow, g.growth, g.yield_, gen, 1,
-                                  g.stochastic.rc_sd, g.stochastic.growth_sd).contribution_fen[0] for gen in setup]
-                self.g_calls.append(np.stack(rows).astype(np.int64))
+                self.g_calls.append(ta_sample_paths(g.commitment, g.rc, g.life, g.bow, g.growth, g.yield_, setup,
+                                                    g.stochastic.rc_sd, g.stochastic.growth_sd).astype(np.int64))
             else:
                 row = ta_schedule(g.commitment, g.rc, g.life, g.bow, g.growth, g.yield_).contribution_fen
                 self.g_calls.append(np.tile(np.asarray(row, dtype=np.int64), (R, 1)))

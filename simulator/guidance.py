@@ -514,6 +514,44 @@ def ta_sample(
     )
 
 
+def ta_sample_paths(
+    commitment_fen: int,
+    rc: Sequence[float],
+    life: int,
+    bow: float,
+    growth: float,
+    yield_: float,
+    rngs: Sequence[np.random.Generator],
+    rc_sd: float,
+    growth_sd: float,
+) -> IntArray:
+    """Contributions of one random path per generator, ``[len(rngs), L]`` fen.
+
+    Row ``i`` equals ``ta_sample(..., rngs[i], n=1, ...).contribution_fen[0]``
+    (each generator makes the same draws in the same order); the recursion
+    runs once for all rows.  Used by the vectorised engine, whose
+    replications each have their own generator.
+
+    Example:
+        >>> gens = [np.random.default_rng(k) for k in range(3)]
+        >>> rows = ta_sample_paths(10**9, [0.3], 8, 2.0, 0.1, 0.0, gens, 0.1, 0.2)
+        >>> one = ta_sample(10**9, [0.3], 8, 2.0, 0.1, 0.0, np.random.default_rng(2), 1, 0.1, 0.2)
+        >>> bool((rows[2] == one.contribution_fen[0]).all())
+        True
+    """
+    p = _check_params(commitment_fen, rc, life, bow, growth, yield_)
+    rc_sd_ = _check_real("rc_sd", rc_sd, 0.0)
+    growth_sd_ = _check_real("growth_sd", growth_sd, 0.0)
+    curve = _rate_curve(p.rates, p.life)
+    rates = np.empty((len(rngs), p.life))
+    factors = np.empty((len(rngs), p.life))
+    for i, rng in enumerate(rngs):
+        rates[i] = _draw_rates(curve, rc_sd_, 1, rng)[0]
+        factors[i] = _draw_growth(p.growth, growth_sd_, 1, p.life, rng)[0]
+    c, _d, _nav = _simulate(p.commitment_fen, rates, factors, distribution_rates(p.life, p.bow, p.yield_))
+    return c
+
+
 # --------------------------------------------------------------------------- dating
 
 

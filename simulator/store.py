@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -68,18 +69,15 @@ def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, 
     labels = np.array(cal.labels)
     s = ctx.scenario
     rows: dict[str, list[Any]] = {t: [] for t in TABLES}
-    for r in results:
+    tids = list(s.targets)
+    series_all = np.zeros((len(results), len(tids), cal.n_months), dtype=np.float64)
+    for i, r in enumerate(results):
         for (month, fund, level, program), fen in sorted(r.draws.items()):
             rows["draws"].append((r.rep, labels[month], fund, level, program, int(fen)))
-        nz_m, nz_k = np.nonzero(r.counts)
-        for m, k in zip(nz_m.tolist(), nz_k.tolist(), strict=True):
-            kc, kk, kt, ks = ctx.keys[k]
-            rows["counts"].append((r.rep, labels[m], kc, kk, kt, ks, int(r.counts[m, k])))
-        for tid in s.targets:
+        for j, tid in enumerate(tids):
             series = metric_series(ctx, s.targets[tid], s.target_city(tid), r)
             out = evaluate_target(ctx, tid, series)
-            for m in range(cal.n_months):
-                rows["metrics"].append((r.rep, labels[m], tid, float(series[m])))
+            series_all[i, j] = series
             rows["targets"].append((r.rep, tid, out.value, out.attained,
                                     None if out.month_attained is None else str(labels[out.month_attained])))
         for (fund, year), fyr in sorted(r.fund_years.items()):
@@ -103,9 +101,16 @@ def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, 
     }
     dtypes: dict[str, str] = {"rep": "int32", "count": "int32", "year": "int32", "n": "int32", "value": "float64",
                               "attained": "bool"}
+    # The two large tables are built column-wise (same rows, order and types as row by row).
+    reps = np.array([r.rep for r in results], dtype=np.int64)
+    columns: dict[str, dict[str, Any]] = {"counts": _counts_columns(ctx, labels, reps, results),
+                                          "metrics": _metrics_columns(labels, reps, tids, series_all)}
     frames = {}
     for name in TABLES:
-        df = pd.DataFrame(rows[name], columns=pd.Index(cols[name]))
+        if name in columns:
+            df = pd.DataFrame(columns[name], columns=pd.Index(cols[name]))
+        else:
+            df = pd.DataFrame(rows[name], columns=pd.Index(cols[name]))
         for c in df.columns:
             if c in dtypes:
                 df[c] = df[c].astype(dtypes[c])
@@ -115,6 +120,42 @@ def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, 
                 df[c] = df[c].astype("string")
         frames[name] = df
     return frames
+
+
+def _counts_columns(ctx: MetricContext, labels: npt.NDArray[np.str_], reps: npt.NDArray[np.int64],
+                    results: Sequence[RepResult]) -> dict[str, Any]:
+    """Non-zero month-end counts, by replication, month and key (row-major order)."""
+    n_keys = len(ctx.keys)
+    if not results or n_keys == 0:
+        return {c: [] for c in ("rep", "month", "city", "kind", "type", "state", "count")}
+    counts = np.stack([r.counts for r in results])
+    ri, m, k = np.nonzero(counts)
+    out: dict[str, Any] = {"rep": reps[ri], "month": _strings(labels.tolist(), m, STRING)}
+    for j, col in enumerate(("city", "kind", "type", "state")):
+        out[col] = _strings([key[j] for key in ctx.keys], k, STR)
+    out["count"] = counts[ri, m, k]
+    return out
+
+
+def _metrics_columns(labels: npt.NDArray[np.str_], reps: npt.NDArray[np.int64], tids: list[str],
+                     series: npt.NDArray[np.float64]) -> dict[str, Any]:
+    """Month-end metric values, by replication, target and month."""
+    n_rep, n_t, n_m = series.shape
+    month = np.tile(np.arange(n_m, dtype=np.int64), n_rep * n_t)
+    target = np.tile(np.repeat(np.arange(n_t, dtype=np.int64), n_m), n_rep)
+    return {"rep": np.repeat(reps, n_t * n_m), "month": _strings(labels.tolist(), month, STRING),
+            "target": _strings(tids, target, STR), "value": series.reshape(-1)}
+
+
+STRING = pd.StringDtype("pyarrow")
+"""The ``string`` dtype of the month columns (missing values are ``pd.NA``)."""
+STR = pd.StringDtype("pyarrow", na_value=np.nan)
+"""pandas' default ``str`` dtype, which the other text columns get when built from Python strings."""
+
+
+def _strings(values: list[str], codes: npt.NDArray[np.int64], dtype: pd.StringDtype) -> pd.arrays.ArrowStringArray:
+    """``values[codes]`` as a pandas string column, without a Python object per row."""
+    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.string()).take(pa.array(codes)), dtype=dtype)
 
 
 def write_block(out: Path, first_rep: int, frames: dict[str, pd.DataFrame]) -> None:

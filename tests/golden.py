@@ -1,5 +1,11 @@
 """Golden summaries: every shipped scenario and variant at a fixed seed, against a checked-in summary.
 
+Two sets: ``golden/fast`` (the vectorised engine, 200 replications: the numbers
+a user sees from ``fiscalsim run``) and ``golden/des`` (the SimPy reference
+engine, 20 replications: enough to pin its every draw, cheap enough for the
+suite).  The engines agree in distribution, not draw for draw, so each has its
+own set; ``tests/test_equivalence.py`` holds them together.
+
 Regenerate after an intended model change (and review the diff before committing it):
 
     make golden            # or: .venv/bin/python -m tests.golden --regenerate
@@ -19,9 +25,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
-REPS = 200
 SEED = 20240601
-ENGINE = "des"
+REPS = {"fast": 200, "des": 20}
+ENGINES = ("fast", "des")
 
 
 def shipped() -> list[Path]:
@@ -35,15 +41,20 @@ def golden_name(path: Path) -> str:
     return str(rel.with_suffix("")).replace("/", "__") + ".json"
 
 
-def run_summary(path: Path, reps: int = REPS, seed: int = SEED, engine: str = ENGINE, jobs: int = 2) -> dict[str, Any]:
+def golden_file(engine: str, path: Path) -> Path:
+    """Where a scenario's golden summary for an engine lives."""
+    return GOLDEN / engine / golden_name(path)
+
+
+def run_summary(path: Path, engine: str, reps: int | None = None, seed: int = SEED, jobs: int = 2) -> dict[str, Any]:
     """Run a scenario and return its summary.json content."""
     from simulator.loader import load_scenario
     from simulator.runner import RunOptions, run
 
     loaded = load_scenario(path)
     with tempfile.TemporaryDirectory() as tmp:
-        store = run(loaded, RunOptions(reps=reps, seed=seed, out=Path(tmp) / "run", jobs=jobs, engine=engine,
-                                       progress=False))
+        store = run(loaded, RunOptions(reps=reps or REPS[engine], seed=seed, out=Path(tmp) / "run", jobs=jobs,
+                                       engine=engine, progress=False))
         return store.summary
 
 
@@ -70,24 +81,31 @@ def main(argv: list[str] | None = None) -> int:
     """Regenerate (or check) the golden summaries."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--regenerate", action="store_true", help="write the summaries instead of checking them")
+    ap.add_argument("--engine", choices=ENGINES, action="append", help="only this engine (repeatable; default both)")
     ap.add_argument("only", nargs="*", help="scenario files (default: all shipped)")
     args = ap.parse_args(argv)
     paths = [Path(p).resolve() for p in args.only] or shipped()
-    GOLDEN.mkdir(exist_ok=True)
     bad = 0
-    for path in paths:
-        got = run_summary(path)
-        target = GOLDEN / golden_name(path)
-        if args.regenerate:
-            target.write_text(json.dumps(got, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-            print(f"wrote {target.relative_to(ROOT)}")
-        else:
-            problems = diff(json.loads(target.read_text(encoding="utf-8")), got)
-            bad += bool(problems)
-            print(f"{path.name}: {'OK' if not problems else f'{len(problems)} differences'}")
-            for p in problems[:20]:
-                print("   ", p)
+    for engine in args.engine or ENGINES:
+        (GOLDEN / engine).mkdir(parents=True, exist_ok=True)
+        for path in paths:
+            bad += _one(engine, path, args.regenerate)
     return 1 if bad else 0
+
+
+def _one(engine: str, path: Path, regenerate: bool) -> int:
+    """Regenerate or check one golden summary; 1 if it differs."""
+    got = run_summary(path, engine)
+    target = golden_file(engine, path)
+    if regenerate:
+        target.write_text(json.dumps(got, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"wrote {target.relative_to(ROOT)}")
+        return 0
+    problems = diff(json.loads(target.read_text(encoding="utf-8")), got)
+    print(f"{engine} {path.name}: {'OK' if not problems else f'{len(problems)} differences'}")
+    for p in problems[:20]:
+        print("   ", p)
+    return int(bool(problems))
 
 
 if __name__ == "__main__":

@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.golden import GOLDEN, diff, golden_name, run_summary, shipped
+from tests.golden import ENGINES, diff, golden_file, run_summary, shipped
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("path", shipped(), ids=lambda p: p.stem)
-def test_golden_summary(path: Path) -> None:
-    target = GOLDEN / golden_name(path)
-    assert target.exists(), f"no golden summary for {path.name}: run `make golden`"
+def test_golden_summary(path: Path, engine: str) -> None:
+    target = golden_file(engine, path)
+    assert target.exists(), f"no {engine} golden summary for {path.name}: run `make golden`"
     expected = json.loads(target.read_text(encoding="utf-8"))
-    problems = diff(expected, run_summary(path))
+    problems = diff(expected, run_summary(path, engine))
     assert not problems, "summary changed (run `make golden` if intended):\n" + "\n".join(problems[:30])
 
 

@@ -561,12 +561,12 @@ def source_kind_label(kind: str, lang: Lang = "zh") -> str:
 def engine_label(engine: str, lang: Lang = "zh") -> str:
     """Describe the engine that produced a run.
 
-    >>> engine_label("des"), engine_label("vector", "en"), engine_label("other")
-    ('离散事件引擎（des）', 'vectorised engine (vector)', 'other')
+    >>> engine_label("des"), engine_label("fast"), engine_label("fast", "en"), engine_label("other")
+    ('离散事件引擎（des）', '向量化引擎（fast）', 'vectorised engine (fast)', 'other')
     """
     e = str(engine)
     if e == "des":
         return t("engine_des", lang)
-    if e.startswith("vec") or e in ("numpy", "array"):
+    if e == "fast" or e.startswith("vec") or e in ("numpy", "array"):
         return t("engine_vector", lang, name=e)
     return e
