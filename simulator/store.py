@@ -218,11 +218,15 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     mt = store.table("metrics")
     year_end_labels = {y: cal.label(min(cal.month_of(cal.start.replace(year=y, month=12, day=1)), cal.n_months - 1))
                        for y in cal.years}
+    mt = mt[mt["month"].isin(list(year_end_labels.values()))]  # only year ends are summarised
+    tg_by = dict(tuple(tg.groupby("target", sort=False)))
+    mt_by = dict(tuple(mt.groupby("target", sort=False)))
+    empty_tg, empty_mt = tg.iloc[0:0], mt.iloc[0:0]
     for tid, t in s.targets.items():
-        rows = tg[tg["target"] == tid]
+        rows = tg_by.get(tid, empty_tg)
         q = _q(rows["value"].to_numpy(dtype=float))
         yearly = {}
-        sub = mt[mt["target"] == tid]
+        sub = mt_by.get(tid, empty_mt)
         for y, lab in year_end_labels.items():
             if cal.month_of(t.deadline) < cal.month_of(cal.start.replace(year=y, month=1, day=1)):
                 continue
@@ -240,11 +244,12 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     fy = store.table("fund_years")
     ex = store.table("exhaustion")
     horizon_years = set(cal.years)
+    fy_by, ex_by = dict(tuple(fy.groupby("fund", sort=False))), dict(tuple(ex.groupby("fund", sort=False)))
     for fid, f in s.funds.items():
-        rows = fy[fy["fund"] == fid]
+        rows = fy_by.get(fid, fy.iloc[0:0])
         per_rep = rows.groupby("rep")[["drawn_fen", "refused_fen", "prorata_cut_fen"]].sum()
         last = rows[rows["year"] == max(cal.years)].set_index("rep")
-        e = ex[ex["fund"] == fid]
+        e = ex_by.get(fid, ex.iloc[0:0])
         appropriated = sum(v for y, v in f.appropriations.items() if y in horizon_years)
         yearly = {}
         for y in cal.years:
@@ -262,13 +267,13 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
         }
     dr = store.table("draws")
     dr = dr.assign(year=dr["month"].str.slice(0, 4).astype(int))
+    dr_by = dict(tuple(dr.groupby("program", sort=False)))
     for pid in [*s.programs, *s.guidance_funds]:
-        rows = dr[dr["program"] == pid]
+        rows = dr_by.get(pid, dr.iloc[0:0])
         totals = rows.groupby("rep")["amount_fen"].sum().reindex(range(reps), fill_value=0).to_numpy(dtype=float) / 100
         name = s.programs[pid].name if pid in s.programs else s.guidance_funds[pid].name
         out["programs"][pid] = {"name": name, "drawn_yuan": _q(totals)}
-    for lvl in sorted(dr["level"].unique().tolist()):
-        rows = dr[dr["level"] == lvl]
+    for lvl, rows in sorted(dict(tuple(dr.groupby("level", sort=False))).items()):
         per = rows.groupby(["rep", "year"])["amount_fen"].sum().unstack(fill_value=0).reindex(range(reps), fill_value=0)
         out["levels"][lvl] = {str(y): _q(per[y].to_numpy(dtype=float) / 100) if y in per else _q(np.zeros(reps))
                               for y in cal.years}

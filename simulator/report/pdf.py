@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -618,15 +619,26 @@ _CITY_TEXT = {
 }
 
 
-def cities_section(lay: Layout, store: RunStore) -> list[Flowable]:
-    """A page with the cities of a multi-city run side by side (empty for one city)."""
-    lang = lay.lang
+@dataclass(frozen=True)
+class CityFigures:
+    """One city's line on the cities page of a multi-city run (money in fen)."""
+
+    city: str
+    targets: int
+    likely: int  # targets attained in at least half of the replications
+    assessed: int  # targets with a probability
+    mean_p: float | None
+    appropriated_fen: int  # every appropriation of the funds the city (or a place in it) owns
+    drawn_median_fen: float  # median over replications of the total drawn from those funds
+    province_median_fen: float  # median over replications of province money paid by the city's programs
+
+
+def city_figures(store: RunStore) -> list[CityFigures]:
+    """The cities of a run and their figures (empty for a single-city run)."""
     jur = store.jurisdictions
     cities = [k for k, j in jur.items() if j.get("level") == "city"]
     if len(cities) < 2:
         return []
-    text = _CITY_TEXT[lang]
-    unit = fmt.table_money_unit(lang)
 
     def city_of(jid: str | None) -> str | None:
         seen: set[str] = set()
@@ -642,7 +654,7 @@ def cities_section(lay: Layout, store: RunStore) -> list[Flowable]:
     dr = store.table("draws")
     reps = max(store.reps, 1)
     prog_city = {pid: p.get("city") for pid, p in store.programs.items()}
-    rows: list[list[Cell]] = []
+    out: list[CityFigures] = []
     for c in cities:
         mine = [a for a in answers if store.targets.get(a.target, {}).get("city") == c]
         funds = [fid for fid, f in store.funds.items() if city_of(f.get("owner")) == c]
@@ -652,18 +664,32 @@ def cities_section(lay: Layout, store: RunStore) -> list[Flowable]:
         drawn = float(per_rep.median()) if per_rep is not None else 0.0
         progs = [pid for pid, pc in prog_city.items() if pc == c]
         psub = dr[(dr["level"] == "province") & (dr["program"].isin(progs))] if len(dr) else dr
-        prov = (psub.groupby("rep")["amount_fen"].sum().reindex(range(reps), fill_value=0).median()
+        prov = (float(psub.groupby("rep")["amount_fen"].sum().reindex(range(reps), fill_value=0).median())
                 if len(psub) else 0.0)
         ps = [a.p_attained for a in mine if a.p_attained is not None]
-        rows.append([
-            display_name(jur[c], lang, c),
-            fmt.number(len(mine)),
-            f"{sum(1 for p in ps if p >= 0.5)} / {len(ps)}",
-            fmt.prob(sum(ps) / len(ps)) if ps else fmt.DASH,
-            fmt.table_money(approp, lang),
-            fmt.table_money(drawn, lang),
-            fmt.table_money(float(prov), lang),
-        ])
+        out.append(CityFigures(c, len(mine), sum(1 for p in ps if p >= 0.5), len(ps),
+                               sum(ps) / len(ps) if ps else None, approp, drawn, prov))
+    return out
+
+
+def cities_section(lay: Layout, store: RunStore) -> list[Flowable]:
+    """A page with the cities of a multi-city run side by side (empty for one city)."""
+    lang = lay.lang
+    figures = city_figures(store)
+    if not figures:
+        return []
+    text = _CITY_TEXT[lang]
+    unit = fmt.table_money_unit(lang)
+    jur = store.jurisdictions
+    rows: list[list[Cell]] = [[
+        display_name(jur[f.city], lang, f.city),
+        fmt.number(f.targets),
+        f"{f.likely} / {f.assessed}",
+        fmt.prob(f.mean_p) if f.mean_p is not None else fmt.DASH,
+        fmt.table_money(f.appropriated_fen, lang),
+        fmt.table_money(f.drawn_median_fen, lang),
+        fmt.table_money(f.province_median_fen, lang),
+    ] for f in figures]
     w = CONTENT_WIDTH
     cols = [
         Column(text["city"], 0.14 * w),
