@@ -426,6 +426,7 @@ class _Block:
                 self._act(a, m)
         self.firms.advance(self.horizon)
         self.tiered.advance(self.horizon)
+        self.firms.release()
 
     def _act(self, a: Action, m: int) -> None:
         yi = int(self.year_of_month[m]) - self.years[0]

@@ -52,6 +52,7 @@ STARTUP, TECH, HTE, EXITED, EMPTY = 0, 1, 2, 3, -1
 INCUBATED = 3  # column of the per-city firm key table
 ON_CODES = {"hte": 0, "tech_sme": 1, "upgrade": 2}
 _NEVER = 1 << 40
+CREATE_CHUNK = 16  # replications created at once (bounds the temporaries of Firms.create)
 
 
 class Sink(Protocol):
@@ -313,21 +314,34 @@ class Firms:
     # ------------------------------------------------------------------ creation
 
     def create(self) -> None:
-        """Create every firm of the block: the baselines at time 0 and every start-up at its arrival time."""
-        fi, city, st, t, arrival = _layout(self.cap, self._base_city, self._base_state, self._arrivals,
-                                           np.zeros(max(len(self.cities), 1), dtype=np.int64))
-        if fi.size == 0:
-            return
-        rep = fi // self.cap
-        self.events += np.bincount(rep[arrival], minlength=self.R)
-        # Columns over every slot of the block (empty slots keep the defaults), transposed into rows once.
-        g = np.empty((NCOL, self.R * self.cap))
+        """Create every firm of the block: the baselines at time 0 and every start-up at its arrival time.
+
+        Replications are created :data:`CREATE_CHUNK` at a time, which bounds the
+        temporaries; each replication's uniforms are drawn in one request, so
+        the chunking does not change a number.
+        """
+        # Rows of every slot of the block (empty slots keep the defaults), written through a column view.
+        self.rows = np.empty((self.R * self.cap, NCOL))
+        g = self.rows.T
         g[[EXIT, SME, LOSS, APPLY, RESULT, EXP, READY]] = INF
         g[[REG, CERT, BON, CITY]] = 0.0
         g[INC] = -1.0
         g[BOOST] = 1.0
         g[BUNTIL] = -1.0
         g[STATE] = EMPTY
+        for r0 in range(0, self.R, CREATE_CHUNK):
+            self._create_reps(g, r0, min(r0 + CREATE_CHUNK, self.R))
+        self.t_next = self._next_of(g)
+
+    def _create_reps(self, g: FloatArray, r0: int, r1: int) -> None:
+        """Create the firms of block positions ``r0..r1-1``."""
+        fi, city, st, t, arrival = _layout(self.cap, self._base_city, self._base_state, self._arrivals[r0:r1],
+                                           np.zeros(max(len(self.cities), 1), dtype=np.int64))
+        if fi.size == 0:
+            return
+        fi += r0 * self.cap
+        rep = fi // self.cap
+        self.events += np.bincount(rep[arrival], minlength=self.R)
         g[STATE, fi] = st
         g[CITY, fi] = city
         self.city[fi] = city
@@ -364,8 +378,14 @@ class Firms:
             g[REG, f2] = 1.0
             g[CERT, f2] = 1.0
             g[EXP, f2] = self._cert_end(city[s2], t[s2] + u[s2, 2] * CERT_MONTHS, u[s2, 3])
-        self.t_next = self._next_of(g)
-        self.rows = np.ascontiguousarray(g.T)
+
+    def release(self) -> None:
+        """Free the per-firm arrays once the horizon is reached (the counts and event totals stay)."""
+        empty = np.zeros(0)
+        self.rows = np.zeros((0, NCOL))
+        self.t_next = self.t_birth = empty
+        self.state = np.zeros(0, dtype=np.int8)
+        self.city = self.place = np.zeros(0, dtype=np.int64)
 
     # ------------------------------------------------------------------ plans (on gathered rows)
 

@@ -179,15 +179,22 @@ class RunStore:
         sf = self.path / "summary.json"
         self.summary: dict[str, Any] = json.loads(sf.read_text(encoding="utf-8")) if sf.exists() else {}
 
-    def table(self, name: str) -> pd.DataFrame:
-        """A table as a DataFrame (all parts, sorted by replication)."""
+    def table(self, name: str, filters: list[tuple[str, str, Any]] | None = None) -> pd.DataFrame:
+        """A table as a DataFrame (all parts, sorted by replication).
+
+        Args:
+            name: One of :data:`TABLES`.
+            filters: Row filters applied while each part is read, e.g.
+                ``[("month", "in", ["2020-12", "2021-12"])]`` (pyarrow's DNF form), so a
+                large table is never held whole.
+        """
         if name not in TABLES:
             raise StoreError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
         folder = self.path / "tables" / name
         parts = sorted(folder.glob("part-*.parquet"))
         if not parts:
             raise StoreError(f"{folder}: no data")
-        return pd.concat([pq.read_table(p).to_pandas() for p in parts], ignore_index=True)
+        return pd.concat([pq.read_table(p, filters=filters).to_pandas() for p in parts], ignore_index=True)
 
 
 # --------------------------------------------------------------------------- summary
@@ -215,10 +222,10 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     reps = int(store.manifest["reps"])
     out: dict[str, Any] = {"reps": reps, "targets": {}, "funds": {}, "programs": {}, "levels": {}}
     tg = store.table("targets")
-    mt = store.table("metrics")
     year_end_labels = {y: cal.label(min(cal.month_of(cal.start.replace(year=y, month=12, day=1)), cal.n_months - 1))
                        for y in cal.years}
-    mt = mt[mt["month"].isin(list(year_end_labels.values()))]  # only year ends are summarised
+    # only year ends are summarised: read just those rows of the (large) metrics table
+    mt = store.table("metrics", filters=[("month", "in", sorted(set(year_end_labels.values())))])
     tg_by = dict(tuple(tg.groupby("target", sort=False)))
     mt_by = dict(tuple(mt.groupby("target", sort=False)))
     empty_tg, empty_mt = tg.iloc[0:0], mt.iloc[0:0]

@@ -192,3 +192,24 @@ targets:
     expected = 500 * math.exp(-0.2 * 3)
     half = 3.29 * arr.std(ddof=1) / math.sqrt(len(arr))
     assert abs(arr.mean() - expected) < half + 1.0
+
+
+def test_support_does_not_postpone_a_firm_already_ready(tmp_path: Path) -> None:
+    """A tech SME ready for HTE and waiting for its window keeps its application date when money
+    arrives; one not yet ready has its readiness redrawn under the boosted hazard."""
+    loaded = write_and_load(tmp_path, tiny_city_yaml())
+    env = simpy.Environment()
+    w = World(env, loaded.scenario, 1, 0)
+    w.setup()
+    env.run(until=5.0)  # mid-replication: firms are planned
+    smes = [e for e in w.entities.values() if getattr(e, "state", None) == "tech_sme" and e.t_result == float("inf")]
+    ready = [f for f in smes if f.t_ready <= env.now < f.t_apply]
+    waiting = [f for f in smes if f.t_ready > env.now]
+    assert ready and waiting, "the fixture has firms in both situations"
+    before_ready = [(f.t_ready, f.t_apply) for f in ready]
+    before_waiting = [f.t_ready for f in waiting]
+    for f in ready + waiting:
+        w.support(f.eid, "hte", 2.0, 12)
+    assert [(f.t_ready, f.t_apply) for f in ready] == before_ready
+    assert all(f.boost == 2.0 for f in ready)
+    assert [f.t_ready for f in waiting] != before_waiting

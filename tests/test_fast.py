@@ -17,7 +17,18 @@ from simulator.entities import boosted_wait
 from simulator.fast import _Block, simulate_block
 from simulator.fast_money import STATE_NAMES, Pools
 from simulator.fast_plan import Clock, build_plan
-from simulator.fast_pop import APPLY, CITY, INC, NCOL, Firms, geometric
+from simulator.fast_pop import (
+    APPLY,
+    CITY,
+    CREATE_CHUNK,
+    INC,
+    NCOL,
+    READY,
+    STATE,
+    TECH,
+    Firms,
+    geometric,
+)
 from simulator.fast_pop import boosted_wait as boosted_wait_vec
 from simulator.fast_rng import Key, RepUniforms, dist_values, poisson, rep_generator
 from simulator.programs import draw_dist, review_times
@@ -56,6 +67,31 @@ def test_replication_depends_only_on_seed_and_index(tiny) -> None:  # type: igno
     assert all(_same(x, y) for x, y in zip(whole[4:], part, strict=True))
     assert _same(whole[5], single[0])
     assert not _same(whole[4], whole[5])
+
+
+def test_blocks_larger_than_a_creation_chunk_give_the_same_replications(tiny) -> None:  # type: ignore[no-untyped-def]
+    n = CREATE_CHUNK + 4
+    whole = simulate_block(tiny.scenario, 4, range(n))
+    tail = simulate_block(tiny.scenario, 4, range(CREATE_CHUNK - 1, n))
+    assert all(_same(x, y) for x, y in zip(whole[CREATE_CHUNK - 1:], tail, strict=True))
+
+
+def test_support_does_not_postpone_a_firm_already_ready(tiny) -> None:  # type: ignore[no-untyped-def]
+    """As the SimPy engine: a ready tech SME waiting for its window keeps its application date."""
+    block = _Block(tiny.scenario, 1, [0, 1, 2])
+    firms = block.firms
+    firms.advance(5.0)
+    g = firms.rows.T
+    tech = (g[STATE] == TECH) & (g[APPLY] > 5.0)
+    ready = np.flatnonzero(tech & (g[READY] <= 5.0))
+    waiting = np.flatnonzero(tech & (g[READY] > 5.0))
+    assert ready.size and waiting.size, "the fixture has firms in both situations"
+    before = firms.rows[ready].copy()
+    before_waiting = g[READY, waiting].copy()
+    firms.support(np.concatenate([ready, waiting]), "hte", 2.0, 12, 5.0)
+    g = firms.rows.T
+    assert np.array_equal(g[APPLY, ready], before[:, APPLY]) and np.array_equal(g[READY, ready], before[:, READY])
+    assert not np.array_equal(g[READY, waiting], before_waiting)
 
 
 def test_rep_uniforms_are_exactly_each_replications_stream() -> None:
