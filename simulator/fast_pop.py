@@ -232,6 +232,13 @@ def _months(t: FloatArray) -> IntArray:
 # Columns of a firm's row (times in months; codes stored exactly as floats).
 EXIT, SME, LOSS, APPLY, RESULT, EXP, INC, BOOST, BUNTIL, STATE, CITY, BON, REG, CERT, READY = range(15)
 NCOL = 15
+DEFAULT_ROW = np.array([np.inf] * NCOL)
+"""An empty slot's row: timers never, no state, no boost, not incubated."""
+DEFAULT_ROW[[REG, CERT, BON, CITY]] = 0.0
+DEFAULT_ROW[INC] = -1.0
+DEFAULT_ROW[BOOST] = 1.0
+DEFAULT_ROW[BUNTIL] = -1.0
+DEFAULT_ROW[STATE] = EMPTY
 
 
 class Firms:
@@ -316,34 +323,34 @@ class Firms:
     def create(self) -> None:
         """Create every firm of the block: the baselines at time 0 and every start-up at its arrival time.
 
-        Replications are created :data:`CREATE_CHUNK` at a time, which bounds the
-        temporaries; each replication's uniforms are drawn in one request, so
-        the chunking does not change a number.
+        Replications are created :data:`CREATE_CHUNK` at a time in a local
+        column block, which bounds the temporaries; each replication's uniforms
+        are drawn in one request, so the chunking does not change a number.
         """
-        # Rows of every slot of the block (empty slots keep the defaults), written through a column view.
         self.rows = np.empty((self.R * self.cap, NCOL))
-        g = self.rows.T
-        g[[EXIT, SME, LOSS, APPLY, RESULT, EXP, READY]] = INF
-        g[[REG, CERT, BON, CITY]] = 0.0
-        g[INC] = -1.0
-        g[BOOST] = 1.0
-        g[BUNTIL] = -1.0
-        g[STATE] = EMPTY
         for r0 in range(0, self.R, CREATE_CHUNK):
-            self._create_reps(g, r0, min(r0 + CREATE_CHUNK, self.R))
-        self.t_next = self._next_of(g)
+            self._create_reps(r0, min(r0 + CREATE_CHUNK, self.R))
 
-    def _create_reps(self, g: FloatArray, r0: int, r1: int) -> None:
-        """Create the firms of block positions ``r0..r1-1``."""
+    def _create_reps(self, r0: int, r1: int) -> None:
+        """Create the firms of block positions ``r0..r1-1`` (every slot of theirs, empty ones with the defaults)."""
+        lo, hi = r0 * self.cap, r1 * self.cap
+        g = np.empty((NCOL, hi - lo))
+        g[:] = DEFAULT_ROW[:, None]
         fi, city, st, t, arrival = _layout(self.cap, self._base_city, self._base_state, self._arrivals[r0:r1],
                                            np.zeros(max(len(self.cities), 1), dtype=np.int64))
-        if fi.size == 0:
-            return
-        fi += r0 * self.cap
+        if fi.size:
+            self._fill(g, fi, lo, city, st, t, arrival)
+        self.t_next[lo:hi] = self._next_of(g)
+        self.rows[lo:hi] = g.T
+
+    def _fill(self, g: FloatArray, li: IntArray, lo: int, city: IntArray, st: IntArray, t: FloatArray,
+              arrival: BoolArray) -> None:
+        """Set up the firms at local columns ``li`` of ``g`` (global slot ``lo + li``)."""
+        fi = li + lo
         rep = fi // self.cap
         self.events += np.bincount(rep[arrival], minlength=self.R)
-        g[STATE, fi] = st
-        g[CITY, fi] = city
+        g[STATE, li] = st
+        g[CITY, li] = city
         self.city[fi] = city
         self.state[fi] = st
         self.t_birth[fi] = t
@@ -351,30 +358,30 @@ class Firms:
         self.place[fi] = _draw_places(self.places, self.cities, city, u[:, 0])
         ex = self.exit_rate[city]
         with np.errstate(divide="ignore"):
-            g[EXIT, fi] = np.where(ex > 0, t + exponential(u[:, 1]) / np.where(ex > 0, ex, 1.0), INF)
+            g[EXIT, li] = np.where(ex > 0, t + exponential(u[:, 1]) / np.where(ex > 0, ex, 1.0), INF)
         month = _months(t)
         self.counts.add(rep, month, self.kf[city, st], 1)
         incubated = arrival & (u[:, 2] < self.p_inc[city])
         if incubated.any():
             until = t[incubated] + INCUBATION_MONTHS
-            g[INC, fi[incubated]] = until
+            g[INC, li[incubated]] = until
             col = self.kf[city[incubated], INCUBATED]
             self.counts.add(np.concatenate([rep[incubated], rep[incubated]]),
                             np.concatenate([month[incubated], _months(until)]), np.concatenate([col, col]),
                             np.concatenate([np.ones(col.shape[0], dtype=np.int64), -np.ones(col.shape[0], dtype=np.int64)]))
         s0 = st == STARTUP
         if s0.any():
-            self._plan_sme(g, fi[s0], t[s0], exponential(u[s0, 3]))
+            self._plan_sme(g, li[s0], t[s0], exponential(u[s0, 3]))
         s1 = st == TECH
         if s1.any():
-            f1 = fi[s1]
+            f1 = li[s1]
             g[REG, f1] = 1.0
             first_due = u[s1, 2] * REGISTRY_MONTHS + t[s1]
             g[LOSS, f1] = first_due + REGISTRY_MONTHS * geometric(u[s1, 3], self.log_sme_renewal[city[s1]])
             self._plan_ready(g, f1, t[s1], exponential(u[s1, 4]))
         s2 = st == HTE
         if s2.any():
-            f2 = fi[s2]
+            f2 = li[s2]
             g[REG, f2] = 1.0
             g[CERT, f2] = 1.0
             g[EXP, f2] = self._cert_end(city[s2], t[s2] + u[s2, 2] * CERT_MONTHS, u[s2, 3])
