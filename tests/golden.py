@@ -2,7 +2,7 @@
 
 Two sets: ``golden/fast`` (the vectorised engine, 200 replications: the numbers
 a user sees from ``fiscalsim run``) and ``golden/des`` (the SimPy reference
-engine, 20 replications: enough to pin its every draw, cheap enough for the
+engine, 10 replications: enough to pin its every draw, cheap enough for the
 suite).  The engines agree in distribution, not draw for draw, so each has its
 own set; ``tests/test_equivalence.py`` holds them together.
 
@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SEED = 20240601
-REPS = {"fast": 200, "des": 20}
+REPS = {"fast": 200, "des": 10}
 ENGINES = ("fast", "des")
 
 
