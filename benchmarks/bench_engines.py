@@ -130,6 +130,14 @@ def profile(scenario: Scenario) -> None:
     pstats.Stats(prof).sort_stats("tottime").print_stats(20)
 
 
+def memory(args: argparse.Namespace) -> None:
+    """Print (c)."""
+    total, largest, secs = peak_memory(args.scenario, args.memory_reps, args.jobs)
+    print(f"(c) peak memory, {args.memory_reps} replications streamed to a store ({args.jobs} worker processes, "
+          f"{secs:.0f} s): {total / 2**30:.2f} GB summed over the parent and its workers (goal <= 1.5 GB); "
+          f"largest single process {largest / 2**30:.2f} GB")
+
+
 def main() -> None:
     """Run the measurements and print them."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -141,11 +149,15 @@ def main() -> None:
     ap.add_argument("--memory-reps", type=int, default=10_000)
     ap.add_argument("--skip-store", action="store_true", help="skip the runner.run timing in (a)")
     ap.add_argument("--skip-memory", action="store_true", help="skip (c)")
+    ap.add_argument("--memory-only", action="store_true", help="only (c)")
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
     scenario = load_scenario(args.scenario).scenario
     print(f"scenario {args.scenario.name}: {len(scenario.populations)} cities, {len(scenario.programs)} programs, "
           f"{len(scenario.funds)} funds; block {BLOCK}")
+    if args.memory_only:
+        memory(args)
+        return
     engine_s = fast_parallel(scenario, args.reps, args.jobs)
     print(f"(a) fast engine, {args.reps} replications, {args.jobs} processes: {engine_s:.1f} s (engine only; goal <= 10 s)")
     if not args.skip_store:
@@ -155,10 +167,7 @@ def main() -> None:
     print(f"(b) one process: SimPy {des:.3f} s/replication ({args.des_reps} reps), fast {1000 * fast:.1f} ms/replication "
           f"({args.fast_reps} reps): ratio {des / fast:.0f} (goal >= 300)")
     if not args.skip_memory:
-        total, largest, secs = peak_memory(args.scenario, args.memory_reps, args.jobs)
-        print(f"(c) peak memory, {args.memory_reps} replications streamed to a store ({args.jobs} worker processes, "
-              f"{secs:.0f} s): {total / 2**30:.2f} GB summed over the parent and its workers (goal <= 1.5 GB); "
-              f"largest single process {largest / 2**30:.2f} GB")
+        memory(args)
     if args.profile:
         profile(scenario)
 

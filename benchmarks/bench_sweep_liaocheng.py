@@ -1,6 +1,6 @@
 """Benchmark: points per second of an LHS sweep of Liaocheng, with 1 and 2 workers.
 
-Usage: python benchmarks/bench_sweep_liaocheng.py [--points 256] [--reps 100] [--engine des]
+Usage: python benchmarks/bench_sweep_liaocheng.py [--points 256] [--reps 100] [--engine fast|des]
 
 The issue's reference sweep is 256 LHS points x 100 replications of
 ``scenarios/liaocheng.yaml`` (the factors of ``scenarios/sweeps/liaocheng-lhs.yaml``).
@@ -32,7 +32,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=256)
     ap.add_argument("--reps", type=int, default=100)
-    ap.add_argument("--engine", default="des")
+    ap.add_argument("--engine", default="fast")
     args = ap.parse_args()
     spec = load_spec(SPEC, engine=args.engine, samples=args.points, replications=args.reps)
     rates = {}

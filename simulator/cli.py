@@ -283,7 +283,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int, seed: int | None, out
             force: bool, sets: Sequence[str]) -> None:
     """Run REPS replications of SCENARIO and write a result store to OUT.
 
-    Above 10 replications the vectorised engine runs them (a block of 100 at a
+    Above 10 replications the vectorised engine runs them (a block of 50 at a
     time); up to 10, or with --engine des, the SimPy reference engine, whose
     replications `fiscalsim trace` can replay event by event.
 

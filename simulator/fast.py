@@ -79,6 +79,7 @@ KS test and the 2% mean criterion (``tests/test_equivalence.py``, and
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -142,7 +143,12 @@ def simulate_block(scenario: Scenario, seed: int, reps: range) -> list[RepResult
         return []
     block = _Block(scenario, seed, reps_list)
     block.run()
-    return block.results()
+    results = block.results()
+    # The populations refer back to the block (their claim sink): free the cycle's arrays now,
+    # not at the next full garbage collection, so the next block does not stack on top of them.
+    del block
+    gc.collect()
+    return results
 
 
 # --------------------------------------------------------------------------- rule structure

@@ -179,7 +179,8 @@ class RunStore:
         sf = self.path / "summary.json"
         self.summary: dict[str, Any] = json.loads(sf.read_text(encoding="utf-8")) if sf.exists() else {}
 
-    def table(self, name: str, filters: list[tuple[str, str, Any]] | None = None) -> pd.DataFrame:
+    def table(self, name: str, filters: list[tuple[str, str, Any]] | None = None,
+              categorical: bool = False) -> pd.DataFrame:
         """A table as a DataFrame (all parts, sorted by replication).
 
         Args:
@@ -187,6 +188,8 @@ class RunStore:
             filters: Row filters applied while each part is read, e.g.
                 ``[("month", "in", ["2020-12", "2021-12"])]`` (pyarrow's DNF form), so a
                 large table is never held whole.
+            categorical: Text columns as pandas categoricals (a small integer per
+                row instead of a string: what the summary of a large run uses).
         """
         if name not in TABLES:
             raise StoreError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
@@ -194,6 +197,9 @@ class RunStore:
         parts = sorted(folder.glob("part-*.parquet"))
         if not parts:
             raise StoreError(f"{folder}: no data")
+        if categorical:
+            table = pa.concat_tables([pq.read_table(p, filters=filters).unify_dictionaries() for p in parts])
+            return table.to_pandas(strings_to_categorical=True)
         return pd.concat([pq.read_table(p, filters=filters).to_pandas() for p in parts], ignore_index=True)
 
 
@@ -221,11 +227,11 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     cal: Calendar = ctx.calendar
     reps = int(store.manifest["reps"])
     out: dict[str, Any] = {"reps": reps, "targets": {}, "funds": {}, "programs": {}, "levels": {}}
-    tg = store.table("targets")
+    tg = store.table("targets", categorical=True)
     year_end_labels = {y: cal.label(min(cal.month_of(cal.start.replace(year=y, month=12, day=1)), cal.n_months - 1))
                        for y in cal.years}
     # only year ends are summarised: read just those rows of the (large) metrics table
-    mt = store.table("metrics", filters=[("month", "in", sorted(set(year_end_labels.values())))])
+    mt = store.table("metrics", filters=[("month", "in", sorted(set(year_end_labels.values())))], categorical=True)
     tg_by = dict(tuple(tg.groupby("target", sort=False)))
     mt_by = dict(tuple(mt.groupby("target", sort=False)))
     empty_tg, empty_mt = tg.iloc[0:0], mt.iloc[0:0]
@@ -248,8 +254,8 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             "median_date_attained": _median_label(rows["date_attained"]),
             "yearly": yearly,
         }
-    fy = store.table("fund_years")
-    ex = store.table("exhaustion")
+    fy = store.table("fund_years", categorical=True)
+    ex = store.table("exhaustion", categorical=True)
     horizon_years = set(cal.years)
     fy_by, ex_by = dict(tuple(fy.groupby("fund", sort=False))), dict(tuple(ex.groupby("fund", sort=False)))
     for fid, f in s.funds.items():
@@ -272,8 +278,9 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             "exhaustion_median": _median_label(e["month"]),
             "yearly_drawn_yuan": yearly,
         }
-    dr = store.table("draws")
-    dr = dr.assign(year=dr["month"].str.slice(0, 4).astype(int))
+    dr = store.table("draws", categorical=True)
+    month_years = np.array([int(str(c)[:4]) for c in dr["month"].cat.categories], dtype=np.int64)
+    dr = dr.assign(year=month_years[dr["month"].cat.codes.to_numpy()])
     dr_by = dict(tuple(dr.groupby("program", sort=False)))
     for pid in [*s.programs, *s.guidance_funds]:
         rows = dr_by.get(pid, dr.iloc[0:0])

@@ -108,12 +108,14 @@ def _digest(folder: Path) -> dict[str, str]:
     return out
 
 
-def test_same_seed_same_bytes_other_seed_differs_and_jobs_do_not_matter(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["des", "fast"])
+def test_same_seed_same_bytes_other_seed_differs_and_jobs_do_not_matter(tmp_path: Path, engine: str) -> None:
     loaded = write_and_load(tmp_path, tiny_city_yaml())
-    a = run(loaded, RunOptions(reps=30, seed=11, out=tmp_path / "a", progress=False, block=10, engine="des"))
-    b = run(loaded, RunOptions(reps=30, seed=11, out=tmp_path / "b", progress=False, block=10, engine="des"))
-    c = run(loaded, RunOptions(reps=30, seed=11, out=tmp_path / "c", jobs=2, progress=False, block=10, engine="des"))
-    d = run(loaded, RunOptions(reps=30, seed=12, out=tmp_path / "d", progress=False, block=10, engine="des"))
+    a = run(loaded, RunOptions(reps=30, seed=11, out=tmp_path / "a", progress=False, block=10, engine=engine))
+    b = run(loaded, RunOptions(reps=30, seed=11, out=tmp_path / "b", progress=False, block=10, engine=engine))
+    c = run(loaded, RunOptions(reps=30, seed=11, out=tmp_path / "c", jobs=2, progress=False, block=10, engine=engine))
+    d = run(loaded, RunOptions(reps=30, seed=12, out=tmp_path / "d", progress=False, block=10, engine=engine))
+    assert c.manifest["engine"] == engine
     assert _digest(a.path) == _digest(b.path)
     assert _digest(a.path) == _digest(c.path)
     da, dd = _digest(a.path), _digest(d.path)
