@@ -52,7 +52,8 @@ STARTUP, TECH, HTE, EXITED, EMPTY = 0, 1, 2, 3, -1
 INCUBATED = 3  # column of the per-city firm key table
 ON_CODES = {"hte": 0, "tech_sme": 1, "upgrade": 2}
 _NEVER = 1 << 40
-CREATE_CHUNK = 16  # replications created at once (bounds the temporaries of Firms.create)
+CREATE_CHUNK = 8  # replications created at once (bounds the temporaries of Firms.create)
+STEP_CHUNK = 60_000  # firm events above which a step is taken a few replications at a time
 
 
 class Sink(Protocol):
@@ -470,7 +471,16 @@ class Firms:
                 cand = cand[due]
                 if not cand.size:
                     break
-            self.step(cand)
+            if cand.size <= STEP_CHUNK:
+                self.step(cand)
+            else:
+                # Large steps go a few whole replications at a time (bounded temporaries).  A
+                # replication's firms stay together, so its draws and claims keep their order.
+                per = max(1, self.R * STEP_CHUNK // cand.size)
+                edges = np.searchsorted(cand, np.arange(0, self.R + per, per) * self.cap)
+                for a, b in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+                    if b > a:
+                        self.step(cand[a:b])
         self.clock = until
 
     def step(self, fi: IntArray) -> None:
