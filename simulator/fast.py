@@ -102,7 +102,15 @@ from simulator.fast_rng import (
 )
 from simulator.guidance import ta_sample_paths, ta_schedule
 from simulator.records import RepResult, count_keys
-from simulator.rules import Claims, Parts, evaluate_program, split_award, split_exact, total_award
+from simulator.rules import (
+    Claims,
+    Parts,
+    evaluate_program,
+    split_award,
+    split_exact,
+    top_up,
+    total_award,
+)
 from simulator.scenario import (
     FIRM_STATES,
     TIERS,
@@ -616,7 +624,6 @@ class _Block:
         ek, ent, rep = book.ekind[bids], book.ent[bids], book.rep[bids]
         gb = self.group_best
         staged: dict[tuple[str, int, int, int, int], int] = {}
-        first = next(iter(parts))
         for i in np.flatnonzero(ek >= 0).tolist():
             key = (group, int(rep[i]), int(ek[i]), int(ent[i]), year)
             best = staged.get(key, gb.get(key, 0))
@@ -627,10 +634,7 @@ class _Block:
             staged[key] = amount
             keys[i] = key
             if best:
-                for name in parts:
-                    parts[name][i] = parts[name][i] * (amount - best) // amount
-                rest = (amount - best) - sum(int(parts[nm][i]) for nm in parts)
-                parts[first][i] += rest
+                top_up(parts, i, amount, best)
         return keep, keys
 
     def _support(self, claim_ids: IntArray, on: str, multiplier: float, months: int, now: float) -> None:

@@ -53,7 +53,7 @@ INCUBATED = 3  # column of the per-city firm key table
 ON_CODES = {"hte": 0, "tech_sme": 1, "upgrade": 2}
 _NEVER = 1 << 40
 CREATE_CHUNK = 8  # replications created at once (bounds the temporaries of Firms.create)
-STEP_CHUNK = 60_000  # firm events above which a step is taken a few replications at a time
+STEP_CHUNK = 60_000  # entity events above which a step is taken a few replications at a time
 
 
 class Sink(Protocol):
@@ -228,6 +228,42 @@ def _months(t: FloatArray) -> IntArray:
     return t.astype(np.int64)
 
 
+class _Population:
+    """What firms and platforms/incubators share: entities with a next-event time, advanced in steps."""
+
+    R: int
+    cap: int
+    t_next: FloatArray
+    clock: float
+
+    def step(self, idx: IntArray) -> None:
+        """Every entity in ``idx`` (sorted, all due) takes its next event."""
+        raise NotImplementedError
+
+    def advance(self, until: float) -> None:
+        """Let every entity take its events before ``until``, repeating steps until none is due."""
+        if until <= self.clock:
+            return
+        cand = np.flatnonzero(self.t_next < until)
+        while cand.size:
+            due = self.t_next[cand] < until
+            if not due.all():
+                cand = cand[due]
+                if not cand.size:
+                    break
+            if cand.size <= STEP_CHUNK:
+                self.step(cand)
+            else:
+                # Large steps go a few whole replications at a time (bounded temporaries).  A
+                # replication's entities stay together, so its draws and claims keep their order.
+                per = max(1, self.R * STEP_CHUNK // cand.size)
+                edges = np.searchsorted(cand, np.arange(0, self.R + per, per) * self.cap)
+                for a, b in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+                    if b > a:
+                        self.step(cand[a:b])
+        self.clock = until
+
+
 # --------------------------------------------------------------------------- firms
 
 # Columns of a firm's row (times in months; codes stored exactly as floats).
@@ -242,7 +278,7 @@ DEFAULT_ROW[BUNTIL] = -1.0
 DEFAULT_ROW[STATE] = EMPTY
 
 
-class Firms:
+class Firms(_Population):
     """All firms of a block (every city), with the life cycle of :func:`simulator.entities.firm_process`.
 
     A firm is one row of ``rows`` (array of structs): the due firms of a step
@@ -460,29 +496,6 @@ class Firms:
 
     # ------------------------------------------------------------------ events
 
-    def advance(self, until: float) -> None:
-        """Let every firm take its events before ``until``."""
-        if until <= self.clock:
-            return
-        cand = np.flatnonzero(self.t_next < until)
-        while cand.size:
-            due = self.t_next[cand] < until
-            if not due.all():
-                cand = cand[due]
-                if not cand.size:
-                    break
-            if cand.size <= STEP_CHUNK:
-                self.step(cand)
-            else:
-                # Large steps go a few whole replications at a time (bounded temporaries).  A
-                # replication's firms stay together, so its draws and claims keep their order.
-                per = max(1, self.R * STEP_CHUNK // cand.size)
-                edges = np.searchsorted(cand, np.arange(0, self.R + per, per) * self.cap)
-                for a, b in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-                    if b > a:
-                        self.step(cand[a:b])
-        self.clock = until
-
     def step(self, fi: IntArray) -> None:
         """Every firm in ``fi`` (sorted, all due) takes its next event."""
         g = np.take(self.rows, fi, axis=0).T.copy()
@@ -665,7 +678,7 @@ def tiered_groups(scenario: Scenario) -> list[Group]:
     return out
 
 
-class Tiered:
+class Tiered(_Population):
     """All platforms and incubators of a block, with :func:`simulator.entities.tiered_process`."""
 
     def __init__(self, scenario: Scenario, cal: Calendar, n_reps: int, rnd: RepUniforms, setup: Sequence[np.random.Generator],
@@ -757,20 +770,6 @@ class Tiered:
 
     def _set_next(self, ti: IntArray) -> None:
         self.t_next[ti] = np.where(self.alive[ti], np.minimum(self.t_exit[ti], self.t_up[ti]), INF)
-
-    def advance(self, until: float) -> None:
-        """Let every platform/incubator take its events before ``until``."""
-        if until <= self.clock:
-            return
-        cand = np.flatnonzero(self.t_next < until)
-        while cand.size:
-            due = self.t_next[cand] < until
-            if not due.all():
-                cand = cand[due]
-                if not cand.size:
-                    break
-            self.step(cand)
-        self.clock = until
 
     def step(self, ti: IntArray) -> None:
         """Every entity in ``ti`` (sorted, all due) takes its next event: exit or upgrade."""

@@ -16,7 +16,7 @@ import numpy as np
 from simulator.calendar import OFFSET_CALL, OFFSET_REVIEW
 from simulator.entities import Proc
 from simulator.fund import Claim, Line
-from simulator.rules import Claims, evaluate_program, split_award, split_exact, total_award
+from simulator.rules import Claims, evaluate_program, split_award, split_exact, top_up, total_award
 from simulator.scenario import Dist, OnCall, OnSchedule, Program
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -220,12 +220,7 @@ class Desk:
                 staged[key] = amount
                 group_keys[i] = key
                 if best:
-                    # top up to the higher award: scale every part by (amount - best) / amount, exactly
-                    for name in parts:
-                        parts[name][i] = parts[name][i] * (amount - best) // amount
-                    rest = (amount - best) - sum(int(parts[nm][i]) for nm in parts)
-                    first = next(iter(parts))
-                    parts[first][i] += rest
+                    top_up(parts, i, amount, best)  # pay only the difference to the higher award
             if not keep.all():
                 batch = [c for c, k in zip(batch, keep.tolist(), strict=True) if k]
                 group_keys = [g for g, k in zip(group_keys, keep.tolist(), strict=True) if k]

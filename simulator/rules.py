@@ -181,6 +181,22 @@ def total_award(parts: Parts) -> IntArray:
     return _total(parts)
 
 
+def top_up(parts: Parts, i: int, amount: int, best: int) -> None:
+    """就高不就低: reduce claim ``i``'s award of ``amount`` to the top-up ``amount - best``, in place.
+
+    Every part is scaled by ``(amount - best) / amount`` (floored); the fen left
+    over go to the first part, so the parts add up to the top-up exactly.
+
+    >>> p = {"base": np.array([70]), "match": np.array([30])}
+    >>> top_up(p, 0, 100, 40); [p["base"].tolist(), p["match"].tolist()]
+    [[42], [18]]
+    """
+    for name in parts:
+        parts[name][i] = parts[name][i] * (amount - best) // amount
+    rest = (amount - best) - sum(int(parts[nm][i]) for nm in parts)
+    parts[next(iter(parts))][i] += rest
+
+
 def split_exact(amount: IntArray, shares: Sequence[Fraction]) -> list[IntArray]:
     """Split amounts by shares summing to 1, exactly: the pieces always add up.
 
