@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -68,25 +70,68 @@ class CalibrationResult:
     evaluations: int
 
 
+FIRST_YEAR, LAST_YEAR = 1980, 2100
+"""Observation years accepted by :func:`read_observed` (Shandong's science statistics start in the 1980s)."""
+
+
 def read_observed(path: Path) -> list[Observation]:
-    """Read ``year,metric,value`` rows (a header line is required)."""
+    """Read ``year,metric,value`` rows (a header line is required).
+
+    Every value must be a finite, non-negative number, every year a whole year
+    from :data:`FIRST_YEAR` to :data:`LAST_YEAR`, and each (year, metric) may
+    appear once: two values for the same year are a conflict to resolve in the
+    file, never averaged here.
+
+    Raises:
+        InputError: Naming the file, the line and what was expected.
+    """
     if not path.exists() or path.is_dir():
         raise InputError(Problem("observed file not found", file=str(path), expected="a CSV file with year,metric,value"))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InputError(Problem("not UTF-8 text", file=str(path), line=line,
+                                 expected="a UTF-8 CSV file (save it as UTF-8, not GBK)")) from None
+    if "\x00" in text:
+        raise InputError(Problem("binary file", file=str(path), expected="a UTF-8 CSV file with year,metric,value"))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != ["year", "metric", "value"]:
+        raise InputError(Problem("bad header", file=str(path), line=1, value=reader.fieldnames, has_value=True,
+                                 expected="year,metric,value"))
     rows: list[Observation] = []
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != ["year", "metric", "value"]:
-            raise InputError(Problem("bad header", file=str(path), line=1, value=reader.fieldnames, has_value=True,
-                                     expected="year,metric,value"))
-        for i, row in enumerate(reader, start=2):
-            try:
-                rows.append(Observation(int(row["year"]), row["metric"].strip(), float(row["value"]), i))
-            except (TypeError, ValueError):
-                raise InputError(Problem("bad row", file=str(path), line=i, value=row, has_value=True,
-                                         expected="an integer year, a metric name and a number")) from None
+    seen: dict[tuple[int, str], int] = {}
+    for i, row in enumerate(reader, start=2):
+        obs = _observation(path, i, row)
+        key = (obs.year, obs.metric)
+        if key in seen:
+            raise InputError(Problem("the same year and metric twice", file=str(path), line=i,
+                                     value=f"{obs.year},{obs.metric}", has_value=True,
+                                     expected=f"one value per year and metric (first given on line {seen[key]})"))
+        seen[key] = i
+        rows.append(obs)
     if not rows:
         raise InputError(Problem("no observations", file=str(path), expected="at least one row"))
     return rows
+
+
+def _observation(path: Path, line: int, row: dict[str, Any]) -> Observation:
+    """One checked row of an observed-history file."""
+    try:
+        year, metric, value = int(str(row["year"]).strip()), str(row["metric"]).strip(), float(row["value"])
+    except (TypeError, ValueError, AttributeError):
+        raise InputError(Problem("bad row", file=str(path), line=line, value=row, has_value=True,
+                                 expected="an integer year, a metric name and a number")) from None
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(Problem("implausible year", file=str(path), line=line, path="year", value=year,
+                                 has_value=True, expected=f"a year from {FIRST_YEAR} to {LAST_YEAR}"))
+    if not metric:
+        raise InputError(Problem("empty metric", file=str(path), line=line, path="metric",
+                                 expected="a metric name, e.g. hte"))
+    if not math.isfinite(value) or value < 0:
+        raise InputError(Problem("bad value", file=str(path), line=line, path="value", value=row["value"],
+                                 has_value=True, expected="a finite number at least 0 (a count or an amount)"))
+    return Observation(year, metric, value, line)
 
 
 def metric_for(s: Scenario, name: str, city: str) -> Metric:

@@ -53,7 +53,61 @@ def lang_of(ctx: click.Context) -> Lang:
     return cast(Lang, (root.obj or {}).get("lang", "zh"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class FiscalsimGroup(click.Group):
+    """The main command group: no traceback ever reaches the user.
+
+    The project's own errors (classes defined in ``simulator``) become one line
+    and exit status 2; anything else is a bug: one line that says so and where
+    the full trace was saved, and exit status 1.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, turning exceptions into one line each."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:  # the one place that sees every failure
+            if type(exc).__module__.split(".")[0] == "simulator":
+                click.echo(_one_line(str(exc)) or type(exc).__name__, err=True)
+                raise click.exceptions.Exit(EXIT_INPUT) from None
+            where = save_crash_report(exc)
+            lang = lang_of(ctx)
+            click.echo(t("internal_error", lang, error=_one_line(f"{type(exc).__name__}: {exc}"), where=where),
+                       err=True)
+            raise click.exceptions.Exit(1) from None
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    """The first line of a message, shortened, without control characters."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    first = "".join(ch if ch.isprintable() else "?" for ch in first)
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def save_crash_report(exc: BaseException) -> str:
+    """Write the full trace of an unexpected error to a file and return its path."""
+    import os
+    import tempfile
+    import time
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    header = f"fiscalsim {__version__}\ncommand: {' '.join(sys.argv)}\n\n"
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fiscalsim"
+    name = f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+    for folder in (base, Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(header + text, encoding="utf-8")
+            return str(folder / name)
+        except OSError:
+            continue
+    return "(not saved: no writable folder)"
+
+
+@click.group(cls=FiscalsimGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="fiscalsim")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of messages and reports / 输出语言.")
@@ -154,6 +208,27 @@ def explain(ctx: click.Context, scenario: Path, key: str | None) -> None:
             click.echo(f"    - {origin}")
 
 
+MAX_QUANTITY = 10**9
+"""The largest claim quantity `award` accepts (units such as m2; keeps rate x quantity exact in int64 fen)."""
+
+
+def _whole_quantity(text: str) -> int:
+    """A claim quantity: a whole number from 0 to :data:`MAX_QUANTITY` (``15000``, ``1.5e4``, ``15,000``).
+
+    Raises:
+        ValueError: For anything else (negative, fractional, not finite, too large).
+    """
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not value.is_finite() or value != value.to_integral_value() or not 0 <= value <= MAX_QUANTITY:
+        raise ValueError(text)
+    return int(value)
+
+
 def _parse_sets(sets: Sequence[str], loaded: LoadedScenario, program_id: str) -> Claims:
     quantity, base, tier, place = 0, 0, "", ""
     for item in sets:
@@ -163,9 +238,15 @@ def _parse_sets(sets: Sequence[str], loaded: LoadedScenario, program_id: str) ->
         k, v = (s.strip() for s in item.split("=", 1))
         try:
             if k == "quantity":
-                quantity = int(float(v))
+                quantity = _whole_quantity(v)
             elif k == "base":
-                base = parse_amount(v)
+                try:
+                    base = parse_amount(v)
+                except MoneyFormatError as exc:
+                    raise InputError(Problem("bad --set value", path="--set base", value=v, has_value=True,
+                                             expected=exc.expected,
+                                             hint=f"did you mean {exc.suggestion!r}?" if exc.suggestion else None)
+                                     ) from None
             elif k == "tier":
                 if v not in ("none", "municipal", "provincial", "national"):
                     raise ValueError
@@ -181,7 +262,8 @@ def _parse_sets(sets: Sequence[str], loaded: LoadedScenario, program_id: str) ->
         except InputError:
             raise
         except (ValueError, MoneyFormatError):
-            expected = {"quantity": "a whole number of units (e.g. m2)", "base": 'an amount, e.g. "200万元"',
+            expected = {"quantity": f"a whole number of units (e.g. m2) from 0 to {MAX_QUANTITY:,}",
+                        "base": 'an amount, e.g. "200万元"',
                         "tier": "none, municipal, provincial or national"}[k]
             raise InputError(Problem("bad --set value", path=f"--set {k}", value=v, has_value=True,
                                      expected=expected)) from None
@@ -326,6 +408,9 @@ def _parse_overrides(sets: Sequence[str]) -> dict[str, Any]:
             out[k.strip()] = yaml.safe_load(v)
         except yaml.YAMLError:
             out[k.strip()] = v
+        except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2020-02-30
+            raise InputError(Problem("bad --set value", path=f"--set {k.strip()}", value=v, has_value=True,
+                                     expected=f"a valid value ({exc})")) from None
     return out
 
 
@@ -416,6 +501,19 @@ def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: P
         click.echo(f"{month}  t={tm:>8}  {what:<11} {who:<28} {detail}")
 
 
+def _param_keys(text: str) -> list[str]:
+    """The dotted paths of ``calibrate --params``: at least one, each once."""
+    keys = [k.strip() for k in text.split(",") if k.strip()]
+    if not keys:
+        raise InputError(Problem("no parameter to fit", path="--params", value=text, has_value=True,
+                                 expected="one or more dotted paths, e.g. populations.taian.firms.hte_rate"))
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise InputError(Problem("the same parameter twice", path="--params", value=", ".join(twice),
+                                 has_value=True, expected="each parameter once"))
+    return keys
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--observed", type=click.Path(path_type=Path), required=True,
@@ -447,14 +545,16 @@ def calibrate(ctx: click.Context, scenario: Path, observed: Path, param_keys: st
     """
     from simulator.calibrate import calibrate as fit
     from simulator.calibrate import params_yaml, read_observed
+    from simulator.paths import check_output_file
 
     lang = lang_of(ctx)
     loaded = load_scenario(scenario)
     obs = read_observed(observed)
-    keys = [k.strip() for k in param_keys.split(",") if k.strip()]
+    keys = _param_keys(param_keys)
     target = out or Path("params") / f"{loaded.scenario.scenario.id}-fitted.yaml"
-    if target.exists() and not force:
-        fail(f"{target}: already exists; use --force to overwrite it")
+    check_output_file(target, force=force)
+    if plot is not None:
+        check_output_file(plot, force=True, option="--plot")
 
     def progress(n: int, err: float) -> None:
         click.echo(f"  {'评估' if lang == 'zh' else 'evaluation'} {n:>3}: {'误差' if lang == 'zh' else 'error'} {err:.5f}", err=True)

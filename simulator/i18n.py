@@ -30,6 +30,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "source": {"zh": "来源", "en": "source"},
     "chain": {"zh": "形成过程", "en": "how it was set"},
     "error": {"zh": "错误", "en": "error"},
+    "internal_error": {"zh": "内部错误（这是 fiscalsim 的缺陷，请报告）：{error}；完整记录已保存到 {where}",
+                       "en": "internal error (a bug in fiscalsim, please report it): {error}; full trace saved to {where}"},
 }
 
 

@@ -692,6 +692,7 @@ def _validate(state: _Merge, problems: list[Problem]) -> sc.Scenario | None:
                            "bad ratio" if "ratio" in cause.expected else "bad value")
                     expected = cause.expected
                     value = cause.value
+                    hint = f"did you mean {cause.suggestion!r}?" if cause.suggestion else None
                 elif msg.startswith("Value error, "):
                     msg = msg[len("Value error, "):]
                     if "(got " in msg:

@@ -15,6 +15,14 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 FEN_PER_YUAN = 100
+MAX_AMOUNT_YUAN = 10**12
+"""The largest single amount accepted (10000亿元 = 1万亿元, about the whole province's yearly budget).
+
+The ledger holds int64 fen (at most about 9.2e18): at this bound, some 90,000
+amounts can be summed (appropriations over years and funds, carry-over, claims)
+before a sum could overflow, far more than any scenario holds.
+"""
+MAX_AMOUNT_FEN = MAX_AMOUNT_YUAN * 100
 _UNITS: dict[str, int] = {"": 1, "元": 1, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
 _AMOUNT_RE = re.compile(r"^\s*(?P<num>[+-]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?P<unit>亿元|万元|亿|万|元)?\s*$")
 _RATE_RE = re.compile(
@@ -23,12 +31,21 @@ _RATE_RE = re.compile(
 
 
 class MoneyFormatError(ValueError):
-    """A value cannot be read as an amount, a rate or a share."""
+    """A value cannot be read as an amount, a rate or a share.
 
-    def __init__(self, value: object, expected: str) -> None:
+    Attributes:
+        value: The value as written.
+        expected: The accepted form.
+        suggestion: What the value probably means, in an accepted form (e.g.
+            ``"5000万元"`` for ``"5千万"``), or ``None``.
+    """
+
+    def __init__(self, value: object, expected: str, suggestion: str | None = None) -> None:
         self.value = value
         self.expected = expected
-        super().__init__(f"cannot read {value!r}; expected {expected}")
+        self.suggestion = suggestion
+        hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+        super().__init__(f"cannot read {value!r}; expected {expected}{hint}")
 
 
 AMOUNT_FORM = 'a non-negative amount in yuan, e.g. 500000, "50万元", "1亿元"'
@@ -48,7 +65,7 @@ def _decimal_yuan(value: object, expected: str) -> Decimal:
     if isinstance(value, str):
         m = _AMOUNT_RE.match(value)
         if not m:
-            raise MoneyFormatError(value, expected)
+            raise MoneyFormatError(value, expected, suggest_amount(value))
         try:
             num = Decimal(m.group("num").replace(",", ""))
         except InvalidOperation as exc:  # pragma: no cover - regex guards this
@@ -73,7 +90,74 @@ def parse_amount(value: object) -> int:
         raise MoneyFormatError(value, AMOUNT_FORM + " (amounts cannot be negative)")
     if fen != fen.to_integral_value():
         raise MoneyFormatError(value, AMOUNT_FORM + " (at most 2 decimals of a yuan)")
+    if fen > MAX_AMOUNT_FEN:
+        raise MoneyFormatError(value, AMOUNT_FORM + " (at most 10000亿元, the limit that keeps the ledger's sums exact)")
     return int(fen)
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "两": 2, "贰": 2, "三": 3, "叁": 3, "四": 4, "肆": 4,
+              "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9}
+_CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CN_BIG = {"万": 10_000, "亿": 100_000_000}
+_LOOSE_RE = re.compile(r"^(?P<num>[0-9]+(?:\.[0-9]+)?)?(?P<units>[十拾百佰千仟万亿]+)$")
+
+
+def _cn_number(text: str) -> Decimal | None:
+    """Value of a number written with Chinese numerals or mixed digits, e.g. 五百万, 5千万, 1千2百万."""
+    total = Decimal(0)
+    section = Decimal(0)
+    digit: Decimal | None = None
+    i = 0
+    while i < len(text):
+        m = re.match(r"[0-9]+(?:\.[0-9]+)?", text[i:])
+        if m:
+            digit = Decimal(m.group(0))
+            i += len(m.group(0))
+            continue
+        ch = text[i]
+        i += 1
+        if ch in _CN_DIGITS:
+            digit = Decimal(_CN_DIGITS[ch])
+        elif ch in _CN_SMALL:
+            section += (Decimal(1) if digit is None else digit) * _CN_SMALL[ch]
+            digit = None
+        elif ch in _CN_BIG:
+            section += digit or 0
+            total = (total + section) * _CN_BIG[ch] if ch == "亿" else total + section * _CN_BIG[ch]
+            section, digit = Decimal(0), None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def suggest_amount(text: str) -> str | None:
+    """An accepted spelling of an amount written the way people write it, or ``None``.
+
+    >>> suggest_amount("5千万")
+    '5000万元'
+    >>> suggest_amount("五百万元")
+    '500万元'
+    >>> suggest_amount("¥35,000,000")
+    '3500万元'
+    >>> suggest_amount("abc") is None
+    True
+    """
+    t = text.strip().replace("，", ",").replace(" ", "")
+    t = t.lstrip("¥￥").removeprefix("RMB").removeprefix("CNY").removesuffix("人民币")
+    t = t.removesuffix("元").replace(",", "")
+    if not t or not any(c.isdigit() or c in _CN_DIGITS or c in _CN_SMALL for c in t):
+        return None
+    value: Decimal | None
+    try:
+        value = Decimal(t) if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", t) else _cn_number(t)
+    except InvalidOperation:
+        return None
+    if value is None or value <= 0:
+        return None
+    fen = value * FEN_PER_YUAN
+    if fen != fen.to_integral_value() or fen > MAX_AMOUNT_FEN:
+        return None
+    return describe_amount(int(fen))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from simulator.money import (
     FEN_PER_YUAN,
+    MAX_AMOUNT_FEN,
     MoneyFormatError,
     Rate,
     describe_amount,
@@ -262,14 +263,25 @@ def test_fen_to_yuan_exact() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(min_value=0, max_value=10**15))
+@given(st.integers(min_value=0, max_value=MAX_AMOUNT_FEN))
 def test_describe_then_parse_round_trips(fen: int) -> None:
     assert parse_amount(describe_amount(fen)) == fen
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=MAX_AMOUNT_FEN + 1, max_value=10**20))
+def test_amounts_beyond_the_limit_are_refused(fen: int) -> None:
+    with pytest.raises(MoneyFormatError, match="at most 10000亿元"):
+        parse_amount(describe_amount(fen))
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(min_value=0, max_value=10**12), st.sampled_from(["元", "万元", "亿元"]))
 def test_integer_amounts_with_units(n: int, unit: str) -> None:
     scale = {"元": YUAN, "万元": WAN, "亿元": YI}[unit]
+    if n * scale > MAX_AMOUNT_FEN:
+        with pytest.raises(MoneyFormatError, match="at most 10000亿元"):
+            parse_amount(f"{n}{unit}")
+        n %= MAX_AMOUNT_FEN // scale + 1  # and the same digits within the limit are read exactly
     assert parse_amount(f"{n}{unit}") == n * scale
     assert parse_amount(f"{n:,}{unit}") == n * scale
