@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
+import numpy as np
 
 from simulator.guidance import (
     GuidanceOverflowError,
@@ -373,7 +374,10 @@ def fund_curve(
 ) -> None:
     """Print the fund curve (see ``_HELP`` for the text shown by ``--help``)."""
     try:
-        schedule = ta_schedule(commitment, rc, life, bow, growth, yield_)
+        # a huge growth overflows the float product that the schedule then checks and refuses
+        # (GuidanceOverflowError below): numpy's own warning would only repeat it, less clearly
+        with np.errstate(over="ignore", invalid="ignore"):
+            schedule = ta_schedule(commitment, rc, life, bow, growth, yield_)
     except GuidanceParameterError as error:
         option = _OPTION_OF_PARAM.get(error.param, error.param)
         raise _BadValue(option, _typed(option, error.value), error.reason) from None

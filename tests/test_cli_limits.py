@@ -184,3 +184,14 @@ def test_project_error_escaping_a_command_is_exit_2(monkeypatch: pytest.MonkeyPa
     code, _, err = invoke("validate", str(MINIMAL))
     assert_one_clean_line(code, err, "out/x: the store is damaged")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_fund_curve_huge_growth_is_refused_without_a_numpy_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning from numpy would now fail the command
+        code, _, err = invoke("fund-curve", "--commitment", "1亿元", "--rc", "0.25,0.333,0.5", "--life", "12",
+                              "--bow", "2.5", "--growth", "1e308")
+    assert_one_clean_line(code, err, "--growth", "too large")
+    assert "RuntimeWarning" not in err
