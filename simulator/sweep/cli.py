@@ -38,6 +38,63 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise click.exceptions.Exit(code)
 
 
+_SWEEP_PARAMETERS: tuple[Callable[[Callable[..., None]], Callable[..., None]], ...] = (
+    click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False, path_type=Path)),
+    click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="结果目录 (output directory).",
+    ),
+    click.option("--resume", is_flag=True, help="续算已有结果目录 (continue a sweep in DIR)."),
+    click.option(
+        "--force", is_flag=True, help="清空已有结果目录后重算 (wipe an existing sweep in DIR)."
+    ),
+    click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="本机进程数 (local worker processes; default: one per CPU).",
+    ),
+    click.option("--serial", is_flag=True, help="在本进程内顺序运行 (run in this process)."),
+    click.option(
+        "--scheduler", metavar="ADDRESS", help="Dask 调度器地址 (Dask scheduler address)."
+    ),
+    click.option(
+        "--dask-local",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="本机 Dask 集群工作进程数 (local Dask cluster workers).",
+    ),
+    click.option(
+        "--engine",
+        type=click.Choice(["fast", "des"]),
+        help="覆盖规格中的引擎 (override the spec's engine).",
+    ),
+    click.option(
+        "--factor",
+        "factors",
+        multiple=True,
+        metavar="PATH=lo:hi[:n]|PATH=a,b,c",
+        help="增加或替换因子 (add or replace a factor; repeatable).",
+    ),
+    click.option(
+        "--replications",
+        type=click.IntRange(min=1),
+        help="覆盖每点重复次数 (override replications).",
+    ),
+    click.option("--samples", type=click.IntRange(min=1), help="覆盖样本量 (override samples)."),
+    click.option("--seed", type=click.IntRange(min=0), help="覆盖随机种子 (override seed)."),
+    click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="强制显示/隐藏进度条 (force the progress bar on/off; default: only on a terminal).",
+    ),
+)
+"""The arguments and options of ``fiscalsim sweep``, outermost first."""
+
+
 def make_sweep_command(
     resolve: Callable[[SweepSpec], ModelFactory] = resolve_model_factory,
 ) -> click.Command:
@@ -52,121 +109,77 @@ def make_sweep_command(
         The click command.
     """
 
-    @click.command("sweep")
-    @click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False, path_type=Path))
-    @click.option(
-        "--out",
-        "out_dir",
-        required=True,
-        type=click.Path(file_okay=False, path_type=Path),
-        help="结果目录 (output directory).",
-    )
-    @click.option("--resume", is_flag=True, help="续算已有结果目录 (continue a sweep in DIR).")
-    @click.option(
-        "--force", is_flag=True, help="清空已有结果目录后重算 (wipe an existing sweep in DIR)."
-    )
-    @click.option(
-        "--jobs",
-        type=click.IntRange(min=1),
-        metavar="N",
-        help="本机进程数 (local worker processes; default: one per CPU).",
-    )
-    @click.option("--serial", is_flag=True, help="在本进程内顺序运行 (run in this process).")
-    @click.option(
-        "--scheduler", metavar="ADDRESS", help="Dask 调度器地址 (Dask scheduler address)."
-    )
-    @click.option(
-        "--dask-local",
-        type=click.IntRange(min=1),
-        metavar="N",
-        help="本机 Dask 集群工作进程数 (local Dask cluster workers).",
-    )
-    @click.option(
-        "--engine",
-        type=click.Choice(["fast", "des"]),
-        help="覆盖规格中的引擎 (override the spec's engine).",
-    )
-    @click.option(
-        "--factor",
-        "factors",
-        multiple=True,
-        metavar="PATH=lo:hi[:n]|PATH=a,b,c",
-        help="增加或替换因子 (add or replace a factor; repeatable).",
-    )
-    @click.option(
-        "--replications",
-        type=click.IntRange(min=1),
-        help="覆盖每点重复次数 (override replications).",
-    )
-    @click.option("--samples", type=click.IntRange(min=1), help="覆盖样本量 (override samples).")
-    @click.option("--seed", type=click.IntRange(min=0), help="覆盖随机种子 (override seed).")
-    @click.option(
-        "--progress/--no-progress",
-        default=None,
-        help="强制显示/隐藏进度条 (force the progress bar on/off; default: only on a terminal).",
-    )
-    def sweep(
-        spec_file: Path,
-        out_dir: Path,
-        resume: bool,
-        force: bool,
-        jobs: int | None,
-        serial: bool,
-        scheduler: str | None,
-        dask_local: int | None,
-        engine: str | None,
-        factors: tuple[str, ...],
-        replications: int | None,
-        samples: int | None,
-        seed: int | None,
-        progress: bool | None,
-    ) -> None:
+    def sweep(**options: Any) -> None:
         """运行参数扫描 (run a parameter sweep described by SPEC)."""
-        if resume and force:
-            _fail("--resume 与 --force 不能同时使用 (--resume and --force are mutually exclusive)")
-        try:
-            spec = load_spec(
-                spec_file,
-                engine=engine,
-                factors=factors,
-                replications=replications,
-                samples=samples,
-                seed=seed,
-            )
-            executor = make_executor(
-                serial=serial, jobs=jobs, scheduler=scheduler, dask_local=dask_local
-            )
-        except (SweepSpecError, ValueError) as exc:
-            _fail(str(exc))
-        show: bool | Literal["always"] = "always" if progress else (progress is None)
-        try:
-            factory = resolve(spec)
-            result = run_sweep(
-                spec, out_dir, executor, resume=resume, force=force, progress=show, factory=factory
-            )
-        except (SweepSpecError, SweepSetupError, SweepStoreError) as exc:
-            _fail(str(exc))
-        except SweepRunError as exc:
-            _fail(
-                f"{exc}；已完成的点已保存，可用 --resume 续算 (finished points are kept; continue with --resume)",
-                1,
-            )
-        except OSError as exc:
-            _fail(f"无法运行 (cannot run: {exc})", 1)
-        except KeyboardInterrupt:
-            _fail(
-                "已中断；已完成的点已保存，续算：原命令加 --resume "
-                "(interrupted; finished points are kept; continue: run the same command with --resume)",
-                130,
-            )
-        click.echo(
-            f"完成 {result.n_points} 点（本次计算 {result.n_computed}，已有 {result.n_skipped}，"
-            f"用时 {result.elapsed_s:.1f} 秒）；结果在 {result.out_dir}；汇总：fiscalsim sweep-summary {result.out_dir} "
-            f"(done: {result.n_points} points, {result.n_computed} computed, {result.n_skipped} already stored; "
-            f"results in {result.out_dir}; summarise with: fiscalsim sweep-summary {result.out_dir})"
-        )
+        _sweep(resolve, **options)
 
-    return sweep
+    for parameter in reversed(_SWEEP_PARAMETERS):
+        sweep = parameter(sweep)
+    return click.command("sweep")(sweep)
+
+
+def _sweep(
+    resolve: Callable[[SweepSpec], ModelFactory],
+    *,
+    spec_file: Path,
+    out_dir: Path,
+    resume: bool,
+    force: bool,
+    jobs: int | None,
+    serial: bool,
+    scheduler: str | None,
+    dask_local: int | None,
+    engine: str | None,
+    factors: tuple[str, ...],
+    replications: int | None,
+    samples: int | None,
+    seed: int | None,
+    progress: bool | None,
+) -> None:
+    """Run the ``sweep`` command (see :func:`make_sweep_command`)."""
+    if resume and force:
+        _fail("--resume 与 --force 不能同时使用 (--resume and --force are mutually exclusive)")
+    try:
+        spec = load_spec(
+            spec_file,
+            engine=engine,
+            factors=factors,
+            replications=replications,
+            samples=samples,
+            seed=seed,
+        )
+        executor = make_executor(
+            serial=serial, jobs=jobs, scheduler=scheduler, dask_local=dask_local
+        )
+    except (SweepSpecError, ValueError) as exc:
+        _fail(str(exc))
+    show: bool | Literal["always"] = "always" if progress else (progress is None)
+    try:
+        factory = resolve(spec)
+        result = run_sweep(
+            spec, out_dir, executor, resume=resume, force=force, progress=show, factory=factory
+        )
+    except (SweepSpecError, SweepSetupError, SweepStoreError) as exc:
+        _fail(str(exc))
+    except SweepRunError as exc:
+        _fail(
+            f"{exc}；已完成的点已保存，可用 --resume 续算 (finished points are kept; continue with --resume)",
+            1,
+        )
+    except OSError as exc:
+        _fail(f"无法运行 (cannot run: {exc})", 1)
+    except KeyboardInterrupt:
+        _fail(
+            "已中断；已完成的点已保存，续算：原命令加 --resume "
+            "(interrupted; finished points are kept; continue: run the same command with --resume)",
+            130,
+        )
+    click.echo(
+        f"完成 {result.n_points} 点（本次计算 {result.n_computed}，已有 {result.n_skipped}，"
+        f"用时 {result.elapsed_s:.1f} 秒）；结果在 {result.out_dir}；汇总：fiscalsim sweep-summary {result.out_dir} "
+        f"(done: {result.n_points} points, {result.n_computed} computed, {result.n_skipped} already stored; "
+        f"results in {result.out_dir}; summarise with: fiscalsim sweep-summary {result.out_dir})"
+    )
 
 
 sweep = make_sweep_command()
