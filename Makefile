@@ -1,37 +1,47 @@
 # fiscalsim — two commands matter:
-#   make demo   build the virtual environment, install, run a shipped scenario and write its PDF report
-#   make test   build the virtual environment, install, run ruff, mypy and the whole test suite
+#   make demo   build the virtual environment, install fiscalsim with its default dependencies only,
+#               run a shipped scenario and write its PDF report to reports/liaocheng.pdf
+#   make test   build the virtual environment, install fiscalsim with the test tools (the `test`
+#               extra), run ruff, mypy and the whole test suite
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+USER_STAMP := $(VENV)/.installed-user
+TEST_STAMP := $(VENV)/.installed-test
 OUT ?= out
+REPORTS := reports
 
 .PHONY: venv test demo lint clean golden bench
 
-$(STAMP): setup.cfg pyproject.toml
+# What a user needs: the package and its default dependencies.
+$(USER_STAMP): setup.cfg pyproject.toml
 	$(PY) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $(USER_STAMP)
+
+# What a developer needs on top: pytest, hypothesis, ruff, mypy, pypdf, psutil.
+$(TEST_STAMP): $(USER_STAMP)
 	$(BIN)/python -m pip install -q -e '.[test]'
-	touch $(STAMP)
+	touch $(TEST_STAMP)
 
-venv: $(STAMP)
+venv: $(TEST_STAMP)
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check simulator tests benchmarks
 	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest
 
-demo: $(STAMP)
+demo: $(USER_STAMP)
 	$(BIN)/fiscalsim validate scenarios/*.yaml scenarios/variants/*.yaml
 	$(BIN)/fiscalsim award scenarios/zibo.yaml ZB-4 --set quantity=15000
 	$(BIN)/fiscalsim run scenarios/liaocheng.yaml --reps 200 --jobs 2 --out $(OUT)/liaocheng --force
-	$(BIN)/fiscalsim report $(OUT)/liaocheng --out $(OUT)/liaocheng.pdf --force
-	@echo "报告 / report: $(OUT)/liaocheng.pdf"
+	$(BIN)/fiscalsim report $(OUT)/liaocheng --force
+	@echo "报告 / report: $(REPORTS)/liaocheng.pdf"
 
-golden: $(STAMP)
+golden: $(TEST_STAMP)
 	$(BIN)/python -m tests.golden --regenerate
 
 clean:

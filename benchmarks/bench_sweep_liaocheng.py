@@ -19,7 +19,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.cli import _register  # noqa: F401  (registers the scenario adapter)
 from simulator.sweep.executors import make_executor
 from simulator.sweep.runner import run_sweep
 from simulator.sweep.spec import load_spec

@@ -9,18 +9,24 @@ assembly, atomic Parquet writes) rather than a simulation.
 Usage::
 
     python benchmarks/bench_sweep_toy.py [--points 256] [--reps 100] [--block 25]
+
+The toy is a test model (``tests/sweep/toys.py``): its factory is passed to
+``run_sweep`` explicitly.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from simulator.sweep.executors import ProcessPoolSweepExecutor, SweepExecutor
-from simulator.sweep.runner import run_sweep
 from simulator.sweep.spec import SweepSpec, spec_from_mapping
+from tests.sweep.toys import run_sweep  # passes the toy's factory
 
 
 def toy_spec(points: int, reps: int, block: int | None) -> SweepSpec:

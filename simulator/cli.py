@@ -598,9 +598,7 @@ def _register() -> None:
     from simulator.guidance_cli import fund_curve
     from simulator.report.cli import register as register_report
     from simulator.sweep.cli import sweep, sweep_summary
-    from simulator.sweep.scenario_model import register
 
-    register()
     register_report(main)
     main.add_command(fund_curve)
     main.add_command(sweep)

@@ -13,14 +13,12 @@ import concurrent.futures as cf
 import itertools
 import multiprocessing
 import os
-import platform
 import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,7 @@ from simulator.store import (
     summarize,
     write_block,
 )
+from simulator.versions import versions
 
 BLOCK = 25
 """Replications per block of the SimPy engine (one Parquet file each)."""
@@ -155,17 +154,6 @@ def prepare_out(out: Path, force: bool) -> None:
             raise StoreError(f"{out}: exists but is not a fiscalsim result store; refusing to delete it even with --force")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-
-
-def versions() -> dict[str, str]:
-    """Versions of Python and the packages that shape results."""
-    out = {"python": platform.python_version(), "fiscalsim": __version__}
-    for pkg in ("numpy", "scipy", "simpy", "pandas", "pyarrow"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:  # pragma: no cover
-            out[pkg] = "missing"
-    return out
 
 
 def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dict[str, float]) -> dict[str, Any]:

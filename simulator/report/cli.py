@@ -2,7 +2,9 @@
 
 Both refuse to replace an existing output unless ``--force`` is given, and
 turn a missing or malformed store into one message on stderr and exit
-status 2, never a traceback.
+status 2, never a traceback. Without ``--out``, ``report`` writes to
+``reports/<store folder name>.pdf`` under the current directory (see
+:func:`default_report_path`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,27 @@ EXIT_INPUT = 2
 
 EXIT_FAILURE = 1
 """Exit status when the report cannot be written for another reason."""
+
+REPORTS_DIR = Path("reports")
+"""Where reports go by default, relative to the current directory."""
+
+
+def default_report_path(dirs: Sequence[Path]) -> Path:
+    """The PDF a report of ``dirs`` goes to when no ``--out`` is given.
+
+    Args:
+        dirs: the store folders, as given on the command line.
+
+    Returns:
+        ``reports/<folder name>.pdf``; for several stores the names joined by ``-vs-``.
+
+    >>> default_report_path([Path("out/liaocheng")])
+    PosixPath('reports/liaocheng.pdf')
+    >>> default_report_path([Path("out/taian"), Path("out/zibo/")])
+    PosixPath('reports/taian-vs-zibo.pdf')
+    """
+    names = [d.resolve().name or "report" for d in dirs]
+    return REPORTS_DIR / ("-vs-".join(names) + ".pdf")
 
 
 def _msg(key: str, lang: Lang, **kw: Any) -> str:
@@ -66,6 +89,14 @@ def _guard(lang: Lang, store: Path, build: Callable[[], Path]) -> Path:
         _fail(_msg("bad_store", lang, path=store, err=f"{type(exc).__name__}: {exc}"), lang)
 
 
+def _make_reports_dir(folder: Path, lang: Lang) -> None:
+    """Create the default reports folder, or exit with one message if it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(_msg("write_failed", lang, path=folder, err=exc.strerror or exc), lang)
+
+
 _LANG_HELP = "Language of the output: zh (default) or en / 输出语言（默认中文）."
 
 
@@ -77,9 +108,10 @@ _LANG_HELP = "Language of the output: zh (default) or en / 输出语言（默认
     "--out",
     "-o",
     "out",
-    required=True,
+    default=None,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="PDF file to write / 输出的 PDF 文件.",
+    help="PDF file to write (default: reports/<store folder name>.pdf) / "
+    "输出的 PDF 文件（默认 reports/<结果目录名>.pdf）.",
 )
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help=_LANG_HELP)
 @click.option(
@@ -92,7 +124,7 @@ _LANG_HELP = "Language of the output: zh (default) or en / 输出语言（默认
 def report_command(
     ctx: click.Context,
     dirs: Sequence[Path],
-    out: Path,
+    out: Path | None,
     lang: str | None,
     compare: bool,
     force: bool,
@@ -103,36 +135,42 @@ def report_command(
     several run stores (or --compare) give a comparison report. The kind is
     read from each store's manifest.json.
 
+    Without --out the PDF goes to reports/<store folder name>.pdf in the
+    current directory (the folder is created if missing).
+
     \b
     Examples / 示例:
-      fiscalsim report out/liaocheng --out out/liaocheng.pdf
+      fiscalsim report out/liaocheng                      # -> reports/liaocheng.pdf
       fiscalsim report out/liaocheng --out out/liaocheng-en.pdf --lang en
       fiscalsim report out/taian out/zibo --out out/compare.pdf
       fiscalsim report out/sweep-award --out out/sweep.pdf --force
     """
     lg = _lang(ctx, lang)
-    if out.exists() and not force:
-        _fail(_msg("exists", lg, path=out), lg)
+    target = default_report_path(dirs) if out is None else out
+    if target.exists() and not force:
+        _fail(_msg("exists", lg, path=target), lg)
     kinds: list[str] = []
     for d in dirs:
         try:
             kinds.append(store_kind(d))
         except StoreError as exc:
             _fail(str(exc), lg)
+    if "sweep" in kinds and (len(dirs) > 1 or compare):
+        _fail(_msg("sweep_alone", lg, path=dirs[kinds.index("sweep")]), lg)
+    if out is None:
+        _make_reports_dir(target.parent, lg)
     if "sweep" in kinds:
-        if len(dirs) > 1 or compare:
-            _fail(_msg("sweep_alone", lg, path=dirs[kinds.index("sweep")]), lg)
         from simulator.report.sweep import build_sweep_report
 
-        written = _guard(lg, dirs[0], lambda: build_sweep_report(dirs[0], out, lg))
+        written = _guard(lg, dirs[0], lambda: build_sweep_report(dirs[0], target, lg))
     elif compare or len(dirs) > 1:
         from simulator.report.pdf import build_compare_report
 
-        written = _guard(lg, dirs[0], lambda: build_compare_report(list(dirs), out, lg))
+        written = _guard(lg, dirs[0], lambda: build_compare_report(list(dirs), target, lg))
     else:
         from simulator.report.pdf import build_run_report
 
-        written = _guard(lg, dirs[0], lambda: build_run_report(dirs[0], out, lg))
+        written = _guard(lg, dirs[0], lambda: build_run_report(dirs[0], target, lg))
     click.echo(_msg("wrote_report", lg, path=written))
 
 

@@ -8,40 +8,35 @@ Typical use::
     run_sweep(spec, "out/zb4_cap", ProcessPoolSweepExecutor(workers=4))
     summary = summarise_sweep("out/zb4_cap")
 
-Real scenarios are run through the model factory registered in
-:data:`simulator.sweep.runner.MODEL_FACTORIES` under ``"scenario"``.
+A spec's scenario file runs on the real scenario model
+(:class:`~simulator.sweep.scenario_model.ScenarioFactory`); any other model is
+passed to :func:`run_sweep` as ``factory=``. Importing this package registers
+nothing and needs no command-line module.
 """
 
 from simulator.sweep.analysis import PrimBox, SweepSummary, prim_boxes, summarise_sweep
 from simulator.sweep.design import Design, build_design, point_id
+from simulator.sweep.errors import SweepRunError, SweepSetupError, SweepSpecError
 from simulator.sweep.executors import (
     DaskExecutor,
     ProcessPoolSweepExecutor,
     SerialExecutor,
     SweepExecutor,
-    SweepRunError,
     make_executor,
 )
-from simulator.sweep.runner import (
-    MODEL_FACTORIES,
-    ModelFactory,
-    SweepModel,
-    SweepResult,
-    SweepSetupError,
-    default_model_factory,
-    rep_rng,
-    run_sweep,
-)
-from simulator.sweep.spec import SweepSpec, SweepSpecError, load_spec, spec_from_mapping, spec_hash
+from simulator.sweep.model import ModelFactory, SweepModel, rep_rng
+from simulator.sweep.runner import SweepResult, resolve_model_factory, run_sweep
+from simulator.sweep.scenario_model import ScenarioFactory, scenario_factory
+from simulator.sweep.spec import SweepSpec, load_spec, spec_from_mapping, spec_hash
 from simulator.sweep.store import SweepStore, SweepStoreError
 
 __all__ = [
-    "MODEL_FACTORIES",
     "DaskExecutor",
     "Design",
     "ModelFactory",
     "PrimBox",
     "ProcessPoolSweepExecutor",
+    "ScenarioFactory",
     "SerialExecutor",
     "SweepExecutor",
     "SweepModel",
@@ -54,13 +49,14 @@ __all__ = [
     "SweepStoreError",
     "SweepSummary",
     "build_design",
-    "default_model_factory",
     "load_spec",
     "make_executor",
     "point_id",
     "prim_boxes",
     "rep_rng",
+    "resolve_model_factory",
     "run_sweep",
+    "scenario_factory",
     "spec_from_mapping",
     "spec_hash",
     "summarise_sweep",

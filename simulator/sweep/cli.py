@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
 import click
 
 from simulator.sweep.analysis import SweepSummary, summarise_sweep
-from simulator.sweep.executors import SweepRunError, make_executor
-from simulator.sweep.runner import SweepSetupError, run_sweep
-from simulator.sweep.spec import SweepSpecError, load_spec
+from simulator.sweep.errors import SweepRunError, SweepSetupError, SweepSpecError
+from simulator.sweep.executors import make_executor
+from simulator.sweep.model import ModelFactory
+from simulator.sweep.runner import resolve_model_factory, run_sweep
+from simulator.sweep.spec import SweepSpec, load_spec
 from simulator.sweep.store import SweepStoreError
 
-__all__ = ["main", "sweep", "sweep_summary"]
+__all__ = ["main", "make_sweep_command", "sweep", "sweep_summary"]
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -35,56 +38,89 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise click.exceptions.Exit(code)
 
 
-@click.command("sweep")
-@click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="结果目录 (output directory).",
+_SWEEP_PARAMETERS: tuple[Callable[[Callable[..., None]], Callable[..., None]], ...] = (
+    click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False, path_type=Path)),
+    click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="结果目录 (output directory).",
+    ),
+    click.option("--resume", is_flag=True, help="续算已有结果目录 (continue a sweep in DIR)."),
+    click.option(
+        "--force", is_flag=True, help="清空已有结果目录后重算 (wipe an existing sweep in DIR)."
+    ),
+    click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="本机进程数 (local worker processes; default: one per CPU).",
+    ),
+    click.option("--serial", is_flag=True, help="在本进程内顺序运行 (run in this process)."),
+    click.option(
+        "--scheduler", metavar="ADDRESS", help="Dask 调度器地址 (Dask scheduler address)."
+    ),
+    click.option(
+        "--dask-local",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="本机 Dask 集群工作进程数 (local Dask cluster workers).",
+    ),
+    click.option(
+        "--engine",
+        type=click.Choice(["fast", "des"]),
+        help="覆盖规格中的引擎 (override the spec's engine).",
+    ),
+    click.option(
+        "--factor",
+        "factors",
+        multiple=True,
+        metavar="PATH=lo:hi[:n]|PATH=a,b,c",
+        help="增加或替换因子 (add or replace a factor; repeatable).",
+    ),
+    click.option(
+        "--replications",
+        type=click.IntRange(min=1),
+        help="覆盖每点重复次数 (override replications).",
+    ),
+    click.option("--samples", type=click.IntRange(min=1), help="覆盖样本量 (override samples)."),
+    click.option("--seed", type=click.IntRange(min=0), help="覆盖随机种子 (override seed)."),
+    click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="强制显示/隐藏进度条 (force the progress bar on/off; default: only on a terminal).",
+    ),
 )
-@click.option("--resume", is_flag=True, help="续算已有结果目录 (continue a sweep in DIR).")
-@click.option(
-    "--force", is_flag=True, help="清空已有结果目录后重算 (wipe an existing sweep in DIR)."
-)
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="本机进程数 (local worker processes; default: one per CPU).",
-)
-@click.option("--serial", is_flag=True, help="在本进程内顺序运行 (run in this process).")
-@click.option("--scheduler", metavar="ADDRESS", help="Dask 调度器地址 (Dask scheduler address).")
-@click.option(
-    "--dask-local",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="本机 Dask 集群工作进程数 (local Dask cluster workers).",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["fast", "des"]),
-    help="覆盖规格中的引擎 (override the spec's engine).",
-)
-@click.option(
-    "--factor",
-    "factors",
-    multiple=True,
-    metavar="PATH=lo:hi[:n]|PATH=a,b,c",
-    help="增加或替换因子 (add or replace a factor; repeatable).",
-)
-@click.option(
-    "--replications", type=click.IntRange(min=1), help="覆盖每点重复次数 (override replications)."
-)
-@click.option("--samples", type=click.IntRange(min=1), help="覆盖样本量 (override samples).")
-@click.option("--seed", type=click.IntRange(min=0), help="覆盖随机种子 (override seed).")
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="强制显示/隐藏进度条 (force the progress bar on/off; default: only on a terminal).",
-)
-def sweep(
+"""The arguments and options of ``fiscalsim sweep``, outermost first."""
+
+
+def make_sweep_command(
+    resolve: Callable[[SweepSpec], ModelFactory] = resolve_model_factory,
+) -> click.Command:
+    """Build the ``sweep`` command.
+
+    Args:
+        resolve: Returns the model factory a spec asks for; the default runs
+            scenario files on the real scenario model. Tests pass one that also
+            knows their test models.
+
+    Returns:
+        The click command.
+    """
+
+    def sweep(**options: Any) -> None:
+        """运行参数扫描 (run a parameter sweep described by SPEC)."""
+        _sweep(resolve, **options)
+
+    for parameter in reversed(_SWEEP_PARAMETERS):
+        sweep = parameter(sweep)
+    return click.command("sweep")(sweep)
+
+
+def _sweep(
+    resolve: Callable[[SweepSpec], ModelFactory],
+    *,
     spec_file: Path,
     out_dir: Path,
     resume: bool,
@@ -100,7 +136,7 @@ def sweep(
     seed: int | None,
     progress: bool | None,
 ) -> None:
-    """运行参数扫描 (run a parameter sweep described by SPEC)."""
+    """Run the ``sweep`` command (see :func:`make_sweep_command`)."""
     if resume and force:
         _fail("--resume 与 --force 不能同时使用 (--resume and --force are mutually exclusive)")
     try:
@@ -119,7 +155,10 @@ def sweep(
         _fail(str(exc))
     show: bool | Literal["always"] = "always" if progress else (progress is None)
     try:
-        result = run_sweep(spec, out_dir, executor, resume=resume, force=force, progress=show)
+        factory = resolve(spec)
+        result = run_sweep(
+            spec, out_dir, executor, resume=resume, force=force, progress=show, factory=factory
+        )
     except (SweepSpecError, SweepSetupError, SweepStoreError) as exc:
         _fail(str(exc))
     except SweepRunError as exc:
@@ -141,6 +180,10 @@ def sweep(
         f"(done: {result.n_points} points, {result.n_computed} computed, {result.n_skipped} already stored; "
         f"results in {result.out_dir}; summarise with: fiscalsim sweep-summary {result.out_dir})"
     )
+
+
+sweep = make_sweep_command()
+"""``fiscalsim sweep``: run a parameter sweep described by SPEC."""
 
 
 def _fmt(value: Any) -> str:

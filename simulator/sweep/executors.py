@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING, Any, Self
 
 import pandas as pd
 
+from simulator.sweep.errors import SweepRunError, SweepSetupError
 from simulator.sweep.store import normalise_block
 
 if TYPE_CHECKING:
-    from simulator.sweep.runner import ModelFactory, SweepModel
+    from simulator.sweep.model import ModelFactory, SweepModel
 
 __all__ = [
     "BlockResult",
@@ -45,14 +46,6 @@ __all__ = [
     "make_executor",
     "run_task",
 ]
-
-
-class SweepRunError(RuntimeError):
-    """A task failed (model error, worker crash, lost cluster)."""
-
-
-class SweepSetupError(RuntimeError):
-    """The sweep cannot start: unknown toy, no engine adapter, missing scenario, no scheduler."""
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,12 @@ import pandas as pd
 from simulator.loader import load_scenario
 from simulator.metrics import MetricContext, evaluate_target, metric_series
 from simulator.records import RepResult
-from simulator.runner import engine_fn
+from simulator.runner import engine_available, engine_fn
 from simulator.scenario import Scenario
-from simulator.sweep.runner import MODEL_FACTORIES, ModelFactory
+from simulator.sweep.errors import SweepSetupError
+from simulator.sweep.model import SweepModel
+
+__all__ = ["ScenarioFactory", "ScenarioSweepModel", "outputs_of", "scenario_factory"]
 
 
 def outputs_of(ctx: MetricContext, results: Sequence[RepResult]) -> pd.DataFrame:
@@ -38,7 +41,9 @@ def outputs_of(ctx: MetricContext, results: Sequence[RepResult]) -> pd.DataFrame
     for r in results:
         row: dict[str, Any] = {"rep": r.rep}
         for tid in s.targets:
-            out = evaluate_target(ctx, tid, metric_series(ctx, s.targets[tid], s.target_city(tid), r))
+            out = evaluate_target(
+                ctx, tid, metric_series(ctx, s.targets[tid], s.target_city(tid), r)
+            )
             row[f"target.{tid}.value"] = out.value
             row[f"target.{tid}.attained"] = out.attained
         drawn: dict[str, int] = dict.fromkeys(s.funds, 0)
@@ -48,7 +53,9 @@ def outputs_of(ctx: MetricContext, results: Sequence[RepResult]) -> pd.DataFrame
             years = [v for (f, _y), v in r.fund_years.items() if f == fid]
             row[f"fund.{fid}.drawn_yuan"] = drawn[fid] / 100
             row[f"fund.{fid}.refused_yuan"] = sum(v["refused_fen"] for v in years) / 100
-            row[f"fund.{fid}.arrears_yuan"] = r.fund_years.get((fid, last_year), {}).get("arrears_fen", 0) / 100
+            row[f"fund.{fid}.arrears_yuan"] = (
+                r.fund_years.get((fid, last_year), {}).get("arrears_fen", 0) / 100
+            )
             row[f"fund.{fid}.exhausted"] = r.exhaustion.get(fid) is not None
         rows.append(row)
     return pd.DataFrame(rows)
@@ -71,7 +78,9 @@ class ScenarioSweepModel:
             self._cache[key] = load_scenario(self.path, overrides=dict(values)).scenario
         return self._cache[key]
 
-    def run_block(self, values: Mapping[str, object], reps: Sequence[int], seed: int) -> pd.DataFrame:
+    def run_block(
+        self, values: Mapping[str, object], reps: Sequence[int], seed: int
+    ) -> pd.DataFrame:
         """Run replications ``reps`` of one design point (see the sweep's ``SweepModel``)."""
         s = self.scenario_at(values)
         run = engine_fn(self.engine)
@@ -93,21 +102,30 @@ class ScenarioFactory:
     path: str
     engine: str
 
-    def build(self) -> ScenarioSweepModel:
-        """Build the model in the worker."""
+    def build(self) -> SweepModel:
+        """Build the model in the worker.
+
+        Returns:
+            The scenario model.
+        """
         return ScenarioSweepModel(self.path, self.engine)
 
 
-def make_factory(scenario_path: Path, engine: str) -> ModelFactory:
-    """Constructor registered in the sweep's model registry."""
-    from simulator.runner import engine_available
-    from simulator.sweep.runner import SweepSetupError
+def scenario_factory(scenario_path: Path, engine: str) -> ScenarioFactory:
+    """Return the factory that runs a scenario file on an engine.
 
+    Args:
+        scenario_path: Absolute path of the scenario file.
+        engine: ``fast`` or ``des``.
+
+    Returns:
+        The factory (the scenario itself is loaded in each worker, per point).
+
+    Raises:
+        SweepSetupError: If the scenario file is missing or the engine unknown.
+    """
+    if not scenario_path.is_file():
+        raise SweepSetupError(f"情景文件不存在 (scenario file not found): {scenario_path}")
     if not engine_available(engine):
         raise SweepSetupError(f"未知引擎 (unknown engine {engine!r}; expected fast or des)")
     return ScenarioFactory(str(scenario_path), engine)
-
-
-def register() -> None:
-    """Register the adapter for `scenario:` paths in sweep specs."""
-    MODEL_FACTORIES["scenario"] = make_factory

@@ -2,7 +2,7 @@
 
 A sweep spec is a small YAML file::
 
-    scenario: ../scenarios/city.yaml     # relative to this file, or toy:ishigami
+    scenario: ../scenarios/city.yaml     # relative to this file
     engine: fast                         # fast (vectorised, default) | des (SimPy reference)
     design: lhs                          # grid | lhs | sobol | saltelli | morris
     samples: 256                         # N (not used by grid)
@@ -14,6 +14,10 @@ A sweep spec is a small YAML file::
       params.behaviour.hte.pass_rate: {dist: triangular, lo: 0.2, mode: 0.35, hi: 0.5}
       params.policy.mode: {values: [strict, lenient]}
     heatmap: [programs.ZB-4.rule.cap, params.behaviour.hte.pass_rate]
+
+``scenario: toy:NAME[?option=value]`` names a test model instead of a file;
+such a spec runs only when the caller passes the model's factory to
+:func:`simulator.sweep.runner.run_sweep`.
 
 Factors come in three kinds:
 
@@ -35,34 +39,31 @@ file, the key path, the offending value and what was expected.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PrivateAttr,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
-    StrictStr,
-    Tag,
-    ValidationError,
-    model_validator,
+from pydantic import BaseModel, ValidationError
+
+from simulator.sweep.errors import MISSING, SweepSpecError
+from simulator.sweep.factors import DIST_PARAMS, DistFactor, Factor, RangeFactor, ValuesFactor
+from simulator.sweep.spec_schema import (
+    HASH_EXCLUDED_KEYS,
+    TOY_PREFIX,
+    SweepSpec,
+    canonical_spec_json,
+    file_sha256,
+    scenario_hash,
+    spec_hash,
 )
-from pydantic_core import PydanticCustomError
 
 __all__ = [
     "DIST_PARAMS",
     "HASH_EXCLUDED_KEYS",
+    "TOY_PREFIX",
     "DistFactor",
     "Factor",
     "RangeFactor",
@@ -74,458 +75,11 @@ __all__ = [
     "file_sha256",
     "load_spec",
     "parse_factor_option",
+    "read_spec_mapping",
     "scenario_hash",
     "spec_from_mapping",
     "spec_hash",
 ]
-
-TOY_PREFIX = "toy:"
-"""Scenario strings starting with this prefix name a built-in toy model."""
-
-DIST_PARAMS: dict[str, tuple[str, ...]] = {
-    "uniform": ("lo", "hi"),
-    "triangular": ("lo", "mode", "hi"),
-    "normal": ("mean", "sd"),
-    "truncnorm": ("mean", "sd", "lo", "hi"),
-    "lognormal": ("mu", "sigma"),
-    "loguniform": ("lo", "hi"),
-}
-"""Required parameters of each distribution, in documentation order."""
-
-HASH_EXCLUDED_KEYS: frozenset[str] = frozenset({"block_size", "heatmap"})
-"""Spec keys that change neither the design nor the stored results.
-
-They are left out of the spec hash so that a sweep can be resumed with a
-different task size or heat-map choice.
-"""
-
-_PATH_RE = re.compile(r"^[^\s=:,\[\]]+$")
-
-DesignKind = Literal["grid", "lhs", "sobol", "saltelli", "morris"]
-EngineKind = Literal["fast", "des"]
-Scalar = StrictBool | StrictInt | StrictFloat | StrictStr
-
-
-class SweepSpecError(ValueError):
-    """A sweep spec (file or command-line options) is invalid.
-
-    Attributes:
-        file: The spec file (or ``"--factor"`` style origin) the problem is in.
-        key: Dotted key path of the offending entry, ``""`` for the whole file.
-        value: The offending value (``None`` when the key is missing).
-        expected: What would have been accepted.
-    """
-
-    def __init__(self, file: str, key: str, value: object, expected: str) -> None:
-        self.file = file
-        self.key = key
-        self.value = value
-        self.expected = expected
-        where = f"{file}: {key}" if key else file
-        shown = _show_value(value)
-        super().__init__(
-            f"规格错误 (invalid sweep spec) {where} = {shown}; 应为 (expected): {expected}"
-        )
-
-
-def _show_value(value: object) -> str:
-    """Render a value for an error message, keeping it to one short line."""
-    if value is _MISSING:
-        return "(缺失 missing)"
-    text = (
-        json.dumps(value, ensure_ascii=False, default=str)
-        if not isinstance(value, str)
-        else repr(value)
-    )
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-class _Missing:
-    """Marker for a key that is absent from the spec."""
-
-    def __repr__(self) -> str:
-        return "(missing)"
-
-
-_MISSING = _Missing()
-
-
-def _spec_error(key: str, value: object, expected: str) -> PydanticCustomError:
-    """Build a pydantic error carrying a ready-made key path and expectation."""
-    return PydanticCustomError(
-        "sweep_spec",
-        "{expected}",
-        {"key": key, "value": value, "expected": expected},
-    )
-
-
-class _Strict(BaseModel):
-    """Base for spec models: immutable and rejecting unknown keys."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ValuesFactor(_Strict):
-    """A factor taking one of an explicit list of values.
-
-    Attributes:
-        values: The options. All strings (categorical, reported by name) or all
-            numbers / booleans (discrete).
-    """
-
-    values: list[Scalar] = Field(min_length=1)
-
-    kind: ClassVar[str] = "values"
-
-    @model_validator(mode="after")
-    def _check_values(self) -> ValuesFactor:
-        """Reject mixed strings/numbers, non-finite numbers and duplicates."""
-        kinds = {type(v) is str for v in self.values}
-        if len(kinds) > 1:
-            raise _spec_error(
-                "values",
-                self.values,
-                "全部为名称或全部为数字 (all option names or all numbers, not a mix; "
-                "quote numbers meant as names)",
-            )
-        seen: set[object] = set()
-        for i, v in enumerate(self.values):
-            if isinstance(v, float) and not math.isfinite(v):
-                raise _spec_error(f"values[{i}]", v, "有限数值 (a finite number)")
-            marker = (type(v) is bool, v)
-            if marker in seen:
-                raise _spec_error(f"values[{i}]", v, "不重复的取值 (distinct values)")
-            seen.add(marker)
-        return self
-
-    @property
-    def categorical(self) -> bool:
-        """Whether the options are names rather than numbers."""
-        return isinstance(self.values[0], str)
-
-
-class RangeFactor(_Strict):
-    """A numeric range: evenly spaced levels, or continuous uniform without ``count``.
-
-    Attributes:
-        range: ``[lo, hi]`` with ``lo < hi``.
-        count: Number of evenly spaced levels, both ends included.
-        integer: Levels are integers (``lo..hi`` when ``count`` is absent).
-    """
-
-    range: tuple[float, float]
-    count: int | None = Field(default=None, ge=2)
-    integer: bool = False
-
-    kind: ClassVar[str] = "range"
-
-    @model_validator(mode="after")
-    def _check_range(self) -> RangeFactor:
-        """Check bounds are finite and ordered, and integer ranges are whole."""
-        lo, hi = self.range
-        if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
-            raise _spec_error(
-                "range", list(self.range), "[lo, hi]，有限且 lo < hi (finite, lo < hi)"
-            )
-        if self.integer:
-            if lo != int(lo) or hi != int(hi):
-                raise _spec_error("range", list(self.range), "整数端点 (integer end points)")
-            if self.count is not None:
-                levels = self.levels()
-                if len(set(levels)) != len(levels):
-                    raise _spec_error(
-                        "count",
-                        self.count,
-                        f"至多 {int(hi - lo) + 1} 个整数档 (at most {int(hi - lo) + 1} integer levels)",
-                    )
-        return self
-
-    @property
-    def discrete(self) -> bool:
-        """Whether the factor takes a finite list of levels."""
-        return self.count is not None or self.integer
-
-    def levels(self) -> list[float] | list[int]:
-        """Return the finite list of levels (only for discrete ranges).
-
-        Returns:
-            The levels in increasing order.
-
-        Raises:
-            ValueError: If the range is continuous.
-        """
-        lo, hi = self.range
-        if self.integer:
-            if self.count is None:
-                return list(range(int(lo), int(hi) + 1))
-            step = (hi - lo) / (self.count - 1)
-            return [round(lo + i * step) for i in range(self.count)]
-        if self.count is None:
-            raise ValueError("a continuous range has no finite list of levels")
-        step = (hi - lo) / (self.count - 1)
-        out = [lo + i * step for i in range(self.count)]
-        out[-1] = hi
-        return out
-
-
-class DistFactor(_Strict):
-    """A continuous factor drawn from a named distribution.
-
-    Attributes:
-        dist: Distribution name (see :data:`DIST_PARAMS`).
-        lo: Lower bound (uniform, triangular, truncnorm, loguniform).
-        hi: Upper bound (uniform, triangular, truncnorm, loguniform).
-        mode: Mode (triangular).
-        mean: Mean (normal, truncnorm, before truncation).
-        sd: Standard deviation (normal, truncnorm, before truncation).
-        mu: Mean of the log (lognormal).
-        sigma: Standard deviation of the log (lognormal).
-        count: Number of grid levels (grid designs only).
-    """
-
-    dist: Literal["uniform", "triangular", "normal", "truncnorm", "lognormal", "loguniform"]
-    lo: float | None = None
-    hi: float | None = None
-    mode: float | None = None
-    mean: float | None = None
-    sd: float | None = None
-    mu: float | None = None
-    sigma: float | None = None
-    count: int | None = Field(default=None, ge=1)
-
-    kind: ClassVar[str] = "dist"
-
-    @model_validator(mode="after")
-    def _check_params(self) -> DistFactor:
-        """Check each distribution gets exactly its parameters, with sane values."""
-        needed = DIST_PARAMS[self.dist]
-        all_params = ("lo", "hi", "mode", "mean", "sd", "mu", "sigma")
-        for name in all_params:
-            value = getattr(self, name)
-            if name in needed and value is None:
-                raise _spec_error(
-                    name, _MISSING, f"{self.dist} 需要参数 (needs) {', '.join(needed)}"
-                )
-            if name not in needed and value is not None:
-                raise _spec_error(
-                    name, value, f"{self.dist} 只接受参数 (takes only) {', '.join(needed)}"
-                )
-            if value is not None and not math.isfinite(value):
-                raise _spec_error(name, value, "有限数值 (a finite number)")
-        if "lo" in needed and self.lo is not None and self.hi is not None and self.lo >= self.hi:
-            raise _spec_error("hi", self.hi, f"大于 lo={self.lo} (greater than lo)")
-        if (
-            self.dist == "triangular"
-            and self.mode is not None
-            and self.lo is not None
-            and self.hi is not None
-            and not (self.lo <= self.mode <= self.hi)
-        ):
-            raise _spec_error(
-                "mode", self.mode, f"介于 lo 与 hi 之间 (between {self.lo} and {self.hi})"
-            )
-        if self.sd is not None and self.sd <= 0:
-            raise _spec_error("sd", self.sd, "正数 (a positive number)")
-        if self.sigma is not None and self.sigma <= 0:
-            raise _spec_error("sigma", self.sigma, "正数 (a positive number)")
-        if self.dist == "loguniform" and self.lo is not None and self.lo <= 0:
-            raise _spec_error("lo", self.lo, "正数 (a positive number, loguniform)")
-        return self
-
-    def params(self) -> dict[str, float]:
-        """Return the distribution's parameters by name.
-
-        Returns:
-            Mapping of parameter name to value, for the parameters this
-            distribution takes.
-        """
-        out: dict[str, float] = {}
-        for name in DIST_PARAMS[self.dist]:
-            value = getattr(self, name)
-            assert value is not None  # guaranteed by the validator
-            out[name] = float(value)
-        return out
-
-
-def _factor_kind(value: Any) -> str | None:
-    """Tell which factor model a raw mapping (or model instance) belongs to."""
-    if isinstance(value, Mapping):
-        present = [k for k in ("values", "range", "dist") if k in value]
-        return present[0] if len(present) == 1 else None
-    return getattr(value, "kind", None)
-
-
-Factor = Annotated[
-    Annotated[ValuesFactor, Tag("values")]
-    | Annotated[RangeFactor, Tag("range")]
-    | Annotated[DistFactor, Tag("dist")],
-    Discriminator(
-        _factor_kind,
-        custom_error_type="factor_kind",
-        custom_error_message=(
-            "含且仅含 values、range、dist 之一的映射 (a mapping with exactly one of "
-            "values: [...], range: [lo, hi], dist: NAME)"
-        ),
-    ),
-]
-"""A factor definition: one of :class:`ValuesFactor`, :class:`RangeFactor`, :class:`DistFactor`."""
-
-
-class SweepSpec(_Strict):
-    """A validated sweep specification.
-
-    Attributes:
-        scenario: Scenario file, relative to the spec file, or ``toy:NAME``.
-        engine: Simulation engine, ``fast`` or ``des``.
-        design: Experimental design.
-        samples: Sample size N (lhs/sobol points, saltelli base samples, morris
-            trajectories). Not used by ``grid``.
-        replications: Replications per design point.
-        seed: Root seed of the sweep (design sampling and the model's streams).
-        outputs: Output column names or glob patterns; empty keeps all outputs.
-        factors: Factor definitions keyed by dotted parameter path, in order.
-        block_size: Replications per task; defaults to all replications of a point.
-        heatmap: Two factors to cross in the summary's heat map.
-        second_order: Saltelli design also supports second-order indices.
-        levels: Number of Morris grid levels (even).
-    """
-
-    scenario: str = Field(min_length=1)
-    engine: EngineKind = "fast"
-    design: DesignKind
-    samples: int | None = Field(default=None, ge=1)
-    replications: int = Field(default=1, ge=1)
-    seed: int = Field(default=0, ge=0, lt=2**63)
-    outputs: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
-    factors: dict[str, Factor] = Field(min_length=1)
-    block_size: int | None = Field(default=None, ge=1)
-    heatmap: tuple[str, str] | None = None
-    second_order: bool = False
-    levels: int = Field(default=4, ge=2)
-
-    _base_dir: Path | None = PrivateAttr(default=None)
-    _source: str = PrivateAttr(default="<spec>")
-
-    @model_validator(mode="after")
-    def _check_spec(self) -> SweepSpec:
-        """Cross-field checks: design needs, factor paths, heat map factors."""
-        for path in self.factors:
-            if (
-                not _PATH_RE.match(path)
-                or path.startswith(".")
-                or path.endswith(".")
-                or ".." in path
-            ):
-                raise _spec_error(
-                    f"factors[{path}]",
-                    path,
-                    "点分参数路径 (a dotted path such as params.behaviour.hte.pass_rate)",
-                )
-        if self.design == "grid":
-            if self.samples is not None:
-                raise _spec_error(
-                    "samples",
-                    self.samples,
-                    "网格设计不使用 samples (grid designs take no samples; remove it)",
-                )
-            for path, factor in self.factors.items():
-                if isinstance(factor, RangeFactor) and not factor.discrete:
-                    raise _spec_error(
-                        f"factors[{path}].count",
-                        _MISSING,
-                        "网格设计中 range 需要 count (a grid needs count for a range)",
-                    )
-                if isinstance(factor, DistFactor) and factor.count is None:
-                    raise _spec_error(
-                        f"factors[{path}].count",
-                        _MISSING,
-                        "网格设计中 dist 需要 count (a grid needs count for a dist)",
-                    )
-        else:
-            if self.samples is None:
-                raise _spec_error(
-                    "samples",
-                    _MISSING,
-                    f"{self.design} 设计需要正整数 samples (a positive integer)",
-                )
-            if self.design in ("sobol", "saltelli") and self.samples & (self.samples - 1):
-                raise _spec_error(
-                    "samples", self.samples, "2 的幂 (a power of 2, e.g. 256, 512, 1024)"
-                )
-            if self.design == "morris" and self.samples < 2:
-                raise _spec_error(
-                    "samples", self.samples, "至少 2 条轨迹 (at least 2 trajectories)"
-                )
-        if self.design == "morris" and self.levels % 2:
-            raise _spec_error(
-                "levels", self.levels, "偶数 (an even number of Morris levels, e.g. 4)"
-            )
-        if self.heatmap is not None:
-            for i, name in enumerate(self.heatmap):
-                if name not in self.factors:
-                    raise _spec_error(
-                        f"heatmap[{i}]",
-                        name,
-                        f"因子之一 (one of the factors: {', '.join(self.factors)})",
-                    )
-            if self.heatmap[0] == self.heatmap[1]:
-                raise _spec_error(
-                    "heatmap[1]", self.heatmap[1], "两个不同的因子 (two different factors)"
-                )
-        if self.block_size is not None and self.block_size > self.replications:
-            raise _spec_error(
-                "block_size",
-                self.block_size,
-                f"不超过 replications={self.replications} (at most replications)",
-            )
-        return self
-
-    @property
-    def is_toy(self) -> bool:
-        """Whether the scenario names a built-in toy model."""
-        return self.scenario.startswith(TOY_PREFIX)
-
-    @property
-    def source(self) -> str:
-        """Where the spec came from (file path or ``<spec>``), for messages."""
-        return self._source
-
-    @property
-    def base_dir(self) -> Path:
-        """Directory relative scenario paths are resolved against."""
-        return self._base_dir if self._base_dir is not None else Path.cwd()
-
-    def scenario_path(self) -> Path | None:
-        """Resolve the scenario file path.
-
-        Returns:
-            The absolute scenario path, or ``None`` for toy scenarios.
-        """
-        if self.is_toy:
-            return None
-        path = Path(self.scenario).expanduser()
-        if not path.is_absolute():
-            path = self.base_dir / path
-        return path.resolve()
-
-    @property
-    def effective_block_size(self) -> int:
-        """Replications per task (defaults to all replications of a point)."""
-        return self.block_size if self.block_size is not None else self.replications
-
-    def with_origin(self, source: str, base_dir: Path | None) -> SweepSpec:
-        """Return this spec tagged with its origin for messages and relative paths.
-
-        Args:
-            source: File name (or description) shown in error messages.
-            base_dir: Directory that relative scenario paths are relative to.
-
-        Returns:
-            ``self``, with the private origin attributes set.
-        """
-        self._source = source
-        self._base_dir = base_dir
-        return self
 
 
 # --------------------------------------------------------------------------- loading
@@ -627,7 +181,7 @@ def _convert_validation_error(
         else:
             key = inner or prefix
         return SweepSpecError(source, key, ctx.get("value"), str(ctx.get("expected", err["msg"])))
-    value: object = _MISSING if err["type"] == "missing" else err.get("input")
+    value: object = MISSING if err["type"] == "missing" else err.get("input")
     if err["type"] == "extra_forbidden":
         return SweepSpecError(
             source, _format_loc(loc), value, _expected_from_error(err, _fields_for_loc(loc))
@@ -839,70 +393,3 @@ def parse_factor_option(text: str) -> tuple[str, dict[str, Any]]:
     if any(isinstance(v, str) for v in values):
         values = [t.strip() for t in tokens]
     return path, {"values": values}
-
-
-# --------------------------------------------------------------------------- hashing
-
-
-def canonical_spec_json(spec: SweepSpec, *, for_hash: bool = True) -> str:
-    """Serialise a spec to canonical JSON (sorted keys, no spaces).
-
-    Args:
-        spec: The spec.
-        for_hash: Leave out :data:`HASH_EXCLUDED_KEYS`.
-
-    Returns:
-        The canonical JSON text.
-    """
-    exclude = set(HASH_EXCLUDED_KEYS) if for_hash else set()
-    data = spec.model_dump(mode="json", exclude=exclude)
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def file_sha256(path: Path) -> str:
-    """Return the hex SHA-256 of a file's bytes.
-
-    Args:
-        path: The file.
-
-    Returns:
-        The hex digest.
-    """
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def scenario_hash(spec: SweepSpec) -> str | None:
-    """Hash the scenario file's content, if there is one.
-
-    Args:
-        spec: The spec.
-
-    Returns:
-        The hex SHA-256 of the scenario file, or ``None`` for toys and
-        scenario paths that do not exist.
-    """
-    path = spec.scenario_path()
-    if path is None or not path.is_file():
-        return None
-    return file_sha256(path)
-
-
-def spec_hash(spec: SweepSpec) -> str:
-    """Hash what determines a sweep's results: the spec and the scenario content.
-
-    Args:
-        spec: The spec.
-
-    Returns:
-        Hex SHA-256 of the canonical spec JSON followed by the scenario file
-        hash (empty when there is no scenario file).
-    """
-    h = hashlib.sha256()
-    h.update(canonical_spec_json(spec).encode("utf-8"))
-    h.update(b"\n")
-    h.update((scenario_hash(spec) or "").encode("ascii"))
-    return h.hexdigest()

@@ -661,6 +661,8 @@ def engine_sweep_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         }
     )
     out = tmp_path_factory.mktemp("stores") / "engine-sweep"
-    runner.run_sweep(spec, out, executors.SerialExecutor(), progress=False)
+    from tests.sweep.toys import ThresholdFactory  # a test model: passed in explicitly
+
+    runner.run_sweep(spec, out, executors.SerialExecutor(), progress=False, factory=ThresholdFactory())
     analysis.summarise_sweep(out)
     return out

@@ -20,6 +20,7 @@ DOCTEST_MODULES = [
     "simulator.report.charts",
     "simulator.report.layout",
     "simulator.report.sweep",
+    "simulator.report.sweep_labels",
 ]
 
 

@@ -14,9 +14,9 @@ import pytest
 from simulator.sweep.analysis import point_statistics, prim_boxes, sobol_indices, summarise_sweep
 from simulator.sweep.design import build_design
 from simulator.sweep.executors import SerialExecutor
-from simulator.sweep.runner import IshigamiModel, run_sweep
 from simulator.sweep.spec import spec_from_mapping
 from simulator.sweep.store import SweepStore
+from tests.sweep.toys import IshigamiModel, run_sweep
 
 ISHIGAMI_S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
 ISHIGAMI_ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}

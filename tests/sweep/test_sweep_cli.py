@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from simulator.sweep import runner
-from simulator.sweep.cli import sweep, sweep_summary
-from simulator.sweep.runner import ThresholdFactory
+from simulator.sweep import cli
+from simulator.sweep.cli import make_sweep_command, sweep_summary
+from simulator.sweep.scenario_model import ScenarioFactory
+from simulator.sweep.spec import SweepSpec
+from tests.sweep.toys import ThresholdFactory, resolve
+from tests.sweep.toys import sweep_command as sweep
 
 SPEC: dict[str, Any] = {
     "scenario": "toy:threshold",
@@ -111,35 +114,35 @@ def test_unknown_toy_exits_2(write_spec: Callable[..., Path], tmp_path: Path) ->
     assert result.exit_code == 2 and "'speed'" in _one_error_line(result)
 
 
-@pytest.fixture
-def registry() -> Iterator[dict[str, Any]]:
-    saved = dict(runner.MODEL_FACTORIES)
-    runner.MODEL_FACTORIES.clear()
-    yield runner.MODEL_FACTORIES
-    runner.MODEL_FACTORIES.clear()
-    runner.MODEL_FACTORIES.update(saved)
-
-
-def test_real_scenarios_use_the_registered_factory(
-    write_spec: Callable[..., Path], tmp_path: Path, registry: dict[str, Any]
+def test_real_scenarios_resolve_to_the_scenario_model(
+    write_spec: Callable[..., Path], tmp_path: Path
 ) -> None:
     (tmp_path / "city.yaml").write_text("id: city\n", encoding="utf-8")
     spec = write_spec({**SPEC, "scenario": "city.yaml", "engine": "des"})
-    missing = _invoke(sweep, [str(spec), "--out", str(tmp_path / "a"), "--serial"])
-    assert missing.exit_code == 2 and "MODEL_FACTORIES" in _one_error_line(missing)
-    calls: list[tuple[Path, str]] = []
+    calls: list[tuple[Path | None, str]] = []
 
-    def make(path: Path, engine: str) -> ThresholdFactory:
-        calls.append((path, engine))
-        return ThresholdFactory()
+    def spy(s: SweepSpec) -> ThresholdFactory:
+        calls.append((s.scenario_path(), s.engine))
+        factory = resolve(s)  # the real resolution, without a registry
+        assert factory == ScenarioFactory(str((tmp_path / "city.yaml").resolve()), "des")
+        return ThresholdFactory()  # run something quick in its place
 
-    registry["scenario"] = make
-    ok = _invoke(sweep, [str(spec), "--out", str(tmp_path / "b"), "--serial"])
+    ok = _invoke(make_sweep_command(spy), [str(spec), "--out", str(tmp_path / "b"), "--serial"])
     assert ok.exit_code == 0, ok.output
     assert calls == [((tmp_path / "city.yaml").resolve(), "des")]
     gone = write_spec({**SPEC, "scenario": "nowhere.yaml"}, name="gone.yaml")
     result = _invoke(sweep, [str(gone), "--out", str(tmp_path / "c"), "--serial"])
     assert result.exit_code == 2 and "scenario file not found" in _one_error_line(result)
+
+
+def test_toy_specs_need_their_factory(write_spec: Callable[..., Path], tmp_path: Path) -> None:
+    """fiscalsim itself knows no toy model: a toy spec is refused with one message."""
+    out = tmp_path / "out"
+    result = _invoke(cli.sweep, [str(write_spec(SPEC)), "--out", str(out), "--serial"])
+    assert result.exit_code == 2
+    line = _one_error_line(result)
+    assert "'toy:threshold'" in line and "factory" in line
+    assert not out.exists()
 
 
 def test_model_failure_exits_1(write_spec: Callable[..., Path], tmp_path: Path) -> None:

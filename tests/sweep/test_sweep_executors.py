@@ -17,8 +17,8 @@ from simulator.sweep.executors import (
     Task,
     make_executor,
 )
-from simulator.sweep.runner import ThresholdFactory, ThresholdModel, run_sweep, toy_factory
 from simulator.sweep.spec import SweepSpec, spec_from_mapping
+from tests.sweep.toys import ThresholdFactory, ThresholdModel, run_sweep, toy_factory
 
 
 def _spec() -> SweepSpec:

@@ -25,9 +25,9 @@ from simulator.sweep.executors import (
     Task,
     run_task,
 )
-from simulator.sweep.runner import ThresholdFactory, ThresholdModel, run_sweep
 from simulator.sweep.spec import SweepSpec, load_spec, spec_from_mapping
 from simulator.sweep.store import SweepStore, SweepStoreError, parquet_bytes
+from tests.sweep.toys import ThresholdFactory, ThresholdModel, run_sweep, subprocess_env
 
 THRESHOLD_SPEC: dict[str, Any] = {
     "scenario": "toy:threshold",
@@ -283,7 +283,7 @@ def test_resume_after_sigkill_is_byte_identical(
     cmd = [
         sys.executable,
         "-m",
-        "simulator.sweep.cli",
+        "tests.sweep.toys",
         "sweep",
         str(spec_path),
         "--out",
@@ -293,7 +293,12 @@ def test_resume_after_sigkill_is_byte_identical(
         "--no-progress",
     ]
     proc = subprocess.Popen(
-        cmd, cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        cmd,
+        cwd=tmp_path,
+        env=subprocess_env(),
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
