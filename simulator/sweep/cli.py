@@ -24,6 +24,7 @@ import click
 from simulator.sweep.analysis import SweepSummary, summarise_sweep
 from simulator.sweep.errors import SweepRunError, SweepSetupError, SweepSpecError
 from simulator.sweep.executors import make_executor
+from simulator.sweep.limits import over_limit, sweep_size
 from simulator.sweep.model import ModelFactory
 from simulator.sweep.runner import resolve_model_factory, run_sweep
 from simulator.sweep.spec import SweepSpec, load_spec
@@ -87,6 +88,11 @@ _SWEEP_PARAMETERS: tuple[Callable[[Callable[..., None]], Callable[..., None]], .
     click.option("--samples", type=click.IntRange(min=1), help="覆盖样本量 (override samples)."),
     click.option("--seed", type=click.IntRange(min=0), help="覆盖随机种子 (override seed)."),
     click.option(
+        "--allow-large",
+        is_flag=True,
+        help="允许超过默认规模上限 (run a sweep beyond the default size limits; the estimate is printed first).",
+    ),
+    click.option(
         "--progress/--no-progress",
         default=None,
         help="强制显示/隐藏进度条 (force the progress bar on/off; default: only on a terminal).",
@@ -134,6 +140,7 @@ def _sweep(
     replications: int | None,
     samples: int | None,
     seed: int | None,
+    allow_large: bool,
     progress: bool | None,
 ) -> None:
     """Run the ``sweep`` command (see :func:`make_sweep_command`)."""
@@ -153,6 +160,7 @@ def _sweep(
         )
     except (SweepSpecError, ValueError) as exc:
         _fail(str(exc))
+    _check_size(spec, jobs, allow_large)
     show: bool | Literal["always"] = "always" if progress else (progress is None)
     try:
         factory = resolve(spec)
@@ -180,6 +188,24 @@ def _sweep(
         f"(done: {result.n_points} points, {result.n_computed} computed, {result.n_skipped} already stored; "
         f"results in {result.out_dir}; summarise with: fiscalsim sweep-summary {result.out_dir})"
     )
+
+
+ANNOUNCE_REPLICATIONS = 20_000
+"""Sweeps of at least this many replications print their size estimate before they start."""
+
+
+def _check_size(spec: SweepSpec, jobs: int | None, allow_large: bool) -> None:
+    """Print the sweep's size estimate; refuse it beyond the default limits unless allowed."""
+    import os
+
+    size = sweep_size(spec)
+    cores = jobs or os.cpu_count() or 1
+    reason = over_limit(size)
+    if reason and not allow_large:
+        _fail(f"{spec.source}: {reason}；{size.describe(cores)}；如确需运行，加 --allow-large "
+              "(to run it anyway, add --allow-large)")
+    if size.replications >= ANNOUNCE_REPLICATIONS:
+        click.echo(size.describe(cores), err=True)
 
 
 sweep = make_sweep_command()
