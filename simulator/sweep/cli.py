@@ -26,7 +26,9 @@ from simulator.sweep.errors import SweepRunError, SweepSetupError, SweepSpecErro
 from simulator.sweep.executors import make_executor
 from simulator.sweep.limits import over_limit, sweep_size
 from simulator.sweep.model import ModelFactory
+from simulator.sweep.precheck import check_factors
 from simulator.sweep.runner import resolve_model_factory, run_sweep
+from simulator.sweep.scenario_model import ScenarioFactory
 from simulator.sweep.spec import SweepSpec, load_spec
 from simulator.sweep.store import SweepStoreError
 
@@ -164,6 +166,8 @@ def _sweep(
     show: bool | Literal["always"] = "always" if progress else (progress is None)
     try:
         factory = resolve(spec)
+        if isinstance(factory, ScenarioFactory):
+            check_factors(spec)
         result = run_sweep(
             spec, out_dir, executor, resume=resume, force=force, progress=show, factory=factory
         )
