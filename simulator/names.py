@@ -19,8 +19,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-NAME_MAX = 200
-"""Longest name, in characters (the longest shipped name has 104)."""
+NAME_MAX = 300
+"""Longest name, in characters (the longest shipped name has 104; English names of long Chinese program titles run past 200)."""
 
 LINE_MAX = 1000
 """Longest one-line text (a ``source`` clause or rationale, a document title)."""

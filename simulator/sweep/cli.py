@@ -20,6 +20,7 @@ from typing import Any, Literal, NoReturn
 
 import click
 
+from simulator.names import printable
 from simulator.sweep.analysis import SweepSummary, summarise_sweep
 from simulator.sweep.executors import SweepRunError, make_executor
 from simulator.sweep.runner import SweepSetupError, run_sweep
@@ -31,7 +32,7 @@ __all__ = ["main", "sweep", "sweep_summary"]
 
 def _fail(message: str, code: int = 2) -> NoReturn:
     """Print one error line to stderr and exit with ``code``."""
-    click.echo(f"错误 (error): {message}", err=True)
+    click.echo(f"错误 (error): {printable(message, multiline=True)}", err=True)
     raise click.exceptions.Exit(code)
 
 
