@@ -207,7 +207,9 @@ def test_explain_and_award_escape_control_characters(tmp_path: Path) -> None:
         **{"    source: ZB-4 四(三)2\n": "    source: ZB-4 四(三)2\n    note: \"行一\\n行二\\t尾\"\n"},
     )
     for args in (["explain", str(path)], ["explain", str(path), "programs.ZB-4.note"],
-                 ["award", str(path), "ZB-4", "--set", "quantity=100"]):
+                 ["award", str(path), "ZB-4", "--set", "quantity=100"],
+                 ["award", str(path), "ZB-4", "--set", "quantity=100", "--format", "json"],
+                 ["trace", str(path), "--only", "fiscal-year"]):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, (args, result.output)
         assert not any(ord(c) < 32 and c != "\n" for c in result.output), (args, result.output)
