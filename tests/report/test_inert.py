@@ -267,3 +267,32 @@ def test_pdf_with_5000_character_names(long_name_store: Path, tmp_path: Path, la
 def test_compare_pdf_with_5000_character_names(long_name_store: Path, run_store: Path, tmp_path: Path) -> None:
     out = build_compare_report([long_name_store, run_store], tmp_path / "cmp.pdf", lang="en")
     assert len(PdfReader(out).pages) < 40
+
+
+def test_table_cells_are_cut_to_half_a_page() -> None:
+    from simulator.report.layout import MAX_CELL_HEIGHT, Layout
+
+    for lang in ("zh", "en"):
+        lay = Layout(lang)  # type: ignore[arg-type]
+        for text in (LONG, LONG_EN, "短名称"):
+            cell = lay.cell(text, "cell", 3.0 * 28.35)
+            _w, h = cell.wrap(3.0 * 28.35 - 7, 10_000)
+            assert h <= MAX_CELL_HEIGHT
+            assert cell.text.endswith("…") == (len(text) > 100)
+
+
+def test_dollar_signs_in_names_do_not_start_chart_math(tmp_path: Path) -> None:
+    """Matplotlib reads $...$ as mathtext; a name like $\\frac{x$ must print, not crash the report."""
+    text = SCENARIO.replace("name: \"=cmd|' /C calc'!A0\"\n    name_en: \"@SUM(1)\"",
+                            'name: "资金 $\\\\frac{x$ 10$"\n    name_en: "fund $\\\\frac{x$ 10$"')
+    text = text.replace('name: "-2+3"\n    name_en: \'=HYPERLINK("http://x.invalid","y")\'',
+                        'name: "目标 $x^{$"\n    name_en: "target $x^{$"')
+    assert "frac" in text and "x^{" in text
+    path = tmp_path / "dollar.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "run"
+    run(load_scenario(path), RunOptions(reps=2, seed=0, out=out, engine="des", progress=False))
+    for lang in ("zh", "en"):
+        pdf = build_run_report(out, tmp_path / f"{lang}.pdf", lang=lang)
+        assert "$\\frac{x$" in "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    build_compare_report([out, out], tmp_path / "cmp.pdf", lang="en")
