@@ -33,9 +33,9 @@ def shown_name(entry: Mapping[str, Any] | None, lang: Lang, fallback: str) -> st
     Stores written before names were bounded may hold longer names; they are
     cut with an ellipsis. Control characters are shown as escapes.
 
-    >>> name = shown_name({"name": "资金" * 150}, "zh", "F")
+    >>> name = shown_name({"name": "资金" * 200}, "zh", "F")
     >>> len(name), name[-2:]
-    (200, '资…')
+    (300, '资…')
     """
     return shorten(printable(display_name(entry, lang, fallback)), NAME_MAX)
 
