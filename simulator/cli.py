@@ -20,6 +20,7 @@ from simulator.errors import InputError, Problem
 from simulator.i18n import Lang, level_name, t
 from simulator.loader import LoadedScenario, load_scenario, split_path
 from simulator.money import MoneyFormatError, describe_amount, fen_to_yuan, parse_amount
+from simulator.names import cell_text, printable
 from simulator.rules import Claims, Trace, by_level, explain_program, split_award, total_award
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,7 +29,7 @@ EXIT_INPUT = 2
 
 def fail(message: str) -> None:
     """Print one message to stderr and exit with status 2."""
-    click.echo(message, err=True)
+    click.echo(printable(message, multiline=True), err=True)
     raise click.exceptions.Exit(EXIT_INPUT)
 
 
@@ -41,7 +42,7 @@ def input_errors(func: F) -> F:
             return func(*args, **kwargs)
         except InputError as exc:
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                click.echo(printable(str(problem), multiline=True), err=True)
             raise click.exceptions.Exit(EXIT_INPUT) from None
 
     return cast(F, wrapper)
@@ -148,11 +149,11 @@ def validate(ctx: click.Context, paths: Sequence[Path]) -> None:
                 load_params(path)
             else:
                 load_scenario(path)
-            click.echo(f"{path}: {t('valid', lang)}")
+            click.echo(f"{printable(path)}: {t('valid', lang)}")
         except InputError as exc:
             bad += 1
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                click.echo(printable(str(problem), multiline=True), err=True)
     if bad:
         click.echo(t("bad_files", lang, n=bad, total=len(paths)), err=True)
         raise click.exceptions.Exit(EXIT_INPUT)
@@ -178,7 +179,7 @@ def explain(ctx: click.Context, scenario: Path, key: str | None) -> None:
     loaded = load_scenario(scenario)
     if key is None:
         for row in loaded.inputs():
-            click.echo(f"{row['path']} = {row['value']}    [{row['source_kind']}] {row['source']}")
+            click.echo(_input_line(row))
         return
     try:
         split_path(key)
@@ -191,21 +192,26 @@ def explain(ctx: click.Context, scenario: Path, key: str | None) -> None:
                                  expected="a dotted key path such as programs.ZB-4.rule.cap",
                                  hint=f"did you mean {guess!r}?" if guess else None)) from None
     if isinstance(value, dict | list):
-        click.echo(f"{key}:")
+        click.echo(f"{printable(key)}:")
         rows = [r for r in loaded.inputs() if r["path"] == key or r["path"].startswith(key + ".")]
         for row in rows:
-            click.echo(f"  {row['path']} = {row['value']}    [{row['source_kind']}] {row['source']}")
+            click.echo("  " + _input_line(row))
     else:
         prov = loaded.provenance.get(key)
-        click.echo(f"{key} = {value}")
+        click.echo(f"{printable(key)} = {printable(value)}")
         if prov is not None:
-            click.echo(f"  {t('source', lang)}: [{prov.kind}] {prov.source}"
-                       + (f" — {prov.rationale}" if prov.rationale and prov.kind != "assumption" else ""))
+            click.echo(printable(f"  {t('source', lang)}: [{prov.kind}] {prov.source}"
+                                 + (f" — {prov.rationale}" if prov.rationale and prov.kind != "assumption" else "")))
     chain = loaded.origins.get(key, ())
     if chain:
         click.echo(f"  {t('chain', lang)}:")
         for origin in chain:
-            click.echo(f"    - {origin}")
+            click.echo(f"    - {printable(origin)}")
+
+
+def _input_line(row: dict[str, str]) -> str:
+    """One input of ``explain``: path, value and source, control characters escaped."""
+    return printable(f"{row['path']} = {row['value']}    [{row['source_kind']}] {row['source']}")
 
 
 MAX_QUANTITY = 10**9
@@ -326,14 +332,17 @@ def award(ctx: click.Context, scenario: Path, program_id: str, sets: Sequence[st
             "parts": {k: yuan_number(int(v[0])) for k, v in parts.items()},
             "trace": trace.steps,
         }
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        text = json.dumps(out, ensure_ascii=False, indent=2)
+        if printable(text, multiline=True) != text:  # a C1 or bidi character: escape everything
+            text = json.dumps(out, ensure_ascii=True, indent=2)
+        click.echo(text)
         return
-    click.echo(f"{t('program', lang)}: {program_id} {program.name}   [{program.source}]")
+    click.echo(printable(f"{t('program', lang)}: {program_id} {program.name}   [{program.source}]"))
     click.echo(f"{t('claim', lang)}: quantity={claims.quantity[0]} base={describe_amount(int(claims.base_fen[0]))}"
                f" tier={claims.tier[0] or '-'} place={claims.place[0] or '-'}")
     click.echo(f"{t('rule_trace', lang)}:")
     for step in trace.steps:
-        click.echo(f"  {step}")
+        click.echo(f"  {printable(step)}")
     click.echo(f"{t('total', lang)}: {describe_amount(total)}")
     click.echo(f"{t('by_level', lang)}:")
     for lvl, amt in levels.items():
@@ -341,7 +350,7 @@ def award(ctx: click.Context, scenario: Path, program_id: str, sets: Sequence[st
                    f"  {level_name(lvl, lang):<8} {describe_amount(amt):>14}")
     click.echo(f"{t('by_fund', lang)}:")
     for fund_id, amt in funds.items():
-        click.echo(f"  {fund_id:<24} {describe_amount(amt):>14}  {s.funds[fund_id].name}")
+        click.echo(f"  {fund_id:<24} {describe_amount(amt):>14}  {printable(s.funds[fund_id].name)}")
 
 
 @main.command("run")
@@ -432,12 +441,12 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
     """A short human summary of a run."""
     zh = lang == "zh"
     sc = manifest["scenario"]
-    click.echo(f"{sc['name']}  ({manifest['reps']} {'次重复' if zh else 'replications'}, seed {manifest['seed']}, "
+    click.echo(f"{printable(sc['name'])}  ({manifest['reps']} {'次重复' if zh else 'replications'}, seed {manifest['seed']}, "
                f"{manifest['timings'].get('total_s', 0):.1f} s)")
     click.echo("资金:" if zh else "Funds:")
     for fid, f in summary["funds"].items():
         ex = f"{f['p_exhausted']:.0%}" + (f" ({f['exhaustion_median']})" if f["exhaustion_median"] else "")
-        click.echo(f"  {fid:<22} {'拨款' if zh else 'appropriated'} {_money(f['appropriated_yuan'])}"
+        click.echo(f"  {printable(fid):<22} {'拨款' if zh else 'appropriated'} {_money(f['appropriated_yuan'])}"
                    f"  {'支出中位数' if zh else 'median drawn'} {_money(f['drawn_yuan']['p50'])}"
                    f"  {'用尽概率' if zh else 'P(exhausted)'} {ex}")
     click.echo("目标:" if zh else "Targets:")
@@ -445,7 +454,7 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
         unit = manifest.get("targets", {}).get(tid, {}).get("unit", "count")
         show = _money if unit == "yuan" else _num
         click.echo(f"  {tid:<8} {'达成概率' if zh else 'P(attained)'} {tg['p_attained']:>5.0%}   "
-                   f"{'截止值中位数' if zh else 'median at deadline'} {show(tg['p50'])} / {show(tg['threshold'])}  {tg['name']}")
+                   f"{'截止值中位数' if zh else 'median at deadline'} {show(tg['p50'])} / {show(tg['threshold'])}  {printable(tg['name'])}")
 
 
 @main.command()
@@ -494,11 +503,11 @@ def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: P
         with out.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["month", "t_months", "event", "who", "detail"])
-            writer.writerows(rows)
+            writer.writerows([cell_text(printable(v)) for v in row] for row in rows)
         click.echo(f"{len(rows)} events -> {out}")
         return
     for month, tm, what, who, detail in rows:
-        click.echo(f"{month}  t={tm:>8}  {what:<11} {who:<28} {detail}")
+        click.echo(printable(f"{month}  t={tm:>8}  {what:<11} {who:<28} {detail}"))
 
 
 def _param_keys(text: str) -> list[str]:

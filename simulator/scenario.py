@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 from simulator.money import Rate, parse_amount, parse_rate, parse_ratio, parse_share
+from simulator.names import Name, Prose, SingleLine
 
 # --------------------------------------------------------------------------- types
 
@@ -92,8 +93,8 @@ class Node(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
-    source: str | None = None
-    note: str | None = None
+    source: SingleLine | None = None
+    note: Prose | None = None
 
 
 # --------------------------------------------------------------------------- header
@@ -103,13 +104,13 @@ class Header(Node):
     """Identity and calendar of a scenario."""
 
     id: Id
-    name: str = Field(min_length=1, max_length=300)
-    name_en: str | None = None
-    document: str | None = None
+    name: Name = Field(min_length=1)
+    name_en: Name | None = None
+    document: SingleLine | None = None
     start: date
     end: date
     seed: int = Field(default=0, ge=0)
-    description: str | None = None
+    description: Prose | None = None
 
     @model_validator(mode="after")
     def _calendar(self) -> Header:
@@ -124,8 +125,8 @@ class Header(Node):
 class Jurisdiction(Node):
     """A province, city, county/district or development zone."""
 
-    name: str
-    name_en: str | None = None
+    name: Name
+    name_en: Name | None = None
     level: Level
     parent: Id | None = None
     population: dict[date, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
@@ -141,8 +142,8 @@ class Jurisdiction(Node):
 class Fund(Node):
     """A budget pool owned by a jurisdiction."""
 
-    name: str
-    name_en: str | None = None
+    name: Name
+    name_en: Name | None = None
     owner: Id
     appropriations: dict[int, Money] = Field(default_factory=dict)
     year_end: Literal["carry_over", "lapse"] = "carry_over"
@@ -167,8 +168,8 @@ class GuidanceStochastic(Node):
 class GuidanceFund(Node):
     """A government guidance fund (母基金 / angel fund) calling capital from a budget fund."""
 
-    name: str
-    name_en: str | None = None
+    name: Name
+    name_en: Name | None = None
     fund: Id
     commitment: Money
     start: date
@@ -424,8 +425,8 @@ class Effect(Node):
 class Program(Node):
     """A money instrument of a policy (e.g. ZB-4)."""
 
-    name: str
-    name_en: str | None = None
+    name: Name
+    name_en: Name | None = None
     city: Id | None = None
     start: date | None = None
     end: date | None = None
@@ -493,7 +494,7 @@ class Indicator(Node):
     """An aggregate yearly quantity (contract turnover, patents, a share of output)."""
 
     city: Id
-    name: str | None = None
+    name: Name | None = None
     unit: Literal["yuan", "count", "share"] = "count"
     initial: Num
     growth: float = Field(default=0.0, ge=-0.9, le=5.0, description="mean yearly growth (multiplicative)")
@@ -547,8 +548,8 @@ class Metric(Node):
 class Target(Node):
     """A target: a metric, a threshold and a deadline, with its clause."""
 
-    name: str
-    name_en: str | None = None
+    name: Name
+    name_en: Name | None = None
     city: Id | None = None
     metric: Metric
     threshold: Num

@@ -15,6 +15,7 @@ from typing import Any, NoReturn, cast
 
 import click
 
+from simulator.names import printable
 from simulator.report.export import ExportError
 from simulator.report.fmt import Lang
 from simulator.report.fonts import FontNotFoundError
@@ -54,7 +55,7 @@ def _msg(key: str, lang: Lang, **kw: Any) -> str:
 
 
 def _fail(message: str, lang: Lang, code: int = EXIT_INPUT) -> NoReturn:
-    click.echo(f"{_msg('error', lang)}: {message}", err=True)
+    click.echo(f"{_msg('error', lang)}: {printable(message, multiline=True)}", err=True)
     raise click.exceptions.Exit(code)
 
 

@@ -14,9 +14,11 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulator.names import cell_text, printable
 from simulator.report import analysis, fmt
 from simulator.report.charts import display_width
 from simulator.report.fmt import Lang
@@ -30,6 +32,9 @@ from simulator.report.i18n import (
 )
 from simulator.report.layout import atomic_output, current_umask
 from simulator.report.store import RunStore, open_run
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMATS = ("xlsx", "csv")
 
@@ -69,14 +74,27 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
 
     Returns:
         Tables by catalogue key of their sheet name (``sheet_level`` ...), in
-        sheet order. Money columns are 万元; probability columns are 0–1.
+        sheet order. Money columns are 万元; probability columns are 0–1. Text
+        is as in the store: the writers make it inert (:func:`inert_frame`).
     """
+    return {
+        "sheet_about": _about_table(store, lang),
+        "sheet_level": _level_table(store, lang),
+        "sheet_fund": _fund_table(store, lang),
+        "sheet_program": _program_table(store, lang),
+        "sheet_targets": _targets_table(store, lang),
+        "sheet_exhaustion": _exhaustion_table(store, lang),
+        "sheet_inputs": _inputs_table(store, lang),
+    }
+
+
+_QUANTILES = [("p5", "col_p5"), ("p50", "col_p50"), ("p95", "col_p95"), ("mean", "col_mean")]
+
+
+def _about_table(store: RunStore, lang: Lang) -> pd.DataFrame:
     sc = store.scenario
     m = store.manifest
     name = display_name(sc, lang, str(sc.get("id") or store.path.name))
-    reps = analysis.n_reps(store)
-    tables: dict[str, pd.DataFrame] = {}
-
     about = [
         (t("col_scenario", lang), name),
         (t("scenario_id", lang), sc.get("id") or ""),
@@ -84,49 +102,54 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
         (t("scenario_hash", lang), sc.get("hash") or ""),
         (t("horizon", lang), f"{sc.get('start')} – {sc.get('end')}"),
         (t("seed", lang), m.get("seed", "")),
-        (t("reps", lang), reps),
+        (t("reps", lang), analysis.n_reps(store)),
         (t("engine", lang), engine_label(str(m.get("engine", "")), lang)),
         (t("version", lang), m.get("version", "")),
         (t("created", lang), m.get("created", "")),
         (t("report_date", lang), fmt.today(lang)),
         (t("definitions", lang), t("def_medians", lang)),
     ]
-    tables["sheet_about"] = pd.DataFrame(
+    return pd.DataFrame(
         [(k, "" if v is None else str(v)) for k, v in about],
         columns=[t("col_item", lang), t("col_content", lang)],
     )
 
-    qcols = [("p5", "col_p5"), ("p50", "col_p50"), ("p95", "col_p95"), ("mean", "col_mean")]
+
+def _level_table(store: RunStore, lang: Lang) -> pd.DataFrame:
     lv = analysis.yearly_draw(store, "level")
-    tables["sheet_level"] = pd.DataFrame(
+    return pd.DataFrame(
         {
             t("col_year", lang): lv["year"].astype(int),
             t("col_level", lang): [level_label(k, lang, store.jurisdictions) for k in lv["key"]],
-            **{_money(t(k, lang), lang): lv[c].map(_wan) for c, k in qcols},
+            **{_money(t(k, lang), lang): lv[c].map(_wan) for c, k in _QUANTILES},
         }
     )
 
+
+_FUND_COLUMNS: list[tuple[str, str]] = [
+    ("appropriated_fen", "col_appropriated"),
+    ("carried_in_fen", "col_carried_in"),
+    ("drawn_fen", "col_drawn"),
+    ("drawn_p5", "col_drawn"),
+    ("drawn_p95", "col_drawn"),
+    ("lapsed_fen", "col_lapsed"),
+    ("balance_end_fen", "col_balance_end"),
+    ("arrears_fen", "col_arrears_year"),
+    ("arrears_p95", "col_arrears_year"),
+    ("refused_fen", "col_refused_year"),
+    ("refused_p95", "col_refused_year"),
+    ("prorata_cut_fen", "col_prorata"),
+]
+
+
+def _fund_table(store: RunStore, lang: Lang) -> pd.DataFrame:
     fy = analysis.fund_year_table(store)
-    fund_cols: list[tuple[str, str]] = [
-        ("appropriated_fen", "col_appropriated"),
-        ("carried_in_fen", "col_carried_in"),
-        ("drawn_fen", "col_drawn"),
-        ("drawn_p5", "col_drawn"),
-        ("drawn_p95", "col_drawn"),
-        ("lapsed_fen", "col_lapsed"),
-        ("balance_end_fen", "col_balance_end"),
-        ("arrears_fen", "col_arrears_year"),
-        ("arrears_p95", "col_arrears_year"),
-        ("refused_fen", "col_refused_year"),
-        ("refused_p95", "col_refused_year"),
-        ("prorata_cut_fen", "col_prorata"),
-    ]
     fund_frame = {
         t("col_fund_id", lang): fy["fund"].astype(str) if len(fy) else pd.Series(dtype=str),
         t("col_fund", lang): [display_name(store.funds.get(f), lang, f) for f in fy["fund"]],
         t("col_year", lang): fy["year"].astype(int) if len(fy) else pd.Series(dtype=int),
     }
-    for col, key in fund_cols:
+    for col, key in _FUND_COLUMNS:
         stat = (
             "P5" if col.endswith("_p5") else "P95" if col.endswith("_p95") else t("col_p50", lang)
         )
@@ -136,20 +159,25 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
     fund_frame[t("col_p_any", lang).replace("\n", "")] = (
         fy["p_any_unpaid"] if len(fy) else pd.Series(dtype=float)
     )
-    tables["sheet_fund"] = pd.DataFrame(fund_frame)
+    return pd.DataFrame(fund_frame)
 
+
+def _program_table(store: RunStore, lang: Lang) -> pd.DataFrame:
     pg = analysis.yearly_draw(store, "program")
-    tables["sheet_program"] = pd.DataFrame(
+    return pd.DataFrame(
         {
             t("col_year", lang): pg["year"].astype(int),
             t("col_program_id", lang): pg["key"].astype(str),
             t("col_program", lang): [
                 display_name(store.programs.get(k), lang, k) for k in pg["key"]
             ],
-            **{_money(t(k, lang), lang): pg[c].map(_wan) for c, k in qcols},
+            **{_money(t(k, lang), lang): pg[c].map(_wan) for c, k in _QUANTILES},
         }
     )
 
+
+def _targets_table(store: RunStore, lang: Lang) -> pd.DataFrame:
+    value_head = t("col_value_deadline", lang).splitlines()[0]
     tgt_rows = []
     for a in analysis.target_answers(store):
         tgt_rows.append(
@@ -161,16 +189,20 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
                 t("col_unit", lang): a.unit,
                 t("col_deadline", lang): a.deadline or "",
                 t("col_p_attained", lang): a.p_attained,
-                f"{t('col_value_deadline', lang).splitlines()[0]} P5": a.value.get("p5"),
-                f"{t('col_value_deadline', lang).splitlines()[0]} {t('col_p50', lang)}": a.value.get(
-                    "p50"
-                ),
-                f"{t('col_value_deadline', lang).splitlines()[0]} P95": a.value.get("p95"),
+                f"{value_head} P5": a.value.get("p5"),
+                f"{value_head} {t('col_p50', lang)}": a.value.get("p50"),
+                f"{value_head} P95": a.value.get("p95"),
                 t("col_date_attained", lang).replace("\n", ""): a.median_date_attained or "",
             }
         )
-    tables["sheet_targets"] = pd.DataFrame(tgt_rows)
+    return pd.DataFrame(tgt_rows)
 
+
+def _exhaustion_table(store: RunStore, lang: Lang) -> pd.DataFrame:
+    p50 = t("col_p50", lang)
+    drawn, arrears, refused = (
+        t("col_drawn", lang), t("col_arrears_end", lang), t("col_refused_total", lang)
+    )
     ex_rows = []
     for f in analysis.fund_answers(store):
         ex_rows.append(
@@ -178,27 +210,23 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
                 t("col_fund_id", lang): f.fund,
                 t("col_fund", lang): display_name(f.entry, lang, f.fund),
                 _money(t("col_appropriated", lang), lang): _wan(f.appropriated),
-                _money(f"{t('col_drawn', lang)} P5", lang): _wan(f.drawn.get("p5")),
-                _money(f"{t('col_drawn', lang)} {t('col_p50', lang)}", lang): _wan(
-                    f.drawn.get("p50")
-                ),
-                _money(f"{t('col_drawn', lang)} P95", lang): _wan(f.drawn.get("p95")),
+                _money(f"{drawn} P5", lang): _wan(f.drawn.get("p5")),
+                _money(f"{drawn} {p50}", lang): _wan(f.drawn.get("p50")),
+                _money(f"{drawn} P95", lang): _wan(f.drawn.get("p95")),
                 t("col_p_exhausted", lang): f.p_exhausted,
                 t("col_exhaustion_month", lang).replace("\n", ""): f.exhaustion_median or "",
-                _money(f"{t('col_arrears_end', lang)} {t('col_p50', lang)}", lang): _wan(
-                    f.arrears_end.get("p50")
-                ),
-                _money(f"{t('col_arrears_end', lang)} P95", lang): _wan(f.arrears_end.get("p95")),
-                _money(f"{t('col_refused_total', lang)} {t('col_p50', lang)}", lang): _wan(
-                    f.refused.get("p50")
-                ),
-                _money(f"{t('col_refused_total', lang)} P95", lang): _wan(f.refused.get("p95")),
+                _money(f"{arrears} {p50}", lang): _wan(f.arrears_end.get("p50")),
+                _money(f"{arrears} P95", lang): _wan(f.arrears_end.get("p95")),
+                _money(f"{refused} {p50}", lang): _wan(f.refused.get("p50")),
+                _money(f"{refused} P95", lang): _wan(f.refused.get("p95")),
             }
         )
-    tables["sheet_exhaustion"] = pd.DataFrame(ex_rows)
+    return pd.DataFrame(ex_rows)
 
+
+def _inputs_table(store: RunStore, lang: Lang) -> pd.DataFrame:
     inp = analysis.inputs_frame(store)
-    tables["sheet_inputs"] = pd.DataFrame(
+    return pd.DataFrame(
         {
             t("col_path", lang): inp["path"],
             t("col_value", lang): inp["value"],
@@ -207,7 +235,30 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
             t("col_rationale", lang): inp["rationale"],
         }
     )
-    return tables
+
+
+def inert_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a table whose text cells and headers cannot run as spreadsheet formulas.
+
+    Args:
+        df: an export table.
+
+    Returns:
+        The table with control characters in text shown as escapes and every
+        text that could start a formula (see :func:`simulator.names.cell_text`)
+        prefixed with an apostrophe; numbers are untouched.
+    """
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
+            out[col] = out[col].map(_inert_cell)
+    out.columns = [_inert_cell(c) for c in out.columns]
+    return out
+
+
+def _inert_cell(value: object) -> object:
+    """Control characters shown as escapes (a spreadsheet refuses them), then no formula."""
+    return cell_text(printable(value, multiline=True)) if isinstance(value, str) else value
 
 
 def _is_prob_header(header: str, lang: Lang) -> bool:
@@ -223,10 +274,12 @@ def _write_xlsx(tables: dict[str, pd.DataFrame], out: Path, lang: Lang) -> None:
 
     money_tag = t("money_header", lang, label="")
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for key, df in tables.items():
+        for key, table in tables.items():
             sheet = t(key, lang)[:31]
+            df = inert_frame(table)
             df.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]
+            _no_formulas(ws)
             ws.freeze_panes = "A2"
             head_fill = PatternFill("solid", fgColor="1F3B5F")
             for j, col in enumerate(df.columns, start=1):
@@ -254,6 +307,18 @@ def _write_xlsx(tables: dict[str, pd.DataFrame], out: Path, lang: Lang) -> None:
                         )
 
 
+def _no_formulas(ws: Worksheet) -> None:
+    """Keep every cell of a sheet a value: no text written from data is ever a formula.
+
+    openpyxl makes a formula of any text that begins with ``=``; after
+    :func:`inert_frame` none should, and this makes sure of it.
+    """
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def _shown(value: object, number_format: str | None) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
@@ -266,7 +331,7 @@ def _shown(value: object, number_format: str | None) -> str:
 
 def _write_csv_dir(tables: dict[str, pd.DataFrame], out: Path) -> None:
     for key, df in tables.items():
-        df.to_csv(out / f"{CSV_NAMES[key]}.csv", index=False, encoding="utf-8-sig")
+        inert_frame(df).to_csv(out / f"{CSV_NAMES[key]}.csv", index=False, encoding="utf-8-sig")
 
 
 def _replace_dir(out: Path, fill: Callable[[Path], None]) -> None:

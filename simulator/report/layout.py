@@ -2,9 +2,10 @@
 
 All text that may come from user files goes through :func:`esc` (or through
 :meth:`Layout.para`, which escapes) before it reaches a reportlab
-``Paragraph``, so names such as ``<b>&amp;</b>`` print literally. Table cells
-are paragraphs, so long names wrap inside their column instead of running
-over the page.
+``Paragraph``, so names such as ``<b>&amp;</b>`` print literally and control
+characters print as escapes. Table cells are paragraphs, so long names wrap
+inside their column instead of running over the page; a cell never grows
+taller than half a page (:data:`MAX_CELL_HEIGHT`): longer text is cut.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from simulator.names import printable
 from simulator.report.fmt import Lang
 from simulator.report.fonts import register_pdf_font
 from simulator.report.i18n import t
@@ -48,6 +50,11 @@ MARGIN_TOP = 2.3 * cm
 MARGIN_BOTTOM = 2.0 * cm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
 MAX_CHART_HEIGHT = 11.5 * cm
+FRAME_HEIGHT = PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+MAX_CELL_HEIGHT = FRAME_HEIGHT / 2
+"""Tallest table cell: longer text is cut (with an ellipsis), so no row outgrows a page."""
+CELL_PADDING = 3.5
+"""Left and right padding of a table cell, in points."""
 
 INK = colors.HexColor("#1d2733")
 ACCENT = colors.HexColor("#1f3b5f")
@@ -67,14 +74,17 @@ def esc(text: object) -> str:
         text: any value; ``None`` becomes an empty string.
 
     Returns:
-        The text with ``&``, ``<`` and ``>`` escaped and line breaks kept.
+        The text with ``&``, ``<`` and ``>`` escaped, line breaks kept and
+        control characters shown as escapes (:func:`simulator.names.printable`).
 
     >>> esc('<b>&amp; "聊城" </b>')
     '&lt;b&gt;&amp;amp; "聊城" &lt;/b&gt;'
+    >>> esc("资金\\x1b[2J")
+    '资金\\\\x1b[2J'
     """
     if text is None:
         return ""
-    return escape(str(text)).replace("\n", "<br/>")
+    return escape(printable(text, multiline=True)).replace("\n", "<br/>")
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,88 @@ class Column:
     header: str
     width: float
     numeric: bool = False
+
+
+def _text_styles(base: ParagraphStyle) -> dict[str, ParagraphStyle]:
+    """Styles of running text: body, bullets, titles, headings, captions, notes."""
+    return {
+        "body": base,
+        "bullet": ParagraphStyle(
+            "bullet", parent=base, leftIndent=12, bulletIndent=2, spaceAfter=3
+        ),
+        "title": ParagraphStyle(
+            "title", parent=base, fontSize=24, leading=32, textColor=ACCENT, spaceAfter=10
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle", parent=base, fontSize=13, leading=19, textColor=MUTED, spaceAfter=6
+        ),
+        "kicker": ParagraphStyle(
+            "kicker", parent=base, fontSize=12, leading=16, textColor=MUTED, spaceAfter=8
+        ),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontSize=16,
+            leading=22,
+            textColor=ACCENT,
+            spaceBefore=16,
+            spaceAfter=8,
+            keepWithNext=1,
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontSize=12,
+            leading=17,
+            textColor=ACCENT,
+            spaceBefore=10,
+            spaceAfter=4,
+            keepWithNext=1,
+        ),
+        "caption": ParagraphStyle(
+            "caption",
+            parent=base,
+            fontSize=7.5,
+            leading=10.5,
+            textColor=MUTED,
+            spaceBefore=3,
+            spaceAfter=10,
+        ),
+        "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=13, textColor=MUTED),
+        "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
+    }
+
+
+def _table_styles(base: ParagraphStyle) -> dict[str, ParagraphStyle]:
+    """Styles of table cells and headers."""
+    # cells wrap Latin text at spaces (ids, sources) and split long runs of
+    # Chinese where they reach the edge
+    return {
+        "cell": ParagraphStyle(
+            "cell", parent=base, fontSize=8, leading=10.5, alignment=TA_LEFT, wordWrap=None
+        ),
+        "cell_num": ParagraphStyle(
+            "cell_num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT, wordWrap=None
+        ),
+        "head": ParagraphStyle(
+            "head",
+            parent=base,
+            fontSize=8,
+            leading=10.5,
+            textColor=colors.white,
+            alignment=TA_LEFT,
+            wordWrap=None,
+        ),
+        "head_num": ParagraphStyle(
+            "head_num",
+            parent=base,
+            fontSize=8,
+            leading=10.5,
+            textColor=colors.white,
+            alignment=TA_RIGHT,
+            wordWrap=None,
+        ),
+    }
 
 
 class Layout:
@@ -115,78 +207,7 @@ class Layout:
             wordWrap=wrap,
             splitLongWords=1,
         )
-        self.styles: dict[str, ParagraphStyle] = {
-            "body": base,
-            "bullet": ParagraphStyle(
-                "bullet", parent=base, leftIndent=12, bulletIndent=2, spaceAfter=3
-            ),
-            "title": ParagraphStyle(
-                "title", parent=base, fontSize=24, leading=32, textColor=ACCENT, spaceAfter=10
-            ),
-            "subtitle": ParagraphStyle(
-                "subtitle", parent=base, fontSize=13, leading=19, textColor=MUTED, spaceAfter=6
-            ),
-            "kicker": ParagraphStyle(
-                "kicker", parent=base, fontSize=12, leading=16, textColor=MUTED, spaceAfter=8
-            ),
-            "h1": ParagraphStyle(
-                "h1",
-                parent=base,
-                fontSize=16,
-                leading=22,
-                textColor=ACCENT,
-                spaceBefore=16,
-                spaceAfter=8,
-                keepWithNext=1,
-            ),
-            "h2": ParagraphStyle(
-                "h2",
-                parent=base,
-                fontSize=12,
-                leading=17,
-                textColor=ACCENT,
-                spaceBefore=10,
-                spaceAfter=4,
-                keepWithNext=1,
-            ),
-            "caption": ParagraphStyle(
-                "caption",
-                parent=base,
-                fontSize=7.5,
-                leading=10.5,
-                textColor=MUTED,
-                spaceBefore=3,
-                spaceAfter=10,
-            ),
-            # cells wrap Latin text at spaces (ids, sources) and split long runs of
-            # Chinese where they reach the edge
-            "cell": ParagraphStyle(
-                "cell", parent=base, fontSize=8, leading=10.5, alignment=TA_LEFT, wordWrap=None
-            ),
-            "cell_num": ParagraphStyle(
-                "cell_num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT, wordWrap=None
-            ),
-            "head": ParagraphStyle(
-                "head",
-                parent=base,
-                fontSize=8,
-                leading=10.5,
-                textColor=colors.white,
-                alignment=TA_LEFT,
-                wordWrap=None,
-            ),
-            "head_num": ParagraphStyle(
-                "head_num",
-                parent=base,
-                fontSize=8,
-                leading=10.5,
-                textColor=colors.white,
-                alignment=TA_RIGHT,
-                wordWrap=None,
-            ),
-            "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=13, textColor=MUTED),
-            "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
-        }
+        self.styles: dict[str, ParagraphStyle] = {**_text_styles(base), **_table_styles(base)}
 
     # ------------------------------------------------------------------ text
 
@@ -233,6 +254,32 @@ class Layout:
 
     # ------------------------------------------------------------------ tables
 
+    def cell(self, text: object, style: str, width: float) -> Paragraph:
+        """A table cell of raw text (escaped), cut with an ellipsis if taller than :data:`MAX_CELL_HEIGHT`.
+
+        Args:
+            text: the text; markup characters print literally.
+            style: a key of :attr:`styles`.
+            width: the column width in points (padding included).
+
+        Returns:
+            The paragraph, at most :data:`MAX_CELL_HEIGHT` tall in its column.
+        """
+        st = self.styles[style]
+        avail = max(width - 2 * CELL_PADDING, 1.0)
+        para = Paragraph(esc(text), st)
+        if para.wrap(avail, FRAME_HEIGHT)[1] <= MAX_CELL_HEIGHT:
+            return para
+        full = "" if text is None else str(text)
+        lo, hi = 0, len(full)
+        while lo < hi:  # the longest prefix that fits, by bisection
+            mid = (lo + hi + 1) // 2
+            if Paragraph(esc(full[:mid] + "…"), st).wrap(avail, FRAME_HEIGHT)[1] <= MAX_CELL_HEIGHT:
+                lo = mid
+            else:
+                hi = mid - 1
+        return Paragraph(esc(full[:lo] + "…"), st)
+
     def table(
         self,
         columns: Sequence[Column],
@@ -252,10 +299,7 @@ class Layout:
         Returns:
             The table.
         """
-        head = [
-            Paragraph(esc(c.header), self.styles["head_num" if c.numeric else "head"])
-            for c in columns
-        ]
+        head = [self.cell(c.header, "head_num" if c.numeric else "head", c.width) for c in columns]
         body: list[list[Flowable]] = []
         for row in rows:
             cells: list[Flowable] = []
@@ -263,9 +307,7 @@ class Layout:
                 if isinstance(value, Flowable):
                     cells.append(value)
                 else:
-                    cells.append(
-                        Paragraph(esc(value), self.styles["cell_num" if c.numeric else "cell"])
-                    )
+                    cells.append(self.cell(value, "cell_num" if c.numeric else "cell", c.width))
             body.append(cells)
         tbl = Table(
             [head, *body],
@@ -278,8 +320,8 @@ class Layout:
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("TOPPADDING", (0, 0), (-1, -1), 2.5),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3.5),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
             ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
         ]
         if len(body) > 1:
@@ -301,10 +343,11 @@ class Layout:
         Returns:
             The table.
         """
+        value_width = CONTENT_WIDTH - key_width
         rows = [
             [
-                Paragraph(esc(k), self.styles["note"]),
-                v if isinstance(v, Flowable) else Paragraph(esc(v), self.styles["body"]),
+                self.cell(k, "note", key_width),
+                v if isinstance(v, Flowable) else self.cell(v, "body", value_width),
             ]
             for k, v in pairs
         ]

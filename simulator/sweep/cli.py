@@ -21,6 +21,7 @@ from typing import Any, Literal, NoReturn
 
 import click
 
+from simulator.names import printable
 from simulator.sweep.analysis import SweepSummary, summarise_sweep
 from simulator.sweep.errors import SweepRunError, SweepSetupError, SweepSpecError
 from simulator.sweep.executors import make_executor
@@ -37,7 +38,7 @@ __all__ = ["main", "make_sweep_command", "sweep", "sweep_summary"]
 
 def _fail(message: str, code: int = 2) -> NoReturn:
     """Print one error line to stderr and exit with ``code``."""
-    click.echo(f"错误 (error): {message}", err=True)
+    click.echo(f"错误 (error): {printable(message, multiline=True)}", err=True)
     raise click.exceptions.Exit(code)
 
 
