@@ -8,12 +8,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.errors import ScenarioError
 from simulator.loader import LoadedScenario, Origin, classify_source, load_scenario, split_path
 from simulator.params import load_params
+from simulator.yamlio import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 WAN = 10_000 * 100
@@ -244,6 +246,24 @@ def test_extends_one_path_equals_a_list_of_one(files: Files) -> None:
     assert one.scenario == listed.scenario and one.hash == listed.hash and one.origins == listed.origins
 
 
+def test_a_base_override_does_not_reach_into_another_base(files: Files) -> None:
+    """Each base is resolved alone: an override in one base cannot name what only another base holds."""
+    (files.base.parent / "reach.yaml").write_text(
+        'funds:\n  zb-other: {name: 其他, owner: zibo}\noverrides:\n  programs.ZB-4.rule.cap: "1万元"\n',
+        encoding="utf-8")
+    with pytest.raises(ScenarioError, match="override path does not exist: no 'programs' under the top level"):
+        load_scenario(_list_files(files, "[base.yaml, reach.yaml]"))
+
+
+def test_a_file_may_be_listed_twice(files: Files) -> None:
+    """Listed again, a base is merged again: its values win over those in between, its keys keep their place."""
+    loaded = load_scenario(_list_files(files, "[part.yaml, base.yaml, part.yaml]"))
+    s = loaded.scenario
+    assert s.programs["ZB-4"].rule.cap == 90 * WAN
+    assert s.funds["zb-city"].appropriations == {2020: 3000 * WAN, 2021: 1200 * WAN, 2022: 500 * WAN}
+    assert list(s.funds) == ["zb-city", "zb-voucher"]
+
+
 def test_explain_prints_value_source_and_chain(files: Files) -> None:
     result = CliRunner().invoke(main, ["--lang", "en", "explain", str(files.variant), "programs.ZB-4.rule.cap"])
     assert result.exit_code == 0, result.output
@@ -403,6 +423,29 @@ def test_classify_source(text: str, kind: str, rationale: str) -> None:
 @pytest.mark.parametrize("text", ["somewhere", "assumption", "assumption:  ", "zb-4 lower case", "", "4-ZB"])
 def test_classify_source_refuses(text: str) -> None:
     assert classify_source(text) is None
+
+
+# --------------------------------------------------------------------------- the YAML reader for other files
+
+
+def test_load_text_reads_exponents_and_keeps_keys_as_text() -> None:
+    assert load_text("cap: 1e6\non: 1\n", exponent_floats=True) == {"cap": 1_000_000.0, "on": 1}
+    assert load_text("cap: 1e6\n") == {"cap": "1e6"}  # PyYAML's YAML 1.1 reading, as for scenarios
+    assert load_text("") is None
+    assert load_text("- a\n- 2\n") == ["a", 2]
+
+
+@pytest.mark.parametrize(("text", "words", "line"), [
+    ("a: &x 1\nb: *x\n", "anchors and aliases", 1),
+    ("a: 1\nb: !!python/object:os.system x\n", "unsupported YAML tag", 2),
+    ("a: 1\nb: 2\na: 3\n", "duplicate key 'a' (first at line 1)", 3),
+    ("a: [1, 2}\n", "expected ',' or ']'", 1),
+])
+def test_load_text_refuses_with_a_marked_yaml_error(text: str, words: str, line: int) -> None:
+    with pytest.raises(yaml.MarkedYAMLError) as err:
+        load_text(text)
+    assert words in str(err.value)
+    assert err.value.problem_mark is not None and err.value.problem_mark.line + 1 == line
 
 
 # --------------------------------------------------------------------------- hash, paths
