@@ -206,23 +206,8 @@ def simulate_history(s: Scenario, metrics: dict[str, Metric], years: Sequence[in
     return {k: np.asarray(v) for k, v in out.items()}
 
 
-def calibrate(loaded: LoadedScenario, observed: Sequence[Observation], param_paths: Sequence[str], *,
-              reps: int = 20, seed: int = 0, city: str | None = None,
-              progress: Callable[[int, float], None] | None = None) -> CalibrationResult:
-    """Fit ``param_paths`` (dotted scenario paths) to the observations dated up to the scenario's start."""
-    s = loaded.scenario
-    cities = s.cities()
-    city = city or (cities[0] if len(cities) == 1 else None)
-    if city is None:
-        raise InputError(Problem("the scenario has several cities", path="--city", expected="--city <id>"))
-    start = s.scenario.start
-    # A yearly figure is the stock at the end of that year; at month granularity it is usable
-    # when December of that year is not after the start month.
-    fit_obs = [o for o in observed if date(o.year, 12, 1) <= start.replace(day=1)]
-    if not fit_obs:
-        raise InputError(Problem(f"no observation is dated up to the scenario's start ({start})", path="--observed",
-                                 expected="at least one year-end observation not after the start"))
-    metrics = {o.metric: metric_for(s, o.metric, city) for o in observed}
+def _start_and_bounds(loaded: LoadedScenario, param_paths: Sequence[str]) -> tuple[list[float], dict[str, tuple[float, float]]]:
+    """Each fitted value's start (its value in the scenario) and bounds (its params range, else /5 to x5)."""
     x0: list[float] = []
     bounds: dict[str, tuple[float, float]] = {}
     for p in param_paths:
@@ -242,6 +227,27 @@ def calibrate(loaded: LoadedScenario, observed: Sequence[Observation], param_pat
             rng = param.range if param is not None else None
         lo, hi = rng if rng is not None else (v / 5, v * 5 if v > 0 else 1.0)
         bounds[p] = (float(lo), float(hi))
+    return x0, bounds
+
+
+def calibrate(loaded: LoadedScenario, observed: Sequence[Observation], param_paths: Sequence[str], *,
+              reps: int = 20, seed: int = 0, city: str | None = None,
+              progress: Callable[[int, float], None] | None = None) -> CalibrationResult:
+    """Fit ``param_paths`` (dotted scenario paths) to the observations dated up to the scenario's start."""
+    s = loaded.scenario
+    cities = s.cities()
+    city = city or (cities[0] if len(cities) == 1 else None)
+    if city is None:
+        raise InputError(Problem("the scenario has several cities", path="--city", expected="--city <id>"))
+    start = s.scenario.start
+    # A yearly figure is the stock at the end of that year; at month granularity it is usable
+    # when December of that year is not after the start month.
+    fit_obs = [o for o in observed if date(o.year, 12, 1) <= start.replace(day=1)]
+    if not fit_obs:
+        raise InputError(Problem(f"no observation is dated up to the scenario's start ({start})", path="--observed",
+                                 expected="at least one year-end observation not after the start"))
+    metrics = {o.metric: metric_for(s, o.metric, city) for o in observed}
+    x0, bounds = _start_and_bounds(loaded, param_paths)
     anchor = min(fit_obs, key=lambda o: o.year)
     # The first observation is the initial stock: the replay starts on 1 January of the next year.
     first_year = anchor.year + 1

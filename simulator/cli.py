@@ -407,6 +407,8 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int, seed: int | None, out
 def _parse_overrides(sets: Sequence[str]) -> dict[str, Any]:
     import yaml
 
+    from simulator.yamlio import load_text
+
     out: dict[str, Any] = {}
     for item in sets:
         if "=" not in item:
@@ -414,7 +416,7 @@ def _parse_overrides(sets: Sequence[str]) -> dict[str, Any]:
                                      expected="KEY=VALUE with KEY a dotted path"))
         k, v = item.split("=", 1)
         try:
-            out[k.strip()] = yaml.safe_load(v)
+            out[k.strip()] = load_text(v)
         except yaml.YAMLError:
             out[k.strip()] = v
         except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2020-02-30

@@ -4,98 +4,128 @@ Dicts stop at the loader (:mod:`simulator.loader`): past it, code reads these
 objects only.  Money fields hold integer fen, shares hold exact
 :class:`fractions.Fraction` values, probabilities and behavioural rates are
 floats.  See ``docs/scenario-language.md`` for the reference of every key.
+
+The objects are grouped by noun: value types and :class:`Node` in
+:mod:`simulator.scenario_base`, award rules and splits in
+:mod:`simulator.scenario_rules`, triggers, review and behaviour links in
+:mod:`simulator.scenario_triggers`, and the rest here.  Every name is
+importable from this module.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from fractions import Fraction
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from simulator.money import Rate, parse_amount, parse_rate, parse_ratio, parse_share
+from simulator.money import parse_amount
 from simulator.names import Name, Prose, SingleLine
-
-# --------------------------------------------------------------------------- types
-
-Money = Annotated[int, BeforeValidator(parse_amount), Field(description="amount in integer fen")]
-RateField = Annotated[Rate, BeforeValidator(parse_rate), PlainSerializer(str)]
-Share = Annotated[Fraction, BeforeValidator(parse_share), PlainSerializer(str)]
-Ratio = Annotated[Fraction, BeforeValidator(parse_ratio), PlainSerializer(str)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-PerYear = Annotated[float, Field(ge=0.0, description="events per year (a hazard rate)")]
-Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=64)]
-
-
-def _num_or_amount(value: Any) -> Any:
-    """Numbers pass through; strings with a money unit become yuan (float); infinities are refused."""
-    if isinstance(value, str) and any(u in value for u in ("元", "万", "亿")):
-        return parse_amount(value) / 100
-    try:
-        if isinstance(value, int | float | str) and not isinstance(value, bool) and not math.isfinite(float(value)):
-            raise ValueError("must be a finite number")
-    except (TypeError, ValueError) as exc:
-        if "finite" in str(exc):
-            raise
-    return value
-
-
-Num = Annotated[float, BeforeValidator(_num_or_amount)]
-
-Level = Literal["province", "city", "county", "district", "zone"]
-Tier = Literal["none", "municipal", "provincial", "national"]
-TIERS: tuple[Tier, ...] = ("none", "municipal", "provincial", "national")
-FirmState = Literal["startup", "tech_sme", "hte"]
-FIRM_STATES: tuple[FirmState, ...] = ("startup", "tech_sme", "hte")
-PLATFORM_TYPES: tuple[str, ...] = (
-    "lab",
-    "engineering_lab",
-    "innovation_centre",
-    "enterprise_platform",
-    "research_institution",
-    "innovation_community",
-    "academician_workstation",
-    "expert_workstation",
-    "tech_transfer_institution",
-    "service_platform",
-    "science_park",
-    "intl_coop_base",
-    "alliance",
+from simulator.scenario_base import (
+    FIRM_STATES,
+    INCUBATOR_TYPES,
+    PLATFORM_TYPES,
+    TIERS,
+    FirmState,
+    Id,
+    IncubatorType,
+    Level,
+    Money,
+    Node,
+    Num,
+    PerYear,
+    PlatformType,
+    Probability,
+    RateField,
+    Ratio,
+    Share,
+    Tier,
 )
-INCUBATOR_TYPES: tuple[str, ...] = ("incubator", "maker_space")
-PlatformType = Literal[
-    "lab",
-    "engineering_lab",
-    "innovation_centre",
-    "enterprise_platform",
-    "research_institution",
-    "innovation_community",
-    "academician_workstation",
-    "expert_workstation",
-    "tech_transfer_institution",
-    "service_platform",
-    "science_park",
-    "intl_coop_base",
-    "alliance",
+from simulator.scenario_rules import (
+    RULE_KINDS,
+    CaseByCase,
+    Fixed,
+    HigherOf,
+    Matching,
+    PerUnitCapped,
+    PlaceException,
+    Rule,
+    ShareCapped,
+    SplitPart,
+    Tranche,
+)
+from simulator.scenario_triggers import (
+    Dist,
+    Effect,
+    OnCall,
+    OnCertification,
+    OnConstruction,
+    OnRecognition,
+    OnSchedule,
+    Quota,
+    Response,
+    Review,
+    Trigger,
+)
+
+# Every name of the language, wherever it is defined (see the module docstring).
+__all__ = [
+    "FIRM_STATES",
+    "INCUBATOR_TYPES",
+    "PLATFORM_TYPES",
+    "RULE_KINDS",
+    "TIERS",
+    "CaseByCase",
+    "Dist",
+    "Effect",
+    "FirmPopulation",
+    "FirmState",
+    "Fixed",
+    "Fund",
+    "GuidanceFund",
+    "GuidanceStochastic",
+    "Header",
+    "HigherOf",
+    "Id",
+    "IncubatorType",
+    "Indicator",
+    "Jurisdiction",
+    "Level",
+    "Matching",
+    "Metric",
+    "Money",
+    "Node",
+    "Num",
+    "OnCall",
+    "OnCertification",
+    "OnConstruction",
+    "OnRecognition",
+    "OnSchedule",
+    "PerUnitCapped",
+    "PerYear",
+    "PlaceException",
+    "PlatformType",
+    "Population",
+    "Probability",
+    "Program",
+    "Quota",
+    "RateField",
+    "Ratio",
+    "Response",
+    "Review",
+    "Rule",
+    "Scenario",
+    "Share",
+    "ShareCapped",
+    "SplitPart",
+    "SubFunds",
+    "Target",
+    "Tier",
+    "TieredPopulation",
+    "Tranche",
+    "Trigger",
 ]
-IncubatorType = Literal["incubator", "maker_space"]
-
-
-class Node(BaseModel):
-    """Base of every scenario object: frozen, unknown keys refused.
-
-    Any mapping may carry ``source`` (a clause id such as ``ZB-4 四(三)2``,
-    ``assumption: <rationale>``, ``reported: <where>`` or ``fitted: <file>``)
-    and a free-text ``note``; numbers below it inherit that source.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
-    source: SingleLine | None = None
-    note: Prose | None = None
-
 
 # --------------------------------------------------------------------------- header
 
@@ -149,6 +179,12 @@ class Fund(Node):
     year_end: Literal["carry_over", "lapse"] = "carry_over"
     overclaim: Literal["fcfs", "queue", "prorata"] = "queue"
 
+    @field_validator("appropriations")
+    @classmethod
+    def _by_year(cls, value: dict[int, int]) -> dict[int, int]:
+        """Hold the years in calendar order, whatever order the merged files gave them in."""
+        return dict(sorted(value.items()))
+
 
 class SubFunds(Node):
     """Sub-funds a guidance fund takes stakes in."""
@@ -186,240 +222,6 @@ class GuidanceFund(Node):
     effect: Effect | None = None
 
     model_config = ConfigDict(populate_by_name=True)
-
-
-# --------------------------------------------------------------------------- rules
-
-
-class Fixed(Node):
-    """A set amount per claim, optionally by the tier recognised."""
-
-    kind: Literal["fixed"]
-    amount: Money | None = None
-    by_tier: dict[Tier, Money] | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> Fixed:
-        if (self.amount is None) == (self.by_tier is None):
-            raise ValueError("give exactly one of `amount` or `by_tier`")
-        return self
-
-
-class PerUnitCapped(Node):
-    """rate × quantity, at most cap (ZB-4: 100元/m², at most 100万元)."""
-
-    kind: Literal["per_unit_capped"]
-    rate: RateField
-    cap: Money | None = None
-
-
-class ShareCapped(Node):
-    """share × the claim's base amount, at most cap (JN-5: 50% of spending, at most 100万元)."""
-
-    kind: Literal["share_capped"]
-    share: Share
-    cap: Money | None = None
-    floor: Money | None = None
-
-
-class CaseByCase(Node):
-    """一事一议: an amount drawn uniformly from a stated range."""
-
-    kind: Literal["case_by_case"]
-    low: Money
-    high: Money
-
-    @model_validator(mode="after")
-    def _range(self) -> CaseByCase:
-        if self.high < self.low:
-            raise ValueError("`high` must not be below `low`")
-        return self
-
-
-class Matching(Node):
-    """Another level's amount (``base``) plus a match: ``ratio`` × base, or a rule of its own."""
-
-    kind: Literal["matching"]
-    base: Rule
-    ratio: Ratio | None = None
-    match: Rule | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> Matching:
-        if (self.ratio is None) == (self.match is None):
-            raise ValueError("give exactly one of `ratio` or `match`")
-        return self
-
-
-class HigherOf(Node):
-    """The highest of several rules (就高不就低 inside one program)."""
-
-    kind: Literal["higher_of"]
-    rules: list[Rule] = Field(min_length=2)
-
-
-Rule = Annotated[
-    Fixed | PerUnitCapped | ShareCapped | CaseByCase | Matching | HigherOf,
-    Field(discriminator="kind"),
-]
-RULE_KINDS = ("fixed", "per_unit_capped", "share_capped", "case_by_case", "matching", "higher_of")
-
-
-class PlaceException(Node):
-    """A different rule for claims from some places (ZB-10: 高青县, 沂源县)."""
-
-    places: list[Id] = Field(min_length=1)
-    rule: Rule
-
-
-class SplitPart(Node):
-    """Which fund pays which share of which part of the award."""
-
-    fund: Id
-    share: Share = Fraction(1)
-    part: Literal["total", "base", "match"] = "total"
-
-
-class Tranche(Node):
-    """One instalment of a staged payment (e.g. 60% now, 40% after a check)."""
-
-    share: Share
-    after_months: int = Field(default=0, ge=0, le=120)
-
-
-# --------------------------------------------------------------------------- programs
-
-
-class Dist(Node):
-    """A distribution for a claim's quantity or base amount (amount strings are yuan)."""
-
-    dist: Literal["fixed", "uniform", "triangular", "lognormal", "poisson"]
-    value: Num | None = None
-    low: Num | None = None
-    high: Num | None = None
-    mode: Num | None = None
-    median: Num | None = None
-    sigma: float | None = Field(default=None, gt=0)
-    mean: Num | None = None
-
-    @model_validator(mode="after")
-    def _params(self) -> Dist:
-        need = {
-            "fixed": ("value",),
-            "uniform": ("low", "high"),
-            "triangular": ("low", "mode", "high"),
-            "lognormal": ("median", "sigma"),
-            "poisson": ("mean",),
-        }[self.dist]
-        missing = [k for k in need if getattr(self, k) is None]
-        if missing:
-            raise ValueError(f"distribution {self.dist!r} needs {', '.join(missing)}")
-        for k in ("value", "low", "high", "mode", "median", "mean"):
-            v = getattr(self, k)
-            if v is not None and v < 0:
-                raise ValueError(f"`{k}` must not be negative")
-        if self.low is not None and self.high is not None and self.high < self.low:
-            raise ValueError("`high` must not be below `low`")
-        return self
-
-
-class OnRecognition(Node):
-    """A claim when an entity is recognised at a tier (platforms, incubators)."""
-
-    on: Literal["recognition"]
-    kind: Literal["platform", "incubator"]
-    types: list[str] = Field(min_length=1)
-    tiers: list[Tier] = Field(min_length=1)
-
-
-class OnConstruction(Node):
-    """A claim when an incubator or maker space builds premises (quantity = area in m²)."""
-
-    on: Literal["construction"]
-    types: list[IncubatorType] = Field(default_factory=lambda: list(INCUBATOR_TYPES))  # type: ignore[arg-type]
-
-
-class OnCertification(Node):
-    """A claim when a firm is certified (high-tech enterprise or tech-SME registry)."""
-
-    on: Literal["certification"]
-    state: Literal["tech_sme", "hte"] = "hte"
-    first_time_only: bool = True
-
-
-class OnCall(Node):
-    """A yearly call for applications; applicants arrive as a Poisson number per year."""
-
-    on: Literal["call"]
-    month: int = Field(default=3, ge=1, le=12)
-    applicants: PerYear
-    quantity: Dist | None = None
-    base: Dist | None = None
-    tier_mix: dict[Tier, Probability] | None = None
-    firm_state: FirmState | None = Field(default=None, description="draw applicants among firms in this state")
-    platform_types: list[PlatformType] | None = Field(
-        default=None, description="draw applicants among platforms of these types (so 就高不就低 groups can bite)"
-    )
-
-
-class OnSchedule(Node):
-    """Claims on set dates (e.g. yearly instalments of a special fund's uses)."""
-
-    on: Literal["schedule"]
-    dates: list[date] = Field(min_length=1)
-    claims_per_date: int = Field(default=1, ge=1)
-    base: Dist | None = None
-    quantity: Dist | None = None
-
-
-Trigger = Annotated[
-    OnRecognition | OnConstruction | OnCertification | OnCall | OnSchedule,
-    Field(discriminator="on"),
-]
-
-
-class Review(Node):
-    """How claims are reviewed: in batches at review points, after a delay."""
-
-    every: Literal["month", "quarter", "year"] = "quarter"
-    month: int = Field(default=12, ge=1, le=12, description="review month when every=year")
-    delay_months: int = Field(default=3, ge=0, le=36)
-    approval: Probability = 1.0
-
-
-class Quota(Node):
-    """At most N approvals a year; N drawn uniformly from [low, high] each year (ZB-7: 3–5)."""
-
-    per_year: int | tuple[int, int]
-
-    @property
-    def bounds(self) -> tuple[int, int]:
-        """(low, high) of the yearly quota."""
-        if isinstance(self.per_year, int):
-            return (self.per_year, self.per_year)
-        return self.per_year
-
-    @model_validator(mode="after")
-    def _valid(self) -> Quota:
-        lo, hi = self.bounds
-        if lo < 0 or hi < lo:
-            raise ValueError("quota must be N >= 0 or [low, high] with 0 <= low <= high")
-        return self
-
-
-class Response(Node):
-    """Behaviour link: applications scale with (award / reference) ** elasticity."""
-
-    elasticity: float = Field(default=0.0, ge=-3.0, le=3.0)
-    reference: Money
-
-
-class Effect(Node):
-    """Behaviour link: receiving money multiplies a hazard for some months."""
-
-    on: Literal["hte", "tech_sme", "upgrade"]
-    multiplier: float = Field(gt=0.0, le=20.0)
-    months: int = Field(default=24, ge=1, le=240)
 
 
 class Program(Node):
@@ -624,8 +426,5 @@ class Scenario(Node):
 
 
 GuidanceFund.model_rebuild()
-Matching.model_rebuild()
-HigherOf.model_rebuild()
-PlaceException.model_rebuild()
 Program.model_rebuild()
 Scenario.model_rebuild()

@@ -11,10 +11,17 @@ tree so that we can:
   friends never construct anything);
 * refuse nesting deeper than :data:`MAX_DEPTH` before composing (PyYAML's
   composer recurses, so a deeply nested file would otherwise overflow the stack).
+
+This is the project's one YAML reader.  :func:`load_yaml` / :func:`parse_yaml`
+read scenario and params files and report problems as
+:class:`~simulator.errors.InputError`; :func:`load_text` applies the same checks
+to other YAML (sweep specs, ``--set`` values) and raises PyYAML's own marked
+errors, with line and column, for the caller to word.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +44,36 @@ _PLAIN_TAGS = {
 }
 
 KeyPath = tuple[str | int, ...]
+
+
+class ExponentLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that also reads ``1e6`` (no dot) as a number, as YAML 1.2 does."""
+
+
+ExponentLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+class Refused(yaml.MarkedYAMLError):
+    """Valid YAML this project does not read (an alias, a tag, a duplicate key, deep nesting, a bad scalar).
+
+    It carries the words of the :class:`~simulator.errors.Problem` it becomes in
+    :func:`parse_yaml`; through :func:`load_text` it is a PyYAML error like any other.
+    """
+
+    def __init__(self, message: str, mark: Any, path: KeyPath = (), **problem: Any) -> None:
+        super().__init__(problem=message, problem_mark=mark)
+        self.message = message
+        self.path = path
+        self.fields = problem
+
+    def input_error(self, file: str) -> InputError:
+        """The problem for a file, at the line of the mark."""
+        line = self.problem_mark.line + 1 if self.problem_mark is not None else None
+        return _fail(file, self.message, line=line, path=self.path, **self.fields)
 
 
 def dotted(path: KeyPath) -> str:
@@ -96,35 +133,25 @@ def read_text(path: Path, what: str = "scenario") -> str:
     return text
 
 
-def parse_yaml(text: str, file: str) -> YamlDoc:
-    """Parse YAML text into plain data with line numbers; see the module docstring."""
-    # Pass 1: stream events; refuse anchors/aliases and deep nesting before composing anything.
+def parse_yaml(text: str, file: str, *, exponent_floats: bool = False) -> YamlDoc:
+    """Parse YAML text into plain data with line numbers; see the module docstring.
+
+    Args:
+        text: the YAML text.
+        file: the file name that problems name.
+        exponent_floats: read ``1e6`` as a number (PyYAML's YAML 1.1 reads it as text).
+    """
+    loader = ExponentLoader if exponent_floats else yaml.SafeLoader
     try:
-        depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            mark = event.start_mark
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                line = mark.line + 1 if mark is not None else None
-                raise _fail(
-                    file,
-                    "YAML anchors and aliases (&name / *name) are not allowed",
-                    line=line,
-                    hint="write the value out, or use `extends:` to share a baseline",
-                )
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise _fail(file, f"nesting is too deep (more than {MAX_DEPTH} levels)",
-                                line=mark.line + 1 if mark is not None else None,
-                                expected="a scenario or params tree")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        _check_events(text, loader)
+    except Refused as exc:
+        raise exc.input_error(file) from None
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(file, exc) from None
     except yaml.YAMLError as exc:
         raise _fail(file, f"YAML syntax error: {exc}") from None
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=loader))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(file, exc) from None
     nodes = [n for n in nodes if n is not None]
@@ -138,9 +165,45 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
         raise _fail(file, "the top level is not a mapping", line=root.start_mark.line + 1,
                     expected="key: value pairs at the top level")
     lines: dict[KeyPath, int] = {(): root.start_mark.line + 1}
-    constructor = yaml.SafeLoader("")
-    data = _build(root, (), file, lines, constructor)
+    try:
+        data = _build(root, (), lines, yaml.SafeLoader(""))
+    except Refused as exc:
+        raise exc.input_error(file) from None
     return YamlDoc(file=file, data=data, lines=lines)
+
+
+def load_text(text: str, *, exponent_floats: bool = False) -> Any:
+    """Parse one YAML document with the checks of :func:`parse_yaml`, into plain data.
+
+    Unlike :func:`parse_yaml` it reads any top level (a mapping, a list, a scalar,
+    ``None`` for an empty text) and raises :class:`yaml.YAMLError` (line and column
+    in its marks; :class:`Refused` for what the project does not read), for callers
+    that word their own messages.
+
+    >>> load_text("a: 1e6\\nb: [x, 2]", exponent_floats=True)
+    {'a': 1000000.0, 'b': ['x', 2]}
+    """
+    loader = ExponentLoader if exponent_floats else yaml.SafeLoader
+    _check_events(text, loader)
+    root = yaml.compose(text, Loader=loader)
+    return None if root is None else _build(root, (), {}, yaml.SafeLoader(""))
+
+
+def _check_events(text: str, loader: type[yaml.SafeLoader]) -> None:
+    """Stream the events; refuse anchors/aliases and deep nesting before composing anything."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise Refused("YAML anchors and aliases (&name / *name) are not allowed", mark,
+                          hint="write the value out, or use `extends:` to share a baseline")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise Refused(f"nesting is too deep (more than {MAX_DEPTH} levels)", mark,
+                              expected="a scenario or params tree")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def load_yaml(path: Path, what: str = "scenario") -> YamlDoc:
@@ -161,45 +224,34 @@ def _yaml_error(file: str, exc: yaml.MarkedYAMLError) -> InputError:
     return _fail(file, f"YAML syntax error: {problem}", line=line)
 
 
-def _build(node: yaml.Node, path: KeyPath, file: str, lines: dict[KeyPath, int], ctor: yaml.SafeLoader) -> Any:
+def _build(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], ctor: yaml.SafeLoader) -> Any:
+    """Plain data from a node tree, recording the line of each key path; :class:`Refused` for what is not read."""
     if node.tag not in _PLAIN_TAGS:
-        raise _fail(
-            file,
-            f"unsupported YAML tag {node.tag!r}",
-            line=node.start_mark.line + 1,
-            path=path,
-            hint="only plain YAML values are read; object tags are never constructed",
-        )
+        raise Refused(f"unsupported YAML tag {node.tag!r}", node.start_mark, path,
+                      hint="only plain YAML values are read; object tags are never constructed")
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
-                raise _fail(file, "mapping keys must be plain text", line=key_node.start_mark.line + 1, path=path)
+                raise Refused("mapping keys must be plain text", key_node.start_mark, path)
             # Keys are kept as written: YAML 1.1 would turn `on:` or `no:` into booleans.
             key = str(key_node.value)
-            line = key_node.start_mark.line + 1
             if key in out:
-                raise _fail(
-                    file,
-                    f"duplicate key {key!r} (first at line {lines[(*path, key)]})",
-                    line=line,
-                    path=path,
-                    expected="each key once per mapping",
-                )
-            lines[(*path, key)] = line
-            out[key] = _build(value_node, (*path, key), file, lines, ctor)
+                raise Refused(f"duplicate key {key!r} (first at line {lines[(*path, key)]})", key_node.start_mark,
+                              path, expected="each key once per mapping")
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            out[key] = _build(value_node, (*path, key), lines, ctor)
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for i, item in enumerate(node.value):
             lines[(*path, i)] = item.start_mark.line + 1
-            items.append(_build(item, (*path, i), file, lines, ctor))
+            items.append(_build(item, (*path, i), lines, ctor))
         return items
     try:
         return ctor.construct_object(node)
     except (ValueError, OverflowError, yaml.YAMLError) as exc:
         # A plain scalar that PyYAML resolves but cannot build, e.g. the date 2020-13-01.
         what = "date" if node.tag.endswith(":timestamp") else node.tag.rsplit(":", 1)[-1]
-        raise _fail(file, f"not a valid {what}: {exc}", line=node.start_mark.line + 1, path=path,
-                    value=node.value, has_value=True,
-                    expected="a real calendar date YYYY-MM-DD" if what == "date" else None) from None
+        raise Refused(f"not a valid {what}: {exc}", node.start_mark, path, value=node.value, has_value=True,
+                      expected="a real calendar date YYYY-MM-DD" if what == "date" else None) from None

@@ -5,7 +5,7 @@ Markers in the markdown (an HTML comment on the line before a fenced block):
 * ``<!-- example: PATH -->`` before a ```yaml block: the block equals the file PATH
   (relative to the repo root), so the doc cannot drift from the example files.
 * ``<!-- model: NAME -->`` before a table: the reference table of the model NAME of
-  :mod:`simulator.scenario`; its first column lists the keys in backticks.  Every field
+  :mod:`simulator.scenario` (which re-exports the language modules); its first column lists the keys in backticks.  Every field
   of every model (aliases respected) must be listed, and nothing else.
 * ``<!-- run -->`` before a ```sh block: each line is a command run from the repo root
   (a leading ``fiscalsim`` becomes ``python -m simulator.cli``); it must exit with 0,
@@ -161,12 +161,28 @@ def test_example_file_loads(path: Path) -> None:
 # --------------------------------------------------------------------------- reference tables
 
 
+# The modules that define the scenario language; simulator.scenario re-exports them all.
+LANGUAGE_MODULES = {sc.__name__, "simulator.scenario_base", "simulator.scenario_rules", "simulator.scenario_triggers"}
+
+
 def _models() -> dict[str, type[BaseModel]]:
     return {
         name: obj
         for name, obj in vars(sc).items()
-        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == sc.__name__
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ in LANGUAGE_MODULES
     }
+
+
+def test_the_language_modules_are_all_read() -> None:
+    """Every model of the language modules is importable from simulator.scenario (so none escapes the tables)."""
+    import importlib
+
+    for module in LANGUAGE_MODULES:
+        mod = importlib.import_module(module)
+        defined = {n for n, o in vars(mod).items()
+                   if isinstance(o, type) and issubclass(o, BaseModel) and o.__module__ == module}
+        assert defined, module
+        assert defined <= set(_models()), sorted(defined - set(_models()))
 
 
 def _keys(cls: type[BaseModel]) -> set[str]:

@@ -8,12 +8,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.errors import ScenarioError
 from simulator.loader import LoadedScenario, Origin, classify_source, load_scenario, split_path
 from simulator.params import load_params
+from simulator.yamlio import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 WAN = 10_000 * 100
@@ -168,6 +170,98 @@ def test_origins_show_the_chain(files: Files) -> None:
     merged = loaded.origins["funds.zb-city.appropriations.2022"]
     assert merged[-1] == Origin(str(files.variant), line_of(files.variant, "2022"), "extends-merge")
     assert loaded.origins["funds.zb-city.appropriations.2020"][-1].how == "base"
+
+
+# A second base: a program and a fund of its own, a rival cap for ZB-4 set by its own override,
+# and its own params file.
+PART = """\
+# A part for the list-form extends tests.
+params: [params/extra.yaml]
+funds:
+  zb-city:
+    appropriations: {2021: "1000万元", 2022: "500万元"}
+  zb-voucher:
+    name: 创新券资金
+    owner: zibo
+    appropriations: {2021: {param: extra.voucher_budget}}
+programs:
+  ZB-4:
+    rule: {kind: per_unit_capped, rate: "90元/m2", cap: "90万元", source: ZB-4 四(三)2}
+overrides:
+  funds.zb-city.appropriations.2021: {value: "1200万元", source: "assumption: part override"}
+"""
+
+EXTRA = """\
+voucher_budget:
+  description: voucher budget
+  values:
+    2015-01-01: {value: "800万元", source: "assumption: illustrative"}
+"""
+
+
+def _list_files(files: Files, extends: str, own: str = "") -> Path:
+    (files.base.parent / "part.yaml").write_text(PART, encoding="utf-8")
+    (files.base.parent / "params" / "extra.yaml").write_text(EXTRA, encoding="utf-8")
+    composed = files.base.parent / "composed.yaml"
+    composed.write_text(f"extends: {extends}\nscenario: {{id: composed}}\n{own}", encoding="utf-8")
+    return composed
+
+
+def test_extends_list_merges_bases_in_order_then_own_keys_then_overrides(files: Files) -> None:
+    own = ('funds:\n  zb-city:\n    appropriations: {2022: "700万元"}\n'
+           'overrides:\n  programs.ZB-4.rule.cap: "85万元"\n')
+    loaded = load_scenario(_list_files(files, "[base.yaml, part.yaml]", own))
+    s = loaded.scenario
+    assert s.scenario.id == "composed" and s.scenario.start == date(2020, 4, 10)
+    # Later bases win key by key; the part's own override was applied to the part before the merge.
+    assert s.funds["zb-city"].appropriations == {2020: 3000 * WAN, 2021: 1200 * WAN, 2022: 700 * WAN}
+    assert s.funds["zb-city"].owner == "zibo"
+    assert list(s.funds) == ["zb-city", "zb-voucher"]  # keys a later base adds come after
+    assert s.funds["zb-voucher"].appropriations == {2021: 800 * WAN}  # from the part's params file
+    rule = s.programs["ZB-4"].rule
+    assert rule.rate.fen_per_unit == 90 * 100  # the part's rule replaced the base's whole
+    assert rule.cap == 85 * WAN  # the file's own override comes last
+    assert loaded.provenance["funds.zb-city.appropriations.2021"].source == "assumption: part override"
+    assert loaded.provenance["funds.zb-voucher.appropriations.2021"].kind == "params"
+    part = files.base.parent / "part.yaml"
+    assert loaded.files == (str(files.base.parent / "composed.yaml"), str(files.base.resolve()), str(part.resolve()))
+    chain = loaded.origins["funds.zb-city.appropriations.2021"]
+    assert [o.how for o in chain] == ["base", "base", "override"]  # each base, then the part's override
+    assert chain[0].file == str(files.base.resolve()) and chain[-1].file == str(part.resolve())
+
+
+def test_extends_list_order_decides(files: Files) -> None:
+    loaded = load_scenario(_list_files(files, "[part.yaml, base.yaml]"))
+    s = loaded.scenario
+    assert s.programs["ZB-4"].rule.cap == 100 * WAN  # the base, listed last, wins
+    # The base's 2021 amount wins over the part's overridden one; the part's 2022 stays.
+    assert s.funds["zb-city"].appropriations == {2021: 3000 * WAN, 2022: 500 * WAN, 2020: 3000 * WAN}
+    assert loaded.provenance["funds.zb-city.appropriations.2021"].kind == "assumption"
+    assert loaded.provenance["funds.zb-city.appropriations.2021"].source == "assumption: yearly size not published"
+
+
+def test_extends_one_path_equals_a_list_of_one(files: Files) -> None:
+    one = load_scenario(_list_files(files, "base.yaml"))
+    listed = load_scenario(_list_files(files, "[base.yaml]"))
+    assert one.scenario == listed.scenario and one.hash == listed.hash and one.origins == listed.origins
+
+
+def test_a_base_override_does_not_reach_into_another_base(files: Files) -> None:
+    """Each base is resolved alone: an override in one base cannot name what only another base holds."""
+    (files.base.parent / "reach.yaml").write_text(
+        'funds:\n  zb-other: {name: 其他, owner: zibo}\noverrides:\n  programs.ZB-4.rule.cap: "1万元"\n',
+        encoding="utf-8")
+    with pytest.raises(ScenarioError, match="override path does not exist: no 'programs' under the top level"):
+        load_scenario(_list_files(files, "[base.yaml, reach.yaml]"))
+
+
+def test_a_file_may_be_listed_twice(files: Files) -> None:
+    """Listed again, a base is merged again: its values win over those in between, its keys keep their place."""
+    loaded = load_scenario(_list_files(files, "[part.yaml, base.yaml, part.yaml]"))
+    s = loaded.scenario
+    assert s.programs["ZB-4"].rule.cap == 90 * WAN
+    assert s.funds["zb-city"].appropriations == {2020: 3000 * WAN, 2021: 1200 * WAN, 2022: 500 * WAN}
+    assert list(s.funds) == ["zb-city", "zb-voucher"]
 
 
 def test_explain_prints_value_source_and_chain(files: Files) -> None:
@@ -329,6 +423,29 @@ def test_classify_source(text: str, kind: str, rationale: str) -> None:
 @pytest.mark.parametrize("text", ["somewhere", "assumption", "assumption:  ", "zb-4 lower case", "", "4-ZB"])
 def test_classify_source_refuses(text: str) -> None:
     assert classify_source(text) is None
+
+
+# --------------------------------------------------------------------------- the YAML reader for other files
+
+
+def test_load_text_reads_exponents_and_keeps_keys_as_text() -> None:
+    assert load_text("cap: 1e6\non: 1\n", exponent_floats=True) == {"cap": 1_000_000.0, "on": 1}
+    assert load_text("cap: 1e6\n") == {"cap": "1e6"}  # PyYAML's YAML 1.1 reading, as for scenarios
+    assert load_text("") is None
+    assert load_text("- a\n- 2\n") == ["a", 2]
+
+
+@pytest.mark.parametrize(("text", "words", "line"), [
+    ("a: &x 1\nb: *x\n", "anchors and aliases", 1),
+    ("a: 1\nb: !!python/object:os.system x\n", "unsupported YAML tag", 2),
+    ("a: 1\nb: 2\na: 3\n", "duplicate key 'a' (first at line 1)", 3),
+    ("a: [1, 2}\n", "expected ',' or ']'", 1),
+])
+def test_load_text_refuses_with_a_marked_yaml_error(text: str, words: str, line: int) -> None:
+    with pytest.raises(yaml.MarkedYAMLError) as err:
+        load_text(text)
+    assert words in str(err.value)
+    assert err.value.problem_mark is not None and err.value.problem_mark.line + 1 == line
 
 
 # --------------------------------------------------------------------------- hash, paths

@@ -1,11 +1,15 @@
 """Every shipped scenario, variant and params file loads, validates and cites its sources.
 
-Also: the province scenario holds exact copies of the four city blocks, and
-each variant changes what its name says and nothing it does not name.
+Also: the province scenario composes the four city files (and resolves to the
+scenario pinned below), and each variant changes what its name says and
+nothing it does not name.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 from datetime import date
 from fractions import Fraction
 from functools import cache
@@ -162,46 +166,65 @@ def test_back_cast_values_exist_where_the_province_scenario_starts_earlier() -> 
     assert checked > 40
 
 
-# --------------------------------------------------------------------------- the province scenario copies the cities
+# --------------------------------------------------------------------------- the province scenario composes the cities
 
 
-DIFFER_ON_PURPOSE = {
-    # taian.yaml starts at document 001 (2022-12-07) and pays TA-1 from 2023; in shandong.yaml,
-    # whose calendar starts in 2018, TA-1 runs from document 000's date (2020-07-31).
-    ("programs", "TA-1"),
-}
+PROVINCE = ROOT / "scenarios" / "shandong.yaml"
+PROVINCE_PART = ROOT / "scenarios" / "shandong" / "province.yaml"
+
+# sha256 of the resolved province scenario: its typed objects (model_dump, key order
+# included), every input with its source, the scenario hash and the params read.
+# Generated from the 1,869-line shandong.yaml that copied the four city files,
+# just before it was replaced by the composed file; the composed file must
+# resolve to exactly the same scenario. Only the origins (the file and line
+# that set each value) differ: they now point into the city files.
+PROVINCE_DIGEST = "b4b2e220af42167dcd62e3226ece1e94ab65a4341894457ddaa5bdd58012fd05"
+PROVINCE_HASH = "7526dd142d56a559fa95d597b329d44abe81c8f8bebb8bd4721a8c89cac4fb65"
 
 
-# taian.yaml opens in December 2022: that year's budget is out of its scope (it would
-# otherwise arrive whole in the last month of the year); shandong.yaml has it.
-BUDGET_YEARS_NOT_IN_CITY_FILE: dict[str, set[int]] = {"taian": {2022}}
+def resolved_digest(loaded_scenario: LoadedScenario) -> str:
+    doc = {"scenario": loaded_scenario.scenario.model_dump(mode="json"), "inputs": loaded_scenario.inputs(),
+           "hash": loaded_scenario.hash, "params": list(loaded_scenario.params)}
+    return hashlib.sha256(json.dumps(doc, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _drop_years_after(apps: dict[Any, Any], last: int) -> dict[Any, Any]:
-    return {y: v for y, v in apps.items() if int(y) <= last}
+def test_province_scenario_resolves_as_pinned() -> None:
+    got = loaded(PROVINCE)
+    assert got.hash == PROVINCE_HASH
+    assert resolved_digest(got) == PROVINCE_DIGEST
 
 
-@pytest.mark.parametrize("cid", CITIES)
-def test_province_scenario_copies_the_city_blocks(cid: str) -> None:
-    c = raw(ROOT / "scenarios" / f"{cid}.yaml")
-    sd = raw(ROOT / "scenarios" / "shandong.yaml")
-    for section in ("programs", "guidance_funds", "populations", "indicators", "targets"):
-        for key, value in (c.get(section) or {}).items():
-            if (section, key) in DIFFER_ON_PURPOSE:
-                continue
-            assert sd[section].get(key) == value, f"shandong.yaml {section}.{key} differs from {cid}.yaml"
-    for key, value in c["jurisdictions"].items():
-        if key != "shandong":
-            assert sd["jurisdictions"].get(key) == value, f"jurisdiction {key} differs"
-    first, last = c["scenario"]["start"].year, c["scenario"]["end"].year
-    for key, value in c["funds"].items():
-        if key == "shandong-pool":
-            continue
-        copy = dict(sd["funds"][key])
-        copy["appropriations"] = {y: v for y, v in _drop_years_after(copy["appropriations"], last).items()
-                                  if int(y) >= first and int(y) not in BUDGET_YEARS_NOT_IN_CITY_FILE.get(cid, ())}
-        assert copy == value, f"fund {key} differs within the city's horizon"
-    assert set(c["params"]) <= set(sd["params"])
+def test_pinned_digest_sees_a_change(tmp_path: Path) -> None:
+    """The digest moves when one number of one city moves (so the pin above can fail)."""
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    shutil.copytree(ROOT / "params", tmp_path / "params")
+    zibo = tmp_path / "scenarios" / "zibo.yaml"
+    text = zibo.read_text(encoding="utf-8")
+    assert 'rate: "100元/m2"' in text
+    zibo.write_text(text.replace('rate: "100元/m2"', 'rate: "101元/m2"', 1), encoding="utf-8")
+    assert resolved_digest(load_scenario(tmp_path / "scenarios" / "shandong.yaml")) != PROVINCE_DIGEST
+
+
+def test_province_scenario_is_composed_not_copied() -> None:
+    assert len(PROVINCE.read_text(encoding="utf-8").splitlines()) <= 300
+    own = raw(PROVINCE)
+    bases = [Path(b).name for b in own["extends"]]
+    assert [b for b in bases if b != "province.yaml"] == [f"{c}.yaml" for c in CITIES]
+    # The province file restates no city object: only later budget years and TA-1's earlier start.
+    assert set(own["programs"]) == {"TA-1"} and set(own["programs"]["TA-1"]) == {"start", "trigger"}
+    assert all(set(f) == {"appropriations"} for f in own["funds"].values())
+    assert set(own) <= {"extends", "scenario", "funds", "programs"}
+    part = raw(PROVINCE_PART)
+    assert list(part["jurisdictions"]) == ["shandong"] and list(part["funds"]) == ["shandong-pool"]
+    assert all(pid.startswith("SD-") for pid in part["programs"])
+    # Every object of every city file is in the province scenario, in the city file's order.
+    s = loaded(PROVINCE).scenario
+    for cid in CITIES:
+        city = raw(ROOT / "scenarios" / f"{cid}.yaml")
+        for section in ("jurisdictions", "funds", "guidance_funds", "programs", "populations", "indicators", "targets"):
+            ids = list(city.get(section) or {})
+            got = [k for k in getattr(s, section) if k in ids]
+            assert got == ids, (cid, section)
 
 
 def test_province_pool_is_the_provincial_money_of_the_cities() -> None:

@@ -59,6 +59,7 @@ from simulator.sweep.spec_schema import (
     scenario_hash,
     spec_hash,
 )
+from simulator.yamlio import load_text
 
 __all__ = [
     "DIST_PARAMS",
@@ -240,7 +241,7 @@ def read_spec_mapping(path: Path) -> dict[str, Any]:
             source, "", str(path), f"可读的 UTF-8 文本文件 (a readable UTF-8 file: {exc})"
         ) from None
     try:
-        data = yaml.load(text, Loader=_SpecLoader)  # a SafeLoader subclass: no arbitrary objects
+        data = load_text(text, exponent_floats=True)  # the project's safe YAML reader (simulator.yamlio)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "?"

@@ -1,0 +1,257 @@
+"""Schema validation of a merged scenario, with pydantic's errors turned into plain problems.
+
+Each pydantic error becomes one :class:`~simulator.errors.Problem` that names
+the file and line of the value (from the merge's origins), the key path as the
+user wrote it (union tags skipped), the bad value and the allowed form, with a
+"did you mean" for misspelt keys and values.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+
+from simulator import scenario as sc
+from simulator.errors import Problem, did_you_mean
+from simulator.merge import MergeState
+from simulator.money import AMOUNT_FORM, RATE_FORM, SHARE_FORM, MoneyFormatError
+from simulator.yamlio import KeyPath, dotted
+
+_FIELD_VOCAB: set[str] = set()
+for _name in dir(sc):
+    _obj = getattr(sc, _name)
+    if isinstance(_obj, type) and issubclass(_obj, pydantic.BaseModel):
+        for _fname, _finfo in _obj.model_fields.items():
+            _FIELD_VOCAB.add(_finfo.alias or _fname)
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[pydantic.BaseModel] | None:
+    """The schema model that validates the mapping at a pydantic error location (None if unclear)."""
+    tp: Any = sc.Scenario
+    for elem in loc:
+        while typing.get_origin(tp) is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            members = [m for m in typing.get_args(tp) if m is not type(None)]
+            tagged = [m for m in members if isinstance(m, type) and issubclass(m, pydantic.BaseModel)
+                      and any(elem in typing.get_args(f.annotation) for f in m.model_fields.values())]
+            if tagged:  # a union tag in the location picks the member
+                tp = tagged[0]
+                continue
+            if len(members) != 1:
+                return None
+            tp = members[0]
+        if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+            fields = {f.alias or name: f for name, f in tp.model_fields.items()}
+            if elem not in fields:
+                return None
+            tp = fields[elem].annotation
+        elif typing.get_origin(tp) in (dict, list):
+            tp = typing.get_args(tp)[-1]
+        else:
+            return None
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        members = [m for m in typing.get_args(tp) if m is not type(None)]
+        tp = members[0] if len(members) == 1 else None
+    return tp if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel) else None
+
+
+def _raw_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
+    """Map a pydantic error location onto the raw tree, skipping union tags."""
+    out: list[str | int] = []
+    node = data
+    for elem in loc:
+        if isinstance(node, dict) and str(elem) in node:
+            node = node[str(elem)]
+            out.append(str(elem))
+        elif isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node):
+            node = node[elem]
+            out.append(elem)
+        elif elem == "[key]":
+            continue  # pydantic's marker for an error in a mapping key: the path already ends at it
+        elif isinstance(node, dict) and isinstance(elem, str) and elem not in sc.RULE_KINDS and elem not in (
+            "recognition", "construction", "certification", "call", "schedule", "function-after", "function-before"
+        ) and not elem.startswith(("tagged-union", "json-or-python", "lax-or-strict", "int", "tuple")):
+            out.append(elem)  # a missing or unknown key: keep it in the path
+            node = None
+        # else: a union tag or an internal step; skip it
+    return tuple(out)
+
+
+def _union_tags(union: Any, key: str) -> tuple[str, ...]:
+    """The tags of a discriminated union of models (``kind`` of rules, ``on`` of triggers)."""
+    try:
+        members = typing.get_args(typing.get_args(union)[0])
+        return tuple(t for m in members for t in typing.get_args(m.model_fields[key].annotation))
+    except (AttributeError, IndexError, KeyError, TypeError):  # pragma: no cover - schema changed shape
+        return ()
+
+
+_UNION_TAGS: dict[str, tuple[str, ...]] = {"kind": _union_tags(sc.Rule, "kind"), "on": _union_tags(sc.Trigger, "on")}
+ID_FORM = "letters, digits, '-' or '_', starting with a letter or digit, at most 64 characters"
+
+
+def _num(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _plain(kind: str, ctx: dict[str, Any], msg: str) -> tuple[str, str | None]:
+    """A plain message and expected form for a pydantic error type (the raw text if unknown)."""
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "not a whole number", "a whole number"
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return "not a number", "a number"
+    if kind in ("bool_parsing", "bool_type"):
+        return "not true or false", "true or false"
+    if kind.startswith(("date_", "datetime_")):
+        return "not a date", "a date YYYY-MM-DD"
+    bounds = {"greater_than_equal": ("ge", "must be at least"), "greater_than": ("gt", "must be greater than"),
+              "less_than_equal": ("le", "must be at most"), "less_than": ("lt", "must be less than")}
+    if kind in bounds and bounds[kind][0] in ctx:
+        return f"{bounds[kind][1]} {_num(ctx[bounds[kind][0]])}", None
+    if kind == "literal_error":
+        return "not one of the allowed values", f"one of {ctx.get('expected', '')}"
+    if kind == "too_short":
+        n = ctx.get("min_length", 1)
+        return f"needs at least {n} item{'s' if n != 1 else ''}", None
+    if kind == "too_long":
+        return f"has too many items ({ctx.get('actual_length', '?')})", f"at most {ctx.get('max_length', '?')}"
+    if kind in ("list_type", "tuple_type"):
+        return "not a list", "a list such as [a, b]"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "not a mapping", "key: value pairs"
+    if kind == "string_type":
+        return "not a text", "a text"
+    if kind == "string_pattern_mismatch":
+        return "not a valid id", ID_FORM
+    if kind == "string_too_short":
+        return "must not be empty", "a non-empty text"
+    if kind == "string_too_long":
+        return "text is too long", f"at most {ctx.get('max_length', '?')} characters"
+    return msg, None
+
+
+def _node_at(data: Any, path: KeyPath) -> Any:
+    node = data
+    for seg in path:
+        if isinstance(node, dict) and str(seg) in node:
+            node = node[str(seg)]
+        elif isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
+            node = node[seg]
+        else:
+            return None
+    return node
+
+
+@dataclass
+class _Text:
+    """The words of one problem, before it is placed (file, line, key path)."""
+
+    msg: str
+    value: Any
+    has_value: bool = True
+    expected: str | None = None
+    hint: str | None = None
+
+
+def _unknown_key(err: Any, path: KeyPath) -> _Text:
+    key = str(path[-1]) if path else "?"
+    model = _model_at(tuple(err["loc"][:-1]))
+    allowed = sorted((f.alias or n for n, f in model.model_fields.items()) if model else [],
+                     key=lambda k: k in ("source", "note"))  # the model's own keys first
+    guess = did_you_mean(key, allowed or (_FIELD_VOCAB - {key}))
+    return _Text(f"unknown key {key!r}", err.get("input"), has_value=False,
+                 expected=("one of " + ", ".join(allowed)) if allowed else "a key listed in docs/scenario-language.md",
+                 hint=f"did you mean {guess!r}?" if guess else None)
+
+
+def _union_tag(err: Any, kind: str) -> _Text:
+    ctx = err.get("ctx") or {}
+    value: Any = err.get("input")
+    disc = str(ctx.get("discriminator", "")).strip("'")
+    tags = _UNION_TAGS.get(disc, ())
+    expected = "one of " + (", ".join(tags) if tags else str(ctx.get("expected_tags", "")))
+    if kind == "union_tag_invalid":
+        value = ctx.get("tag", value)
+        guess = did_you_mean(str(value), tags)
+        return _Text(f"unknown `{disc or 'kind'}:` value", value, expected=expected,
+                     hint=f"did you mean {guess!r}?" if guess else None)
+    keys = value if isinstance(value, dict) else {}
+    near = [str(k) for k in keys if disc and did_you_mean(str(k), [disc])]
+    return _Text(f"missing `{disc}:` key" if disc else "needs a `kind:`/`on:` key", value, expected=expected,
+                 hint=f"did you mean {disc!r} instead of {near[0]!r}?" if near else None)
+
+
+def _value_problem(err: Any, kind: str, path: KeyPath) -> _Text:
+    ctx = err.get("ctx") or {}
+    cause = ctx.get("error")
+    msg = str(err["msg"])
+    text = _Text(msg, err.get("input"))
+    if isinstance(cause, MoneyFormatError):
+        text.msg = ("bad share" if cause.expected.startswith(SHARE_FORM) else
+                    "bad rate" if cause.expected.startswith(RATE_FORM) else
+                    "bad amount" if cause.expected.startswith(AMOUNT_FORM) else
+                    "bad ratio" if "ratio" in cause.expected else "bad value")
+        text.expected = cause.expected
+        text.value = cause.value
+        text.hint = f"did you mean {cause.suggestion!r}?" if cause.suggestion else None
+    elif msg.startswith("Value error, "):
+        text.msg = msg[len("Value error, "):]
+        if "(got " in text.msg:
+            text.has_value = False
+    elif err["loc"] and err["loc"][-1] == "[key]":
+        plain, text.expected = _plain(kind, ctx, msg)
+        text.msg = f"bad key: {plain}"
+        text.value = path[-1] if path else text.value
+    else:
+        text.msg, text.expected = _plain(kind, ctx, msg)
+        if kind == "literal_error":
+            guess = did_you_mean(str(text.value), re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+            text.hint = f"did you mean {guess!r}?" if guess else None
+    return text
+
+
+def _text_of(err: Any, path: KeyPath) -> _Text:
+    """The plain words for one pydantic error."""
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return _unknown_key(err, path)
+    if kind == "missing":
+        return _Text("missing required key", err.get("input"), has_value=False)
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return _union_tag(err, kind)
+    return _value_problem(err, kind, path)
+
+
+def validate(state: MergeState, problems: list[Problem]) -> sc.Scenario | None:
+    """The typed scenario of the merged tree, or None with one problem per schema error."""
+    try:
+        return sc.Scenario.model_validate(state.data)
+    except pydantic.ValidationError as exc:
+        seen: set[tuple[KeyPath, str]] = set()
+        for err in exc.errors(include_url=False):
+            path = _raw_path(state.data, err["loc"])
+            text = _text_of(err, path)
+            if isinstance(text.value, dict | list):
+                text.has_value = text.has_value and len(repr(text.value)) < 80
+            sig = (path, text.msg)
+            if sig in seen:
+                continue
+            seen.add(sig)
+            file, line = state.line(path)
+            node = _node_at(state.data, path)
+            if err["type"] == "value_error" and isinstance(node, dict):
+                # A check across keys (end after start, high above low): point at the first key it names.
+                named = [w for w in re.findall(r"[A-Za-z_]+", text.msg) if w in node]
+                if named:
+                    file, line = state.line((*path, named[0]))
+            problems.append(Problem(text.msg, file=file, line=line, path=dotted(path) or None, value=text.value,
+                                    has_value=text.has_value, expected=text.expected, hint=text.hint))
+        return None
