@@ -21,7 +21,6 @@ the same results give the same bytes whatever executor produced them.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import fnmatch
 import functools
 import json
@@ -37,6 +36,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from simulator.lock import LockHeld, store_lock
 
 __all__ = [
     "FORMAT",
@@ -340,19 +341,11 @@ class SweepStore:
         """
         if self.root.exists() and not self.root.is_dir():
             raise SweepStoreError(f"{self.root} 不是目录 (exists and is not a directory)")
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / self.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise SweepStoreError(
-                    f"另一个扫描正在写入 {self.root} (another sweep is writing to {self.root}; wait for it "
-                    "to finish or stop it first)"
-                ) from None
-            yield
-        finally:
-            os.close(fd)
+            with store_lock(self.root, "sweep"):
+                yield
+        except LockHeld as exc:
+            raise SweepStoreError(str(exc)) from None
 
     def is_sweep_store(self) -> bool:
         """Whether the directory holds a sweep manifest.
