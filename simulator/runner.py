@@ -30,10 +30,14 @@ from simulator.metrics import MetricContext
 from simulator.records import RepResult
 from simulator.scenario import Scenario
 from simulator.store import (
+    JOURNAL,
+    PartRecord,
     RunStore,
     StoreError,
+    append_journal,
     atomic_write_json,
     block_frames,
+    sort_parts,
     summarize,
     write_block,
 )
@@ -104,17 +108,22 @@ def simulate_block(scenario: Scenario, seed: int, first: int, last: int, engine:
     return first, frames, sum(r.events for r in results), time.perf_counter() - t0
 
 
-def run_block(scenario: Scenario, seed: int, first: int, last: int, engine: str, out: Path) -> tuple[int, float]:
-    """Run a block and write its part files (atomically) where it ran: only two numbers travel back.
+def run_block(scenario: Scenario, seed: int, first: int, last: int, engine: str,
+              out: Path) -> tuple[int, float, list[PartRecord]]:
+    """Run a block and write its part files (atomically) where it ran: only counts and records travel back.
 
     Writing in the worker keeps a block's tables out of the parent's memory and
     out of the pipe between them; the bytes written do not depend on where.
+
+    Returns:
+        The events simulated, the seconds spent, and the records of the part
+        files written (size and sha256 from the bytes written).
     """
     _first, frames, events, dt = simulate_block(scenario, seed, first, last, engine)
-    write_block(out, first, frames)
+    parts = write_block(out, first, last, frames)
     del frames
     _release_freed_memory()
-    return events, dt
+    return events, dt, parts
 
 
 def _release_freed_memory() -> None:
@@ -168,8 +177,9 @@ def versions() -> dict[str, str]:
     return out
 
 
-def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dict[str, float]) -> dict[str, Any]:
-    """The manifest of a run."""
+def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dict[str, float],
+             parts: list[PartRecord] | None = None) -> dict[str, Any]:
+    """The manifest of a run (``parts``: the part records written so far, sorted by table and first replication)."""
     s = loaded.scenario
     h = s.scenario
     return {
@@ -201,6 +211,7 @@ def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dic
                         "comparison": t.comparison, "unit": t.unit, "deadline": t.deadline.isoformat(),
                         "source": t.source, "city": s.target_city(k)} for k, t in s.targets.items()},
         "inputs": loaded.inputs(),
+        "parts": sort_parts(parts or []),
     }
 
 
@@ -221,11 +232,14 @@ def run(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
     blocks = list(_blocks(opts.reps, opts.block))
     events = 0
     busy = 0.0
+    parts: list[PartRecord] = []
     bar = _progress(opts.reps, opts.progress)
     scenario = loaded.scenario
     if opts.jobs <= 1 or len(blocks) == 1:
         for first, last in blocks:
-            ev, dt = run_block(scenario, opts.seed, first, last, opts.engine, opts.out)
+            ev, dt, recs = run_block(scenario, opts.seed, first, last, opts.engine, opts.out)
+            append_journal(opts.out, recs)
+            parts.extend(recs)
             events += ev
             busy += dt
             bar(last - first)
@@ -234,7 +248,7 @@ def run(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
         todo = iter(blocks)
         window = 2 * opts.jobs  # blocks in flight: keeps every worker busy without holding all results
         with cf.ProcessPoolExecutor(max_workers=opts.jobs, mp_context=ctx) as pool:
-            running: dict[cf.Future[tuple[int, float]], tuple[int, int]] = {}
+            running: dict[cf.Future[tuple[int, float, list[PartRecord]]], tuple[int, int]] = {}
             while True:
                 for f, la in itertools.islice(todo, window - len(running)):
                     running[pool.submit(run_block, scenario, opts.seed, f, la, opts.engine, opts.out)] = (f, la)
@@ -243,7 +257,9 @@ def run(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
                 done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                 for fut in done:
                     f, la = running.pop(fut)
-                    ev, dt = fut.result()
+                    ev, dt, recs = fut.result()
+                    append_journal(opts.out, recs)
+                    parts.extend(recs)
                     events += ev
                     busy += dt
                     bar(la - f)
@@ -256,7 +272,8 @@ def run(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
     timings = {"total_s": round(total, 3), "simulate_s": round(busy, 3),
                "per_rep_s": round(busy / opts.reps, 6), "events": events,
                "events_per_s": round(events / busy, 1) if busy > 0 else 0.0, "jobs": opts.jobs}
-    atomic_write_json(opts.out / "manifest.json", manifest(loaded, opts, "complete", timings))
+    atomic_write_json(opts.out / "manifest.json", manifest(loaded, opts, "complete", timings, parts))
+    (opts.out / JOURNAL).unlink(missing_ok=True)  # consolidated in the manifest
     return RunStore(opts.out)
 
 

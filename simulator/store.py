@@ -7,6 +7,7 @@ The Python API (:class:`RunStore`) returns the tables as pandas DataFrames.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -53,14 +54,20 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
-def write_parquet(path: Path, df: pd.DataFrame) -> None:
-    """Write a DataFrame to Parquet atomically with deterministic bytes."""
+def write_parquet(path: Path, df: pd.DataFrame) -> bytes:
+    """Write a DataFrame to Parquet atomically with deterministic bytes.
+
+    Returns:
+        The bytes written (for the part's size and hash, without reading the file back).
+    """
     table = pa.Table.from_pandas(df, preserve_index=False)
     table = table.replace_schema_metadata(None)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", use_dictionary=True, write_statistics=False,
                    store_schema=False)
-    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+    data = sink.getvalue().to_pybytes()
+    atomic_write_bytes(path, data)
+    return data
 
 
 def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, pd.DataFrame]:
@@ -158,10 +165,74 @@ def _strings(values: list[str], codes: npt.NDArray[np.int64], dtype: pd.StringDt
     return pd.arrays.ArrowStringArray(pa.array(values, type=pa.string()).take(pa.array(codes)), dtype=dtype)
 
 
-def write_block(out: Path, first_rep: int, frames: dict[str, pd.DataFrame]) -> None:
-    """Write one block's tables as part files."""
+PartRecord = dict[str, Any]
+"""One part file of a run store: ``table``, ``file`` (relative to the store, ``/``-separated), ``bytes``,
+``sha256``, ``first_rep``, ``last_rep`` (exclusive) and ``rows`` (see docs/store-format.md)."""
+
+
+def part_file(table: str, first_rep: int) -> str:
+    """The path of a part file relative to the store, with forward slashes."""
+    return f"tables/{table}/part-{first_rep:06d}.parquet"
+
+
+def part_record(table: str, first_rep: int, last_rep: int, rows: int, data: bytes) -> PartRecord:
+    """The record of a part file, from the bytes written."""
+    return {"table": table, "file": part_file(table, first_rep), "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(), "first_rep": first_rep, "last_rep": last_rep,
+            "rows": rows}
+
+
+def sort_parts(parts: Sequence[PartRecord]) -> list[PartRecord]:
+    """Part records in the manifest's order: by table, then first replication."""
+    return sorted(parts, key=lambda p: (str(p["table"]), int(p["first_rep"])))
+
+
+def write_block(out: Path, first_rep: int, last_rep: int, frames: dict[str, pd.DataFrame]) -> list[PartRecord]:
+    """Write one block's tables as part files.
+
+    Args:
+        out: The store's folder.
+        first_rep: First replication of the block.
+        last_rep: One past the block's last replication.
+        frames: The block's tables by name.
+
+    Returns:
+        The records of the part files written, one per table.
+    """
+    records = []
     for name, df in frames.items():
-        write_parquet(out / "tables" / name / f"part-{first_rep:06d}.parquet", df)
+        data = write_parquet(out / part_file(name, first_rep), df)
+        records.append(part_record(name, first_rep, last_rep, len(df), data))
+    return records
+
+
+JOURNAL = "parts.jsonl"
+"""The journal of a run in progress: one part record per line, appended after each block."""
+
+
+def append_journal(out: Path, records: Sequence[PartRecord]) -> None:
+    """Append a finished block's part records to the store's journal and fsync it."""
+    text = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+    with open(out / JOURNAL, "a", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def read_journal(out: Path) -> list[PartRecord]:
+    """The part records in a store's journal (a torn last line, from a kill mid-append, is skipped)."""
+    path = out / JOURNAL
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(rec, dict):
+            records.append(rec)
+    return records
 
 
 class RunStore:
