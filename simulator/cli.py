@@ -499,12 +499,14 @@ def _register() -> None:
     from simulator.report.cli import register as register_report
     from simulator.sweep.cli import sweep, sweep_summary
     from simulator.sweep.scenario_model import register
+    from simulator.verify_cli import verify_command
 
     register()
     register_report(main)
     main.add_command(fund_curve)
     main.add_command(sweep)
     main.add_command(sweep_summary)
+    main.add_command(verify_command)
 
 
 _register()
