@@ -4,7 +4,7 @@ The writers (:mod:`simulator.store`) build their tables from this definition
 and the readers (:mod:`simulator.report.store`, :mod:`simulator.verify`) check
 and select columns from it; docs/store-format.md describes the same tables for
 people.  Money is integer fen in the tables and whole yuan in ``summary.json``
-(see :func:`fen_to_yuan`).
+(see :func:`whole_yuan`).
 """
 
 from __future__ import annotations
@@ -110,13 +110,13 @@ MONEY_COLUMNS: frozenset[str] = frozenset(c.name for cols in TABLES.values() for
 FEN_PER_YUAN = 100
 
 
-def fen_to_yuan(fen: float) -> int:
+def whole_yuan(fen: float) -> int:
     """A fen amount (possibly fractional: a mean or quantile) as whole yuan for ``summary.json``.
 
     The one rounding rule of the summary: to the nearest yuan, halves away from
     zero (so 50 fen is 1 yuan and -50 fen is -1 yuan).
 
-    >>> fen_to_yuan(12_345_650.0), fen_to_yuan(12_345_649.9), fen_to_yuan(50), fen_to_yuan(-150)
+    >>> whole_yuan(12_345_650.0), whole_yuan(12_345_649.9), whole_yuan(50), whole_yuan(-150)
     (123457, 123456, 1, -2)
 
     Raises:

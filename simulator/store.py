@@ -27,7 +27,7 @@ from simulator.calendar import Calendar
 from simulator.errors import StoreError as StoreError  # the project's one store error, re-exported
 from simulator.metrics import MetricContext, evaluate_target, metric_series
 from simulator.records import RepResult
-from simulator.schema import TABLE_NAMES, column_names
+from simulator.schema import TABLE_NAMES, column_names, whole_yuan
 from simulator.schema import TABLES as SCHEMA
 
 FORMAT = 1
@@ -299,6 +299,11 @@ class RunStore:
 # --------------------------------------------------------------------------- summary
 
 
+def _yuan_q(fen: np.ndarray) -> dict[str, int]:
+    """Quantiles and mean of fen amounts, as whole yuan (the one rule: :func:`simulator.schema.whole_yuan`)."""
+    return {k: whole_yuan(v) for k, v in _q(fen).items()}
+
+
 def _q(values: np.ndarray) -> dict[str, float]:
     if values.size == 0:
         return {"p5": 0.0, "p50": 0.0, "p95": 0.0, "mean": 0.0}
@@ -357,19 +362,19 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
         last = rows[rows["year"] == max(cal.years)].set_index("rep")
         e = ex_by.get(fid, ex.iloc[0:0])
         appropriated = sum(v for y, v in f.appropriations.items() if y in horizon_years)
-        yearly = {}
+        yearly_drawn: dict[str, dict[str, int]] = {}
         for y in cal.years:
-            yy = rows[rows["year"] == y]["drawn_fen"].to_numpy(dtype=float) / 100
-            yearly[str(y)] = _q(yy)
+            yy = rows[rows["year"] == y]["drawn_fen"].to_numpy(dtype=float)
+            yearly_drawn[str(y)] = _yuan_q(yy)
         out["funds"][fid] = {
-            "name": f.name, "level": s.level_of_fund(fid), "appropriated_yuan": appropriated / 100,
-            "drawn_yuan": _q(per_rep["drawn_fen"].to_numpy(dtype=float) / 100),
-            "refused_yuan": _q(per_rep["refused_fen"].to_numpy(dtype=float) / 100),
-            "prorata_cut_yuan": _q(per_rep["prorata_cut_fen"].to_numpy(dtype=float) / 100),
-            "arrears_end_yuan": _q(last["arrears_fen"].to_numpy(dtype=float) / 100),
+            "name": f.name, "level": s.level_of_fund(fid), "appropriated_yuan": whole_yuan(appropriated),
+            "drawn_yuan": _yuan_q(per_rep["drawn_fen"].to_numpy(dtype=float)),
+            "refused_yuan": _yuan_q(per_rep["refused_fen"].to_numpy(dtype=float)),
+            "prorata_cut_yuan": _yuan_q(per_rep["prorata_cut_fen"].to_numpy(dtype=float)),
+            "arrears_end_yuan": _yuan_q(last["arrears_fen"].to_numpy(dtype=float)),
             "p_exhausted": float(e["month"].notna().mean()) if len(e) else 0.0,
             "exhaustion_median": _median_label(e["month"]),
-            "yearly_drawn_yuan": yearly,
+            "yearly_drawn_yuan": yearly_drawn,
         }
     dr = store.table("draws", categorical=True)
     month_years = np.array([int(str(c)[:4]) for c in dr["month"].cat.categories], dtype=np.int64)
@@ -377,11 +382,11 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     dr_by = dict(tuple(dr.groupby("program", sort=False)))
     for pid in [*s.programs, *s.guidance_funds]:
         rows = dr_by.get(pid, dr.iloc[0:0])
-        totals = rows.groupby("rep")["amount_fen"].sum().reindex(range(reps), fill_value=0).to_numpy(dtype=float) / 100
+        totals = rows.groupby("rep")["amount_fen"].sum().reindex(range(reps), fill_value=0).to_numpy(dtype=float)
         name = s.programs[pid].name if pid in s.programs else s.guidance_funds[pid].name
-        out["programs"][pid] = {"name": name, "drawn_yuan": _q(totals)}
+        out["programs"][pid] = {"name": name, "drawn_yuan": _yuan_q(totals)}
     for lvl, rows in sorted(dict(tuple(dr.groupby("level", sort=False))).items()):
         per = rows.groupby(["rep", "year"])["amount_fen"].sum().unstack(fill_value=0).reindex(range(reps), fill_value=0)
-        out["levels"][lvl] = {str(y): _q(per[y].to_numpy(dtype=float) / 100) if y in per else _q(np.zeros(reps))
+        out["levels"][lvl] = {str(y): _yuan_q(per[y].to_numpy(dtype=float)) if y in per else _yuan_q(np.zeros(reps))
                               for y in cal.years}
     return out
