@@ -303,14 +303,9 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
       fiscalsim run scenarios/zibo.yaml --reps 200 --engine des --out out/zibo-des
     Then: fiscalsim report out/liaocheng --out out/liaocheng.pdf
     """
+    from simulator.commands import resume_command
     from simulator.lock import StoreLock
-    from simulator.runner import (
-        RunError,
-        RunInterrupted,
-        RunOptions,
-        read_run_manifest,
-        resume_command,
-    )
+    from simulator.runner import RunError, RunInterrupted, RunOptions, read_run_manifest
     from simulator.runner import run as run_scenario
     from simulator.store import StoreError
 
@@ -545,12 +540,14 @@ def _register() -> None:
     from simulator.report.cli import register as register_report
     from simulator.sweep.cli import sweep, sweep_summary
     from simulator.sweep.scenario_model import register
+    from simulator.verify_cli import verify_command
 
     register()
     register_report(main)
     main.add_command(fund_curve)
     main.add_command(sweep)
     main.add_command(sweep_summary)
+    main.add_command(verify_command)
 
 
 _register()

@@ -16,7 +16,6 @@ import itertools
 import json
 import os
 import platform
-import shlex
 import shutil
 import signal
 import sys
@@ -214,38 +213,6 @@ class RunInterrupted(Exception):
         self.signum = signum
         self.done = done
         self.reps = reps
-
-
-def resume_command(scenario_file: str | Path, out: str | Path, sets: Sequence[str] = ()) -> str:
-    """The command that finishes a stopped run (shell-quoted).
-
-    >>> resume_command("scenarios/zibo.yaml", "out/zibo")
-    'fiscalsim run scenarios/zibo.yaml --out out/zibo --resume'
-    """
-    words = ["fiscalsim", "run", str(scenario_file), "--out", str(out), "--resume"]
-    for item in sets:
-        words += ["--set", item]
-    return " ".join(shlex.quote(w) for w in words)
-
-
-def resume_hint(store: str | Path, manifest: Mapping[str, Any], lang: str = "zh") -> str:
-    """One sentence saying that a run store is unfinished and how to finish it.
-
-    Args:
-        store: The store directory.
-        manifest: Its manifest (status ``running`` or ``interrupted``).
-        lang: ``zh`` or ``en``.
-    """
-    sc = manifest.get("scenario")
-    file = sc.get("file", "SCENARIO") if isinstance(sc, Mapping) else "SCENARIO"
-    sets = [str(x) for x in manifest.get("overrides") or []]
-    cmd = resume_command(file, store, sets)
-    status = manifest.get("status")
-    if lang == "zh":
-        what = "已被中断" if status == "interrupted" else "尚未完成（正在写入，或写入进程已被终止）"
-        return f"{store}: 该模拟运行{what}；续算：{cmd}"
-    what = "was interrupted" if status == "interrupted" else "is not finished (being written, or its writer was killed)"
-    return f"{store}: this run {what}; to finish it: {cmd}"
 
 
 def _occupied(out: Path) -> bool:
@@ -658,7 +625,8 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
                     busy += dt
                     bar(last - first)
             bar(0, close=True)
-            summary = summarize(RunStore(out), MetricContext.of(scenario))
+            # the parts just written, checked against the journal
+            summary = summarize(RunStore(out, require_complete=False), MetricContext.of(scenario))
             atomic_write_json(out / "summary.json", summary)
             _hold_signals()
             atomic_write_json(out / "manifest.json", manifest(loaded, opts, "complete", timings(), parts))

@@ -7,13 +7,15 @@ The Python API (:class:`RunStore`) returns the tables as pandas DataFrames.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,31 +24,53 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.calendar import Calendar
+from simulator.errors import StoreError as StoreError  # the project's one store error, re-exported
 from simulator.metrics import MetricContext, evaluate_target, metric_series
 from simulator.records import RepResult
+from simulator.schema import TABLE_NAMES, column_names, whole_yuan
+from simulator.schema import TABLES as SCHEMA
 
 FORMAT = 1
-TABLES = ("draws", "counts", "metrics", "targets", "fund_years", "claims", "exhaustion")
+TABLES = TABLE_NAMES
+"""The tables of a run store (defined in :mod:`simulator.schema`)."""
 
 
-class StoreError(ValueError):
-    """A result store is missing, incomplete or would be overwritten."""
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write a file atomically: temporary file in the same folder, fsync, rename.
 
+    The project's one atomic write (run stores, sweep stores, fitted params).
+    The file gets the permissions of a normally created file.
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a file atomically: temporary file in the same folder, fsync, rename."""
+    Args:
+        path: Final location (its folder is created if needed).
+        write: Callback writing the content to a binary file object.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode())  # mkstemp makes 0600 files
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@functools.cache
+def _file_mode() -> int:
+    """Permissions of a normally created file under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write bytes atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda fh: fh.write(data))
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
@@ -96,34 +120,19 @@ def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, 
         for fund in ctx.fund_ids:
             em = r.exhaustion.get(fund)
             rows["exhaustion"].append((r.rep, fund, None if em is None else str(labels[em])))
-    cols: dict[str, list[str]] = {
-        "draws": ["rep", "month", "fund", "level", "program", "amount_fen"],
-        "counts": ["rep", "month", "city", "kind", "type", "state", "count"],
-        "metrics": ["rep", "month", "target", "value"],
-        "targets": ["rep", "target", "value", "attained", "date_attained"],
-        "fund_years": ["rep", "fund", "year", "appropriated_fen", "carried_in_fen", "drawn_fen", "lapsed_fen",
-                       "balance_end_fen", "arrears_fen", "refused_fen", "prorata_cut_fen"],
-        "claims": ["rep", "program", "year", "state", "n", "requested_fen", "paid_fen"],
-        "exhaustion": ["rep", "fund", "month"],
-    }
-    dtypes: dict[str, str] = {"rep": "int32", "count": "int32", "year": "int32", "n": "int32", "value": "float64",
-                              "attained": "bool"}
     # The two large tables are built column-wise (same rows, order and types as row by row).
     reps = np.array([r.rep for r in results], dtype=np.int64)
     columns: dict[str, dict[str, Any]] = {"counts": _counts_columns(ctx, labels, reps, results),
                                           "metrics": _metrics_columns(labels, reps, tids, series_all)}
     frames = {}
     for name in TABLES:
-        if name in columns:
-            df = pd.DataFrame(columns[name], columns=pd.Index(cols[name]))
-        else:
-            df = pd.DataFrame(rows[name], columns=pd.Index(cols[name]))
-        for c in df.columns:
-            if c in dtypes:
-                df[c] = df[c].astype(dtypes[c])
-            elif c.endswith("_fen"):
-                df[c] = df[c].astype("int64")
-            elif c in ("month", "date_attained") or df[c].dtype == object:
+        names = pd.Index(column_names(name))
+        df = pd.DataFrame(columns[name] if name in columns else rows[name], columns=names)
+        for col in SCHEMA[name]:
+            c = col.name
+            if col.dtype != "string":
+                df[c] = df[c].astype(col.dtype)
+            elif col.unit == "YYYY-MM" or df[c].dtype == object:
                 df[c] = df[c].astype("string")
         frames[name] = df
     return frames
@@ -134,7 +143,7 @@ def _counts_columns(ctx: MetricContext, labels: npt.NDArray[np.str_], reps: npt.
     """Non-zero month-end counts, by replication, month and key (row-major order)."""
     n_keys = len(ctx.keys)
     if not results or n_keys == 0:
-        return {c: [] for c in ("rep", "month", "city", "kind", "type", "state", "count")}
+        return {c: [] for c in column_names("counts")}
     counts = np.stack([r.counts for r in results])
     ri, m, k = np.nonzero(counts)
     out: dict[str, Any] = {"rep": reps[ri], "month": _strings(labels.tolist(), m, STRING)}
@@ -236,16 +245,29 @@ def read_journal(out: Path) -> list[PartRecord]:
 
 
 class RunStore:
-    """Read a run's result store.
+    """Read a run's result store, verified first (see :mod:`simulator.verify`).
 
     >>> # store = RunStore("out/liaocheng"); store.table("targets").head()
+
+    Args:
+        path: The store folder.
+        require_complete: False only for the run's own read of the store it is
+            still writing (status ``running``, parts from the journal); every
+            other reader demands a complete store.
+
+    Raises:
+        StoreError: if the store is missing, damaged or incomplete (one message
+            naming the store, the file and what is wrong).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, require_complete: bool = True) -> None:
+        from simulator.verify import require_whole
+
         self.path = Path(path)
         mf = self.path / "manifest.json"
         if not mf.exists():
             raise StoreError(f"{self.path}: not a result store (no manifest.json); run `fiscalsim run` first")
+        require_whole(self.path, require_complete=require_complete)
         self.manifest: dict[str, Any] = json.loads(mf.read_text(encoding="utf-8"))
         sf = self.path / "summary.json"
         self.summary: dict[str, Any] = json.loads(sf.read_text(encoding="utf-8")) if sf.exists() else {}
@@ -275,6 +297,11 @@ class RunStore:
 
 
 # --------------------------------------------------------------------------- summary
+
+
+def _yuan_q(fen: np.ndarray) -> dict[str, int]:
+    """Quantiles and mean of fen amounts, as whole yuan (the one rule: :func:`simulator.schema.whole_yuan`)."""
+    return {k: whole_yuan(v) for k, v in _q(fen).items()}
 
 
 def _q(values: np.ndarray) -> dict[str, float]:
@@ -335,19 +362,19 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
         last = rows[rows["year"] == max(cal.years)].set_index("rep")
         e = ex_by.get(fid, ex.iloc[0:0])
         appropriated = sum(v for y, v in f.appropriations.items() if y in horizon_years)
-        yearly = {}
+        yearly_drawn: dict[str, dict[str, int]] = {}
         for y in cal.years:
-            yy = rows[rows["year"] == y]["drawn_fen"].to_numpy(dtype=float) / 100
-            yearly[str(y)] = _q(yy)
+            yy = rows[rows["year"] == y]["drawn_fen"].to_numpy(dtype=float)
+            yearly_drawn[str(y)] = _yuan_q(yy)
         out["funds"][fid] = {
-            "name": f.name, "level": s.level_of_fund(fid), "appropriated_yuan": appropriated / 100,
-            "drawn_yuan": _q(per_rep["drawn_fen"].to_numpy(dtype=float) / 100),
-            "refused_yuan": _q(per_rep["refused_fen"].to_numpy(dtype=float) / 100),
-            "prorata_cut_yuan": _q(per_rep["prorata_cut_fen"].to_numpy(dtype=float) / 100),
-            "arrears_end_yuan": _q(last["arrears_fen"].to_numpy(dtype=float) / 100),
+            "name": f.name, "level": s.level_of_fund(fid), "appropriated_yuan": whole_yuan(appropriated),
+            "drawn_yuan": _yuan_q(per_rep["drawn_fen"].to_numpy(dtype=float)),
+            "refused_yuan": _yuan_q(per_rep["refused_fen"].to_numpy(dtype=float)),
+            "prorata_cut_yuan": _yuan_q(per_rep["prorata_cut_fen"].to_numpy(dtype=float)),
+            "arrears_end_yuan": _yuan_q(last["arrears_fen"].to_numpy(dtype=float)),
             "p_exhausted": float(e["month"].notna().mean()) if len(e) else 0.0,
             "exhaustion_median": _median_label(e["month"]),
-            "yearly_drawn_yuan": yearly,
+            "yearly_drawn_yuan": yearly_drawn,
         }
     dr = store.table("draws", categorical=True)
     month_years = np.array([int(str(c)[:4]) for c in dr["month"].cat.categories], dtype=np.int64)
@@ -355,11 +382,11 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     dr_by = dict(tuple(dr.groupby("program", sort=False)))
     for pid in [*s.programs, *s.guidance_funds]:
         rows = dr_by.get(pid, dr.iloc[0:0])
-        totals = rows.groupby("rep")["amount_fen"].sum().reindex(range(reps), fill_value=0).to_numpy(dtype=float) / 100
+        totals = rows.groupby("rep")["amount_fen"].sum().reindex(range(reps), fill_value=0).to_numpy(dtype=float)
         name = s.programs[pid].name if pid in s.programs else s.guidance_funds[pid].name
-        out["programs"][pid] = {"name": name, "drawn_yuan": _q(totals)}
+        out["programs"][pid] = {"name": name, "drawn_yuan": _yuan_q(totals)}
     for lvl, rows in sorted(dict(tuple(dr.groupby("level", sort=False))).items()):
         per = rows.groupby(["rep", "year"])["amount_fen"].sum().unstack(fill_value=0).reindex(range(reps), fill_value=0)
-        out["levels"][lvl] = {str(y): _q(per[y].to_numpy(dtype=float) / 100) if y in per else _q(np.zeros(reps))
+        out["levels"][lvl] = {str(y): _yuan_q(per[y].to_numpy(dtype=float)) if y in per else _yuan_q(np.zeros(reps))
                               for y in cal.years}
     return out

@@ -23,8 +23,9 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import main
+from simulator.commands import resume_command
 from simulator.lock import LOCK_FILE, LockHeld, holder_of, store_lock
-from simulator.runner import RunError, RunOptions, resume_command, run
+from simulator.runner import RunError, RunOptions, run
 from simulator.store import JOURNAL, TABLES
 from simulator.sweep.store import SweepStore, SweepStoreError
 from tests.engine_fixtures import tiny_city_yaml, write_and_load
@@ -317,6 +318,16 @@ def test_new_run_into_an_unfinished_store_points_to_resume(tmp_path: Path) -> No
     (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     with pytest.raises(RunError, match=r"unfinished run.*--resume"):
         run(loaded, RunOptions(reps=2, seed=1, out=out, progress=False))
+    cmd = resume_command(tmp_path / "tiny.yaml", out)
+    for status in ("interrupted", "running"):
+        m["status"] = status
+        (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+        for args in (["report", str(out), "--out", str(tmp_path / "r.pdf")],
+                     ["export", str(out), "--out", str(tmp_path / "r.xlsx")]):
+            res = CliRunner().invoke(main, args, obj={})
+            assert res.exit_code == 2 and res.stderr.count("\n") == 1, res.output
+            assert f"状态为 {status}" in res.stderr and cmd in res.stderr
+    assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "r.xlsx").exists()
     res = CliRunner().invoke(main, ["run", str(tmp_path / "tiny.yaml"), "--out", str(out), "--resume"], obj={})
     assert res.exit_code == 0, res.output
     assert _manifest(out)["status"] == "complete"
@@ -389,3 +400,12 @@ def test_sweep_workers_die_when_the_sweep_is_killed(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     proc = _fiscalsim("sweep", spec, "--out", out, "--jobs", "2", cwd=tmp_path)
     _assert_children_die_with(proc, lambda: len(list(out.glob("points/point=*/part-0.parquet"))) >= 2)
+
+
+def test_report_on_a_folder_that_is_not_a_store_says_so_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    for lang in ("zh", "en"):
+        res = CliRunner().invoke(main, ["--lang", lang, "report", str(tmp_path / "notes"), "--out",
+                                        str(tmp_path / "r.pdf")], obj={})
+        assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "Traceback" not in res.output
+        assert "not a fiscalsim result store" in res.stderr and "不是 fiscalsim 结果目录" in res.stderr
