@@ -343,6 +343,9 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
         click.echo(f"已中断：{exc.done}/{exc.reps} 次重复已保存在 {out}；续算：{cmd}" if zh else
                    f"Interrupted: {exc.done} of {exc.reps} replications are kept in {out}; to resume: {cmd}", err=True)
         raise click.exceptions.Exit(128 + exc.signum) from None
+    except KeyboardInterrupt:  # Ctrl-C before the run's blocks started (loading, locking, clearing --force)
+        click.echo("已中断" if zh else "Interrupted", err=True)
+        raise click.exceptions.Exit(130) from None
     except RunError as exc:
         fail(exc.message(lang))
         return

@@ -32,6 +32,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 __all__ = ["PARENT_POLL_S", "process_pool", "terminate_pool", "watch_parent"]
 
@@ -39,6 +41,7 @@ PARENT_POLL_S = 1.0
 """Seconds between two checks of the parent by a worker's watch thread."""
 
 _PR_SET_PDEATHSIG = 1
+_T = TypeVar("_T")
 
 
 def _set_pdeathsig(sig: int) -> bool:
@@ -66,6 +69,8 @@ def watch_parent(parent_pid: int, interval: float = PARENT_POLL_S) -> None:
     """
     with contextlib.suppress(ValueError):  # not the main thread (never the case in a pool worker)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while starting (see _Pool)
     _set_pdeathsig(signal.SIGKILL)
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         _exit_now()
@@ -79,6 +84,28 @@ def watch_parent(parent_pid: int, interval: float = PARENT_POLL_S) -> None:
     threading.Thread(target=poll, name="fiscalsim-parent-watch", daemon=True).start()
 
 
+class _Pool(cf.ProcessPoolExecutor):
+    """A process pool whose workers start with SIGINT blocked.
+
+    Workers are started by :meth:`submit`; a Ctrl-C (sent to the whole
+    terminal process group) reaching a worker during its start-up imports,
+    before :func:`watch_parent` has made it ignore SIGINT, would print a
+    KeyboardInterrupt traceback.  Blocking SIGINT in the submitting thread
+    while a worker is started makes the worker inherit the block; this process
+    still receives the signal (pending until unblocked).
+    """
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> cf.Future[_T]:
+        """Submit a call (see :meth:`concurrent.futures.Executor.submit`)."""
+        if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+            return super().submit(fn, *args, **kwargs)
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def process_pool(workers: int) -> cf.ProcessPoolExecutor:
     """A process pool of ``workers`` ``spawn``-started processes that die with this process.
 
@@ -88,8 +115,8 @@ def process_pool(workers: int) -> cf.ProcessPoolExecutor:
     Returns:
         The pool (use it as a context manager or shut it down).
     """
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=watch_parent, initargs=(os.getpid(),))
+    return _Pool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                 initializer=watch_parent, initargs=(os.getpid(),))
 
 
 def terminate_pool(pool: cf.ProcessPoolExecutor) -> None:

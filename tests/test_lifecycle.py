@@ -44,10 +44,10 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _fiscalsim(*args: str | Path, cwd: Path) -> subprocess.Popen[str]:
-    """Start the real command line in its own process."""
+def _fiscalsim(*args: str | Path, cwd: Path, new_session: bool = False) -> subprocess.Popen[str]:
+    """Start the real command line in its own process (leading its own process group if ``new_session``)."""
     return subprocess.Popen([sys.executable, "-m", "simulator.cli", *map(str, args)], cwd=cwd, env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=new_session)
 
 
 def _wait_for(check: Callable[[], bool], proc: subprocess.Popen[str] | None = None, timeout: float = 60.0) -> None:
@@ -201,9 +201,14 @@ def test_signal_stops_the_run_cleanly_and_resume_gives_the_same_summary(
         sig: signal.Signals, scenario: Path, reference: bytes, tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = ["run", scenario, "--reps", str(REPS), "--seed", "7", "--out", out]
-    proc = _fiscalsim(*(["--lang", "en"] if sig == signal.SIGTERM else []), *args, cwd=tmp_path)
-    _wait_for(lambda: _journal_blocks(out) >= 1, proc)
-    proc.send_signal(sig)
+    if sig == signal.SIGINT:  # Ctrl-C in a terminal: the whole process group (workers too) gets SIGINT
+        proc = _fiscalsim(*args, "--jobs", "2", cwd=tmp_path, new_session=True)
+        _wait_for(lambda: _journal_blocks(out) >= 1, proc)
+        os.killpg(proc.pid, sig)
+    else:  # kill PID: only the run itself
+        proc = _fiscalsim("--lang", "en", *args, cwd=tmp_path)
+        _wait_for(lambda: _journal_blocks(out) >= 1, proc)
+        proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err and err.count("\n") == 1
