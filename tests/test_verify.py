@@ -349,3 +349,10 @@ def test_sweep_stopped_early_is_refused_as_incomplete(tmp_path: Path) -> None:
     assert not (tmp_path / "s.pdf").exists()
     run_sweep(spec, out, SerialExecutor(), progress=False, resume=True, factory=ThresholdFactory())
     assert verify_sweep_store(out) == []
+
+
+def test_verify_of_a_folder_that_is_no_store(tmp_path: Path) -> None:
+    code, _out, err = invoke("--lang", "en", "verify", str(tmp_path))
+    assert code == 2 and f"{tmp_path}: manifest.json: file not found: not a result store" in err
+    code, _out, err = invoke("verify", str(tmp_path / "missing"))
+    assert code == 2 and "不是目录" in err and "Traceback" not in err
