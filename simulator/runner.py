@@ -5,6 +5,13 @@ serial loop or a process pool with the ``spawn`` start method, chosen at call
 time; nothing is configured at import).  Blocks have a fixed size that does
 not depend on the number of workers, so the stored bytes are the same for any
 ``jobs``.
+
+A run holds its store's lock (:mod:`simulator.lock`) from start to end, and
+journals each finished block's part records in ``parts.jsonl``.  SIGINT and
+SIGTERM stop it cleanly (workers killed, manifest ``interrupted``); a stopped
+or killed run is finished by :func:`run` with ``resume``, which keeps the
+blocks whose recorded files verify and runs only the others.  Pool workers
+die with the run (:mod:`simulator.workers`).
 """
 
 from __future__ import annotations
