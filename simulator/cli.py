@@ -355,53 +355,97 @@ def award(ctx: click.Context, scenario: Path, program_id: str, sets: Sequence[st
 
 @main.command("run")
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--reps", type=click.IntRange(1, 1_000_000), default=200, show_default=True,
-              help="Number of Monte Carlo replications.")
-@click.option("--seed", type=click.IntRange(0), default=None, help="Root seed (default: the scenario's `seed`).")
+@click.option("--reps", type=click.IntRange(1, 1_000_000), default=None,
+              help="Number of Monte Carlo replications (default: 200; with --resume: the stopped run's).")
+@click.option("--seed", type=click.IntRange(0), default=None,
+              help="Root seed (default: the scenario's `seed`; with --resume: the stopped run's).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Result folder to create.")
 @click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Worker processes; results are identical whatever the number.")
-@click.option("--engine", type=click.Choice(["auto", "fast", "des"]), default="auto", show_default=True,
+@click.option("--engine", type=click.Choice(["auto", "fast", "des"]), default=None,
               help="fast: vectorised engine (many replications at once); des: SimPy event-by-event reference "
-                   "engine (the one `trace` replays); auto: fast above 10 replications, des up to 10. "
+                   "engine (the one `trace` replays); auto (default): fast above 10 replications, des up to 10. "
                    "The two agree in distribution, not draw for draw.")
 @click.option("--force", is_flag=True, help="Overwrite an existing result folder.")
+@click.option("--resume", is_flag=True,
+              help="Finish a stopped run in OUT (Ctrl-C, kill, crash): keep its verified blocks, run the rest. "
+                   "The scenario (and --set) must be the same.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a scenario value by dotted path, e.g. programs.ZB-4.rule.cap=80万元.")
 @click.pass_context
 @input_errors
-def run_cmd(ctx: click.Context, scenario: Path, reps: int, seed: int | None, out: Path, jobs: int, engine: str,
-            force: bool, sets: Sequence[str]) -> None:
+def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | None, out: Path, jobs: int,
+            engine: str | None, force: bool, resume: bool, sets: Sequence[str]) -> None:
     """Run REPS replications of SCENARIO and write a result store to OUT.
 
     Above 10 replications the vectorised engine runs them (a block of 50 at a
     time); up to 10, or with --engine des, the SimPy reference engine, whose
     replications `fiscalsim trace` can replay event by event.
 
+    Ctrl-C (or SIGTERM) stops a run cleanly and keeps its finished blocks;
+    `--resume` finishes it with the same results as an uninterrupted run.
+    Only one process writes a result folder at a time.
+
     \b
     Examples:
       fiscalsim run scenarios/liaocheng.yaml --reps 200 --out out/liaocheng
       fiscalsim run scenarios/shandong.yaml --reps 1000 --jobs 2 --out out/shandong --force
+      fiscalsim run scenarios/shandong.yaml --out out/shandong --resume
       fiscalsim run scenarios/zibo.yaml --reps 200 --engine des --out out/zibo-des
     Then: fiscalsim report out/liaocheng --out out/liaocheng.pdf
     """
-    from simulator.runner import RunOptions
+    from simulator.commands import resume_command
+    from simulator.lock import StoreLock
+    from simulator.runner import RunError, RunInterrupted, RunOptions, read_run_manifest
     from simulator.runner import run as run_scenario
     from simulator.store import StoreError
 
     lang = lang_of(ctx)
+    zh = lang == "zh"
+    if resume and force:
+        fail("--resume 与 --force 不能同时使用" if zh else "--resume and --force cannot be used together")
     overrides = _parse_overrides(sets)
     loaded = load_scenario(scenario, overrides=overrides or None)
-    opts = RunOptions(reps=reps, seed=loaded.scenario.scenario.seed if seed is None else seed, out=out, jobs=jobs,
-                      engine=engine, force=force)
+    block: int | None = None
+    if resume:
+        try:
+            old = read_run_manifest(out)
+        except RunError as exc:
+            fail(exc.message(lang))
+            return
+        reps = int(old.get("reps", 0)) if reps is None else reps
+        seed = int(old.get("seed", 0)) if seed is None else seed
+        engine = str(old.get("engine", "auto")) if engine is None else engine
+        block = int(old["block"]) if isinstance(old.get("block"), int) else None
+        if old.get("status") == "complete":
+            click.echo(f"{out}: 该运行已完成，无需续算" if zh else f"{out}: this run is already complete; nothing to resume",
+                       err=True)
+    opts = RunOptions(reps=200 if reps is None else reps, seed=loaded.scenario.scenario.seed if seed is None else seed,
+                      out=out, jobs=jobs, engine=engine or "auto", force=force, block=block, resume=resume,
+                      sets=tuple(sets))
+
+    def stale(lock: StoreLock) -> None:
+        click.echo(lock.stale_message(lang), err=True)
+
     try:
-        store = run_scenario(loaded, opts)
+        store = run_scenario(loaded, opts, on_stale_lock=stale)
+    except RunInterrupted as exc:
+        cmd = resume_command(scenario, out, sets)
+        click.echo(f"已中断：{exc.done}/{exc.reps} 次重复已保存在 {out}；续算：{cmd}" if zh else
+                   f"Interrupted: {exc.done} of {exc.reps} replications are kept in {out}; to resume: {cmd}", err=True)
+        raise click.exceptions.Exit(128 + exc.signum) from None
+    except KeyboardInterrupt:  # Ctrl-C before the run's blocks started (loading, locking, clearing --force)
+        click.echo("已中断" if zh else "Interrupted", err=True)
+        raise click.exceptions.Exit(130) from None
+    except RunError as exc:
+        fail(exc.message(lang))
+        return
     except StoreError as exc:
         fail(str(exc))
         return
     print_summary(store.summary, store.manifest, lang)
-    click.echo(("结果已写入 " if lang == "zh" else "Results written to ") + str(out))
-    click.echo(("生成报告: " if lang == "zh" else "Make the report: ") + f"fiscalsim report {out} --out {out}.pdf")
+    click.echo(("结果已写入 " if zh else "Results written to ") + str(out))
+    click.echo(("生成报告: " if zh else "Make the report: ") + f"fiscalsim report {out} --out {out}.pdf")
 
 
 def _parse_overrides(sets: Sequence[str]) -> dict[str, Any]:
@@ -609,11 +653,13 @@ def _register() -> None:
     from simulator.guidance_cli import fund_curve
     from simulator.report.cli import register as register_report
     from simulator.sweep.cli import sweep, sweep_summary
+    from simulator.verify_cli import verify_command
 
     register_report(main)
     main.add_command(fund_curve)
     main.add_command(sweep)
     main.add_command(sweep_summary)
+    main.add_command(verify_command)
 
 
 _register()

@@ -75,3 +75,11 @@ class ScenarioError(InputError):
 
 class ParamsError(InputError):
     """A params file is invalid."""
+
+
+class StoreError(ValueError):
+    """A result store (run or sweep) is missing, damaged, incomplete or would be overwritten.
+
+    The message names the store, the file and what is wrong; the CLI prints it
+    and exits with status 2.
+    """

@@ -32,9 +32,7 @@ Each output passes when
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import math
-import multiprocessing
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,6 +45,7 @@ from simulator.fast import simulate_block
 from simulator.metrics import MetricContext, evaluate_target, metric_series
 from simulator.records import RepResult
 from simulator.scenario import Scenario
+from simulator.workers import process_pool
 
 FloatArray = npt.NDArray[np.float64]
 REL_TOL = 0.02
@@ -171,7 +170,7 @@ def run_both(scenario: Scenario, seed: int, n_des: int, n_fast: int, jobs: int =
         des = [r for a, b in chunks for r in _des_block(scenario, seed, a, b)]
         fast = [r for a in range(0, n_fast, block) for r in simulate_block(scenario, seed, range(a, min(a + block, n_fast)))]
         return des, fast
-    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with process_pool(jobs) as pool:  # spawn-started workers that die with this process
         futures = [pool.submit(_des_block, scenario, seed, a, b) for a, b in chunks]
         fast = [r for a in range(0, n_fast, block) for r in simulate_block(scenario, seed, range(a, min(a + block, n_fast)))]
         des = [r for fut in futures for r in fut.result()]

@@ -5,18 +5,29 @@ serial loop or a process pool with the ``spawn`` start method, chosen at call
 time; nothing is configured at import).  Blocks have a fixed size that does
 not depend on the number of workers, so the stored bytes are the same for any
 ``jobs``.
+
+A run holds its store's lock (:mod:`simulator.lock`) from start to end, and
+journals each finished block's part records in ``parts.jsonl``.  SIGINT and
+SIGTERM stop it cleanly (workers killed, manifest ``interrupted``); a stopped
+or killed run is finished by :func:`run` with ``resume``, which keeps the
+blocks whose recorded files verify and runs only the others.  Pool workers
+die with the run (:mod:`simulator.workers`).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import hashlib
 import itertools
-import multiprocessing
+import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,18 +35,28 @@ from typing import Any
 
 from simulator import __version__
 from simulator.loader import LoadedScenario
+from simulator.lock import LOCK_FILE, LockHeld, StoreLock, holder_of, store_lock
 from simulator.metrics import MetricContext
 from simulator.records import RepResult
 from simulator.scenario import Scenario
 from simulator.store import (
+    JOURNAL,
+    TABLES,
+    PartRecord,
     RunStore,
     StoreError,
+    append_journal,
+    atomic_write_bytes,
     atomic_write_json,
     block_frames,
+    part_file,
+    read_journal,
+    sort_parts,
     summarize,
     write_block,
 )
 from simulator.versions import versions
+from simulator.workers import process_pool, terminate_pool
 
 BLOCK = 25
 """Replications per block of the SimPy engine (one Parquet file each)."""
@@ -103,17 +124,22 @@ def simulate_block(scenario: Scenario, seed: int, first: int, last: int, engine:
     return first, frames, sum(r.events for r in results), time.perf_counter() - t0
 
 
-def run_block(scenario: Scenario, seed: int, first: int, last: int, engine: str, out: Path) -> tuple[int, float]:
-    """Run a block and write its part files (atomically) where it ran: only two numbers travel back.
+def run_block(scenario: Scenario, seed: int, first: int, last: int, engine: str,
+              out: Path) -> tuple[int, float, list[PartRecord]]:
+    """Run a block and write its part files (atomically) where it ran: only counts and records travel back.
 
     Writing in the worker keeps a block's tables out of the parent's memory and
     out of the pipe between them; the bytes written do not depend on where.
+
+    Returns:
+        The events simulated, the seconds spent, and the records of the part
+        files written (size and sha256 from the bytes written).
     """
     _first, frames, events, dt = simulate_block(scenario, seed, first, last, engine)
-    write_block(out, first, frames)
+    parts = write_block(out, first, last, frames)
     del frames
     _release_freed_memory()
-    return events, dt
+    return events, dt, parts
 
 
 def _release_freed_memory() -> None:
@@ -128,7 +154,12 @@ def _release_freed_memory() -> None:
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to run: replications, seed, workers, engine, output folder."""
+    """How to run: replications, seed, workers, engine, output folder.
+
+    ``resume`` finishes a stopped run in ``out`` instead of starting one;
+    ``sets`` are the command line's ``--set`` items, recorded in the manifest
+    so that the command to resume can repeat them.
+    """
 
     reps: int
     seed: int
@@ -138,6 +169,8 @@ class RunOptions:
     force: bool = False
     progress: bool = True
     block: int | None = None
+    resume: bool = False
+    sets: tuple[str, ...] = ()
 
     def resolved(self) -> RunOptions:
         """These options with ``auto`` replaced by the engine that runs and the block size filled in."""
@@ -145,19 +178,245 @@ class RunOptions:
         return replace(self, engine=engine, block=self.block or block_size(engine))
 
 
+class RunError(StoreError):
+    """A run cannot start or resume as asked; the message exists in Chinese and English.
+
+    ``str()`` is the English text (for the Python API); the command line
+    prints :meth:`message` in the chosen language.
+    """
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+    def message(self, lang: str) -> str:
+        """The message in ``lang`` (``zh`` or ``en``)."""
+        return self.zh if lang == "zh" else self.en
+
+
+class RunLocked(RunError):
+    """Another live process is writing the result store (see :mod:`simulator.lock`)."""
+
+    def __init__(self, held: LockHeld) -> None:
+        super().__init__(held.message("zh"), held.message("en"))
+        self.held = held
+
+
+class RunInterrupted(Exception):
+    """A run stopped by SIGINT or SIGTERM; its finished blocks are kept for ``--resume``.
+
+    Attributes:
+        out: The result store (manifest status ``interrupted``).
+        signum: The signal that stopped the run.
+        done: Replications finished and kept.
+        reps: Replications asked for.
+    """
+
+    def __init__(self, out: Path, signum: int, done: int, reps: int) -> None:
+        super().__init__(f"{out}: run interrupted by signal {signum}; {done} of {reps} replications kept")
+        self.out = out
+        self.signum = signum
+        self.done = done
+        self.reps = reps
+
+
+def _occupied(out: Path) -> bool:
+    """Whether ``out`` exists and holds anything besides the lock file."""
+    if not out.exists():
+        return False
+    if not out.is_dir():
+        return True
+    return any(p.name != LOCK_FILE for p in out.iterdir())
+
+
+def _status_of(out: Path) -> str | None:
+    """The status in a run store's manifest, or ``None`` if it has none (or is no run store)."""
+    try:
+        data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("kind") != "run":
+        return None
+    status = data.get("status")
+    return status if isinstance(status, str) else None
+
+
+def check_out(out: Path, force: bool) -> None:
+    """Refuse, without touching anything, a folder a new run may not write to.
+
+    Raises:
+        RunError: If ``out`` holds something and ``force`` is not set, or if it
+            is not a result store (never deleted, even with ``force``).
+    """
+    if not _occupied(out):
+        return
+    if not force:
+        status = _status_of(out)
+        if status in ("running", "interrupted"):
+            raise RunError(
+                f"{out}: 已有一个未完成的模拟运行（状态 {status}）；续算请加 --resume，重新运行请加 --force",
+                f"{out}: holds an unfinished run (status {status}); finish it with --resume or start again "
+                "with --force")
+        raise RunError(f"{out}: 已存在且非空；覆盖请加 --force，或另选 --out",
+                       f"{out}: already exists and is not empty; use --force to overwrite it or choose another --out")
+    if not out.is_dir() or not (out / "manifest.json").exists():
+        raise RunError(f"{out}: 已存在但不是 fiscalsim 结果目录；即使加 --force 也不会删除它",
+                       f"{out}: exists but is not a fiscalsim result store; refusing to delete it even with --force")
+
+
 def prepare_out(out: Path, force: bool) -> None:
-    """Refuse to overwrite results unless forced; never delete a folder that is not a result store."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        if not force:
-            raise StoreError(f"{out}: already exists and is not empty; use --force to overwrite it or choose another --out")
-        if not out.is_dir() or not (out / "manifest.json").exists():
-            raise StoreError(f"{out}: exists but is not a fiscalsim result store; refusing to delete it even with --force")
-        shutil.rmtree(out)
+    """Refuse to overwrite results unless forced; never delete a folder that is not a result store.
+
+    Call it holding the store's lock: the lock file is kept, everything else of
+    a forced store is deleted.
+    """
+    check_out(out, force)
+    if out.is_dir():
+        for child in out.iterdir():
+            if child.name == LOCK_FILE:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
     out.mkdir(parents=True, exist_ok=True)
 
 
-def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dict[str, float]) -> dict[str, Any]:
-    """The manifest of a run."""
+def read_run_manifest(out: Path) -> dict[str, Any]:
+    """The manifest of the run store to resume.
+
+    Raises:
+        RunError: If ``out`` is not a run store or its manifest cannot be read.
+    """
+    mf = out / "manifest.json"
+    if not out.is_dir():
+        raise RunError(f"{out}: 不存在或不是目录，无可续算的运行", f"{out}: does not exist or is not a folder; nothing to resume")
+    if not mf.is_file():
+        raise RunError(f"{out}: 不是 fiscalsim 结果目录（没有 manifest.json），无法续算",
+                       f"{out}: not a fiscalsim result store (no manifest.json); nothing to resume")
+    try:
+        data = json.loads(mf.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RunError(f"{mf}: 无法读取（{exc}）", f"{mf}: cannot be read ({exc})") from None
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if kind != "run":
+        raise RunError(f"{mf}: 不是模拟运行的结果（kind 应为 run，实为 {kind!r}）",
+                       f"{mf}: not the store of a run (expected kind 'run', found {kind!r})")
+    return dict(data)
+
+
+def _check_resume(old: Mapping[str, Any], loaded: LoadedScenario, opts: RunOptions) -> None:
+    """Refuse to resume a run with a different scenario, seed, replications, engine or block."""
+    sc = old.get("scenario") if isinstance(old.get("scenario"), Mapping) else {}
+    assert isinstance(sc, Mapping)
+    status = old.get("status")
+    if status not in ("running", "interrupted", "complete"):
+        raise RunError(f"{opts.out}/manifest.json: 状态 {status!r} 无法续算（应为 running、interrupted 或 complete）",
+                       f"{opts.out}/manifest.json: status {status!r} cannot be resumed "
+                       "(expected running, interrupted or complete)")
+    zh: list[str] = []
+    en: list[str] = []
+    if sc.get("hash") != loaded.hash:
+        zh.append(f"情景内容不同（原运行用 {sc.get('file')}，哈希 {str(sc.get('hash'))[:12]}…，现为 {loaded.hash[:12]}…；"
+                  "--set 也须相同）")
+        en.append(f"the scenario differs (the run used {sc.get('file')}, hash {str(sc.get('hash'))[:12]}..., "
+                  f"now {loaded.hash[:12]}...; --set items must match too)")
+    for key, now in (("seed", opts.seed), ("reps", opts.reps), ("engine", opts.engine), ("block", opts.block)):
+        was = old.get(key)
+        if was != now:
+            zh.append(f"{key} 原为 {was}，现为 {now}")
+            en.append(f"{key} was {was}, now {now}")
+    if zh:
+        raise RunError(f"{opts.out}: 无法续算，与原运行不同：" + "；".join(zh) + "。请用相同的情景和参数，或加 --force 重新运行",
+                       f"{opts.out}: cannot resume, this differs from the stopped run: " + "; ".join(en)
+                       + ". Use the same scenario and options, or start again with --force")
+
+
+def _part_ok(out: Path, rec: Mapping[str, Any]) -> bool:
+    """Whether a journalled part file is on disk with the recorded size and sha256."""
+    try:
+        table, first = str(rec["table"]), int(rec["first_rep"])
+        if table not in TABLES or rec["file"] != part_file(table, first):
+            return False
+        path = out / rec["file"]
+        if path.stat().st_size != int(rec["bytes"]):
+            return False
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest() == rec["sha256"]
+    except (KeyError, TypeError, ValueError, OSError):
+        return False
+
+
+def reusable_parts(out: Path, old: Mapping[str, Any], blocks: Sequence[tuple[int, int]]) -> list[PartRecord]:
+    """The part records of the blocks a resumed run keeps.
+
+    A block is kept when every table has a record for it (in the journal, or in
+    the manifest of an interrupted run) whose file is on disk with the recorded
+    size and sha256.
+
+    Args:
+        out: The store.
+        old: Its manifest.
+        blocks: The run's blocks as ``(first_rep, last_rep)``.
+
+    Returns:
+        The kept records, sorted by table and first replication.
+    """
+    by_key: dict[tuple[str, int, int], PartRecord] = {}
+    listed = old.get("parts")
+    candidates = [*(listed if isinstance(listed, list) else []), *read_journal(out)]
+    for rec in candidates:
+        if not isinstance(rec, dict):
+            continue
+        try:
+            key = (str(rec["table"]), int(rec["first_rep"]), int(rec["last_rep"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if key not in by_key and _part_ok(out, rec):
+            by_key[key] = rec
+    kept: list[PartRecord] = []
+    for first, last in blocks:
+        recs = [by_key.get((t, first, last)) for t in TABLES]
+        if all(r is not None for r in recs):
+            kept.extend(r for r in recs if r is not None)
+    return sort_parts(kept)
+
+
+def clean_for_resume(out: Path, keep: set[str]) -> int:
+    """Delete what a stopped run left half done: part files not kept, temporary files, the summary.
+
+    Args:
+        out: The store.
+        keep: Files to keep, relative to the store (``tables/<table>/part-…``).
+
+    Returns:
+        How many files were deleted.
+    """
+    removed = 0
+    tables = out / "tables"
+    dirs = [d for d in tables.iterdir() if d.is_dir()] if tables.is_dir() else []
+    for d in [out, *dirs]:
+        for p in d.iterdir():
+            rel = p.relative_to(out).as_posix()
+            stray_part = d is not out and p.name.startswith("part-") and p.name.endswith(".parquet")
+            temporary = p.name.startswith(".") and p.name.endswith(".tmp")
+            if p.is_file() and (stray_part or temporary) and rel not in keep:
+                p.unlink()
+                removed += 1
+    summary = out / "summary.json"
+    if summary.exists():
+        summary.unlink()
+        removed += 1
+    return removed
+
+
+def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dict[str, float],
+             parts: list[PartRecord] | None = None) -> dict[str, Any]:
+    """The manifest of a run (``parts``: the part records written so far, sorted by table and first replication)."""
     s = loaded.scenario
     h = s.scenario
     return {
@@ -189,6 +448,8 @@ def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dic
                         "comparison": t.comparison, "unit": t.unit, "deadline": t.deadline.isoformat(),
                         "source": t.source, "city": s.target_city(k)} for k, t in s.targets.items()},
         "inputs": loaded.inputs(),
+        "overrides": list(opts.sets),
+        "parts": sort_parts(parts or []),
     }
 
 
@@ -197,32 +458,62 @@ def _blocks(reps: int, size: int) -> Iterator[tuple[int, int]]:
         yield first, min(first + size, reps)
 
 
-def run(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
-    """Run a scenario's replications into ``opts.out`` and write its summary."""
-    if opts.reps < 1:
-        raise StoreError("--reps must be at least 1")
-    opts = opts.resolved()
-    assert opts.block is not None
-    prepare_out(opts.out, opts.force)
-    t0 = time.perf_counter()
-    atomic_write_json(opts.out / "manifest.json", manifest(loaded, opts, "running", {}))
-    blocks = list(_blocks(opts.reps, opts.block))
-    events = 0
-    busy = 0.0
-    bar = _progress(opts.reps, opts.progress)
-    scenario = loaded.scenario
-    if opts.jobs <= 1 or len(blocks) == 1:
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Signals that stop a run cleanly (Ctrl-C, ``kill``): workers stopped, manifest ``interrupted``."""
+
+
+class _Stop(BaseException):
+    """Raised by the signal handler of a run (a BaseException, like KeyboardInterrupt)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`_Stop` while the block runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise _Stop(signum)
+
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _hold_signals() -> None:
+    """Ignore SIGINT and SIGTERM until :func:`_stop_on_signals` restores them (final writes, clean-up)."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+
+
+def _run_blocks(scenario: Scenario, opts: RunOptions,
+                blocks: Sequence[tuple[int, int]]) -> Generator[tuple[int, int, int, float, list[PartRecord]], None, None]:
+    """Run blocks here or on a process pool, yielding ``(first, last, events, seconds, part records)`` as each ends.
+
+    Closing the generator early (an interruption, an error) kills the pool's
+    workers at once instead of waiting for their blocks.
+    """
+    if opts.jobs <= 1 or len(blocks) <= 1:
         for first, last in blocks:
-            ev, dt = run_block(scenario, opts.seed, first, last, opts.engine, opts.out)
-            events += ev
-            busy += dt
-            bar(last - first)
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        todo = iter(blocks)
-        window = 2 * opts.jobs  # blocks in flight: keeps every worker busy without holding all results
-        with cf.ProcessPoolExecutor(max_workers=opts.jobs, mp_context=ctx) as pool:
-            running: dict[cf.Future[tuple[int, float]], tuple[int, int]] = {}
+            ev, dt, recs = run_block(scenario, opts.seed, first, last, opts.engine, opts.out)
+            yield first, last, ev, dt, recs
+        return
+    todo = iter(blocks)
+    window = 2 * opts.jobs  # blocks in flight: keeps every worker busy without holding all results
+    with process_pool(opts.jobs) as pool:
+        try:
+            running: dict[cf.Future[tuple[int, float, list[PartRecord]]], tuple[int, int]] = {}
             while True:
                 for f, la in itertools.islice(todo, window - len(running)):
                     running[pool.submit(run_block, scenario, opts.seed, f, la, opts.engine, opts.out)] = (f, la)
@@ -231,30 +522,126 @@ def run(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
                 done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                 for fut in done:
                     f, la = running.pop(fut)
-                    ev, dt = fut.result()
+                    ev, dt, recs = fut.result()
+                    yield f, la, ev, dt, recs
+        except BaseException:
+            terminate_pool(pool)
+            raise
+
+
+def run(loaded: LoadedScenario, opts: RunOptions, *,
+        on_stale_lock: Callable[[StoreLock], None] | None = None) -> RunStore:
+    """Run a scenario's replications into ``opts.out`` (or finish a stopped run) and write its summary.
+
+    The store is locked for the whole run (:mod:`simulator.lock`).  SIGINT and
+    SIGTERM stop it cleanly: workers are stopped, the manifest says
+    ``interrupted``, the finished blocks stay recorded in ``parts.jsonl``, and
+    :class:`RunInterrupted` is raised.  With ``opts.resume`` the blocks whose
+    recorded part files verify are kept and only the others are run, so the
+    summary is the same, byte for byte, as that of an uninterrupted run.
+
+    Args:
+        loaded: The scenario.
+        opts: How to run.
+        on_stale_lock: Called when the store's lock was left by a writer that
+            died (the lock is taken over).
+
+    Raises:
+        RunError: The output folder may not be written, or the run to resume
+            differs from this one (scenario, seed, reps, engine, block).
+        RunLocked: Another live process is writing the store.
+        RunInterrupted: The run was stopped by a signal.
+    """
+    if opts.reps < 1:
+        raise StoreError("--reps must be at least 1")
+    opts = opts.resolved()
+    out = opts.out
+    # Refuse before touching the folder (the lock file is made only where we may write); checked again under the lock.
+    holder = holder_of(out)
+    if holder is not None:
+        raise RunLocked(LockHeld(out, holder if holder.pid else None, "run"))
+    if opts.resume:
+        _check_resume(read_run_manifest(out), loaded, opts)
+    else:
+        check_out(out, opts.force)
+    try:
+        with store_lock(out, "run") as lock:
+            if lock.stale is not None and on_stale_lock is not None:
+                on_stale_lock(lock)
+            return _run_locked(loaded, opts)
+    except LockHeld as exc:
+        raise RunLocked(exc) from None
+
+
+def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
+    """Run (or resume) holding the store's lock (see :func:`run`)."""
+    assert opts.block is not None
+    out = opts.out
+    all_blocks = list(_blocks(opts.reps, opts.block))
+    kept: list[PartRecord] = []
+    if opts.resume:
+        old = read_run_manifest(out)
+        _check_resume(old, loaded, opts)
+        if old.get("status") == "complete" and (out / "summary.json").exists():
+            return RunStore(out)
+        kept = reusable_parts(out, old, all_blocks)
+        clean_for_resume(out, {str(r["file"]) for r in kept})
+        atomic_write_bytes(out / JOURNAL, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n"
+                                                  for r in kept).encode("utf-8"))
+    else:
+        prepare_out(out, opts.force)
+    t0 = time.perf_counter()
+    atomic_write_json(out / "manifest.json", manifest(loaded, opts, "running", {}))
+    done_blocks = {(int(r["first_rep"]), int(r["last_rep"])) for r in kept}
+    blocks = [b for b in all_blocks if b not in done_blocks]
+    done_reps = sum(la - f for f, la in done_blocks)
+    parts = list(kept)
+    events = 0
+    busy = 0.0
+    scenario = loaded.scenario
+
+    def timings() -> dict[str, float]:
+        total = time.perf_counter() - t0
+        ran = done_reps - sum(la - f for f, la in done_blocks)
+        return {"total_s": round(total, 3), "simulate_s": round(busy, 3),
+                "per_rep_s": round(busy / ran, 6) if ran else 0.0, "events": events,
+                "events_per_s": round(events / busy, 1) if busy > 0 else 0.0, "jobs": opts.jobs,
+                "blocks_reused": len(done_blocks)}
+
+    bar = _progress(opts.reps, opts.progress, initial=done_reps)
+    with _stop_on_signals():
+        try:
+            with contextlib.closing(_run_blocks(scenario, opts, blocks)) as finished:
+                for first, last, ev, dt, recs in finished:
+                    append_journal(out, recs)
+                    parts.extend(recs)
+                    done_reps += last - first
                     events += ev
                     busy += dt
-                    bar(la - f)
-    bar(0, close=True)
-    store = RunStore(opts.out)
-    ctx2 = MetricContext.of(scenario)
-    summary = summarize(store, ctx2)
-    atomic_write_json(opts.out / "summary.json", summary)
-    total = time.perf_counter() - t0
-    timings = {"total_s": round(total, 3), "simulate_s": round(busy, 3),
-               "per_rep_s": round(busy / opts.reps, 6), "events": events,
-               "events_per_s": round(events / busy, 1) if busy > 0 else 0.0, "jobs": opts.jobs}
-    atomic_write_json(opts.out / "manifest.json", manifest(loaded, opts, "complete", timings))
-    return RunStore(opts.out)
+                    bar(last - first)
+            bar(0, close=True)
+            # the parts just written, checked against the journal
+            summary = summarize(RunStore(out, require_complete=False), MetricContext.of(scenario))
+            atomic_write_json(out / "summary.json", summary)
+            _hold_signals()
+            atomic_write_json(out / "manifest.json", manifest(loaded, opts, "complete", timings(), parts))
+            (out / JOURNAL).unlink(missing_ok=True)  # consolidated in the manifest
+        except (_Stop, KeyboardInterrupt) as exc:
+            _hold_signals()
+            bar(0, close=True)
+            atomic_write_json(out / "manifest.json", manifest(loaded, opts, "interrupted", timings(), parts))
+            signum = exc.signum if isinstance(exc, _Stop) else int(signal.SIGINT)
+            raise RunInterrupted(out, signum, done_reps, opts.reps) from None
+    return RunStore(out)
 
 
-def _progress(total: int, enabled: bool) -> Callable[..., None]:
+def _progress(total: int, enabled: bool, initial: int = 0) -> Callable[..., None]:
     """A tqdm bar on stderr when it is a terminal (or forced); a no-op otherwise."""
     if not enabled:
         return lambda n, close=False: None
     from tqdm import tqdm
 
-    bar = tqdm(total=total, unit="rep", desc="模拟 simulating", file=sys.stderr,
+    bar = tqdm(total=total, initial=initial, unit="rep", desc="模拟 simulating", file=sys.stderr,
                disable=not sys.stderr.isatty() and not os.environ.get("FISCALSIM_PROGRESS"), mininterval=0.5)
 
     def step(n: int, close: bool = False) -> None:

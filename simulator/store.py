@@ -7,12 +7,15 @@ The Python API (:class:`RunStore`) returns the tables as pandas DataFrames.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,31 +24,53 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.calendar import Calendar
+from simulator.errors import StoreError as StoreError  # the project's one store error, re-exported
 from simulator.metrics import MetricContext, evaluate_target, metric_series
 from simulator.records import RepResult
+from simulator.schema import TABLE_NAMES, column_names, whole_yuan
+from simulator.schema import TABLES as SCHEMA
 
 FORMAT = 1
-TABLES = ("draws", "counts", "metrics", "targets", "fund_years", "claims", "exhaustion")
+TABLES = TABLE_NAMES
+"""The tables of a run store (defined in :mod:`simulator.schema`)."""
 
 
-class StoreError(ValueError):
-    """A result store is missing, incomplete or would be overwritten."""
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write a file atomically: temporary file in the same folder, fsync, rename.
 
+    The project's one atomic write (run stores, sweep stores, fitted params).
+    The file gets the permissions of a normally created file.
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a file atomically: temporary file in the same folder, fsync, rename."""
+    Args:
+        path: Final location (its folder is created if needed).
+        write: Callback writing the content to a binary file object.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode())  # mkstemp makes 0600 files
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@functools.cache
+def _file_mode() -> int:
+    """Permissions of a normally created file under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write bytes atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda fh: fh.write(data))
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
@@ -53,14 +78,20 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
-def write_parquet(path: Path, df: pd.DataFrame) -> None:
-    """Write a DataFrame to Parquet atomically with deterministic bytes."""
+def write_parquet(path: Path, df: pd.DataFrame) -> bytes:
+    """Write a DataFrame to Parquet atomically with deterministic bytes.
+
+    Returns:
+        The bytes written (for the part's size and hash, without reading the file back).
+    """
     table = pa.Table.from_pandas(df, preserve_index=False)
     table = table.replace_schema_metadata(None)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", use_dictionary=True, write_statistics=False,
                    store_schema=False)
-    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+    data = sink.getvalue().to_pybytes()
+    atomic_write_bytes(path, data)
+    return data
 
 
 def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, pd.DataFrame]:
@@ -89,34 +120,19 @@ def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, 
         for fund in ctx.fund_ids:
             em = r.exhaustion.get(fund)
             rows["exhaustion"].append((r.rep, fund, None if em is None else str(labels[em])))
-    cols: dict[str, list[str]] = {
-        "draws": ["rep", "month", "fund", "level", "program", "amount_fen"],
-        "counts": ["rep", "month", "city", "kind", "type", "state", "count"],
-        "metrics": ["rep", "month", "target", "value"],
-        "targets": ["rep", "target", "value", "attained", "date_attained"],
-        "fund_years": ["rep", "fund", "year", "appropriated_fen", "carried_in_fen", "drawn_fen", "lapsed_fen",
-                       "balance_end_fen", "arrears_fen", "refused_fen", "prorata_cut_fen"],
-        "claims": ["rep", "program", "year", "state", "n", "requested_fen", "paid_fen"],
-        "exhaustion": ["rep", "fund", "month"],
-    }
-    dtypes: dict[str, str] = {"rep": "int32", "count": "int32", "year": "int32", "n": "int32", "value": "float64",
-                              "attained": "bool"}
     # The two large tables are built column-wise (same rows, order and types as row by row).
     reps = np.array([r.rep for r in results], dtype=np.int64)
     columns: dict[str, dict[str, Any]] = {"counts": _counts_columns(ctx, labels, reps, results),
                                           "metrics": _metrics_columns(labels, reps, tids, series_all)}
     frames = {}
     for name in TABLES:
-        if name in columns:
-            df = pd.DataFrame(columns[name], columns=pd.Index(cols[name]))
-        else:
-            df = pd.DataFrame(rows[name], columns=pd.Index(cols[name]))
-        for c in df.columns:
-            if c in dtypes:
-                df[c] = df[c].astype(dtypes[c])
-            elif c.endswith("_fen"):
-                df[c] = df[c].astype("int64")
-            elif c in ("month", "date_attained") or df[c].dtype == object:
+        names = pd.Index(column_names(name))
+        df = pd.DataFrame(columns[name] if name in columns else rows[name], columns=names)
+        for col in SCHEMA[name]:
+            c = col.name
+            if col.dtype != "string":
+                df[c] = df[c].astype(col.dtype)
+            elif col.unit == "YYYY-MM" or df[c].dtype == object:
                 df[c] = df[c].astype("string")
         frames[name] = df
     return frames
@@ -127,7 +143,7 @@ def _counts_columns(ctx: MetricContext, labels: npt.NDArray[np.str_], reps: npt.
     """Non-zero month-end counts, by replication, month and key (row-major order)."""
     n_keys = len(ctx.keys)
     if not results or n_keys == 0:
-        return {c: [] for c in ("rep", "month", "city", "kind", "type", "state", "count")}
+        return {c: [] for c in column_names("counts")}
     counts = np.stack([r.counts for r in results])
     ri, m, k = np.nonzero(counts)
     out: dict[str, Any] = {"rep": reps[ri], "month": _strings(labels.tolist(), m, STRING)}
@@ -158,23 +174,100 @@ def _strings(values: list[str], codes: npt.NDArray[np.int64], dtype: pd.StringDt
     return pd.arrays.ArrowStringArray(pa.array(values, type=pa.string()).take(pa.array(codes)), dtype=dtype)
 
 
-def write_block(out: Path, first_rep: int, frames: dict[str, pd.DataFrame]) -> None:
-    """Write one block's tables as part files."""
+PartRecord = dict[str, Any]
+"""One part file of a run store: ``table``, ``file`` (relative to the store, ``/``-separated), ``bytes``,
+``sha256``, ``first_rep``, ``last_rep`` (exclusive) and ``rows`` (see docs/store-format.md)."""
+
+
+def part_file(table: str, first_rep: int) -> str:
+    """The path of a part file relative to the store, with forward slashes."""
+    return f"tables/{table}/part-{first_rep:06d}.parquet"
+
+
+def part_record(table: str, first_rep: int, last_rep: int, rows: int, data: bytes) -> PartRecord:
+    """The record of a part file, from the bytes written."""
+    return {"table": table, "file": part_file(table, first_rep), "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(), "first_rep": first_rep, "last_rep": last_rep,
+            "rows": rows}
+
+
+def sort_parts(parts: Sequence[PartRecord]) -> list[PartRecord]:
+    """Part records in the manifest's order: by table, then first replication."""
+    return sorted(parts, key=lambda p: (str(p["table"]), int(p["first_rep"])))
+
+
+def write_block(out: Path, first_rep: int, last_rep: int, frames: dict[str, pd.DataFrame]) -> list[PartRecord]:
+    """Write one block's tables as part files.
+
+    Args:
+        out: The store's folder.
+        first_rep: First replication of the block.
+        last_rep: One past the block's last replication.
+        frames: The block's tables by name.
+
+    Returns:
+        The records of the part files written, one per table.
+    """
+    records = []
     for name, df in frames.items():
-        write_parquet(out / "tables" / name / f"part-{first_rep:06d}.parquet", df)
+        data = write_parquet(out / part_file(name, first_rep), df)
+        records.append(part_record(name, first_rep, last_rep, len(df), data))
+    return records
+
+
+JOURNAL = "parts.jsonl"
+"""The journal of a run in progress: one part record per line, appended after each block."""
+
+
+def append_journal(out: Path, records: Sequence[PartRecord]) -> None:
+    """Append a finished block's part records to the store's journal and fsync it."""
+    text = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+    with open(out / JOURNAL, "a", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def read_journal(out: Path) -> list[PartRecord]:
+    """The part records in a store's journal (a torn last line, from a kill mid-append, is skipped)."""
+    path = out / JOURNAL
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(rec, dict):
+            records.append(rec)
+    return records
 
 
 class RunStore:
-    """Read a run's result store.
+    """Read a run's result store, verified first (see :mod:`simulator.verify`).
 
     >>> # store = RunStore("out/liaocheng"); store.table("targets").head()
+
+    Args:
+        path: The store folder.
+        require_complete: False only for the run's own read of the store it is
+            still writing (status ``running``, parts from the journal); every
+            other reader demands a complete store.
+
+    Raises:
+        StoreError: if the store is missing, damaged or incomplete (one message
+            naming the store, the file and what is wrong).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, require_complete: bool = True) -> None:
+        from simulator.verify import require_whole
+
         self.path = Path(path)
         mf = self.path / "manifest.json"
         if not mf.exists():
             raise StoreError(f"{self.path}: not a result store (no manifest.json); run `fiscalsim run` first")
+        require_whole(self.path, require_complete=require_complete)
         self.manifest: dict[str, Any] = json.loads(mf.read_text(encoding="utf-8"))
         sf = self.path / "summary.json"
         self.summary: dict[str, Any] = json.loads(sf.read_text(encoding="utf-8")) if sf.exists() else {}
@@ -204,6 +297,11 @@ class RunStore:
 
 
 # --------------------------------------------------------------------------- summary
+
+
+def _yuan_q(fen: np.ndarray) -> dict[str, int]:
+    """Quantiles and mean of fen amounts, as whole yuan (the one rule: :func:`simulator.schema.whole_yuan`)."""
+    return {k: whole_yuan(v) for k, v in _q(fen).items()}
 
 
 def _q(values: np.ndarray) -> dict[str, float]:
@@ -264,19 +362,19 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
         last = rows[rows["year"] == max(cal.years)].set_index("rep")
         e = ex_by.get(fid, ex.iloc[0:0])
         appropriated = sum(v for y, v in f.appropriations.items() if y in horizon_years)
-        yearly = {}
+        yearly_drawn: dict[str, dict[str, int]] = {}
         for y in cal.years:
-            yy = rows[rows["year"] == y]["drawn_fen"].to_numpy(dtype=float) / 100
-            yearly[str(y)] = _q(yy)
+            yy = rows[rows["year"] == y]["drawn_fen"].to_numpy(dtype=float)
+            yearly_drawn[str(y)] = _yuan_q(yy)
         out["funds"][fid] = {
-            "name": f.name, "level": s.level_of_fund(fid), "appropriated_yuan": appropriated / 100,
-            "drawn_yuan": _q(per_rep["drawn_fen"].to_numpy(dtype=float) / 100),
-            "refused_yuan": _q(per_rep["refused_fen"].to_numpy(dtype=float) / 100),
-            "prorata_cut_yuan": _q(per_rep["prorata_cut_fen"].to_numpy(dtype=float) / 100),
-            "arrears_end_yuan": _q(last["arrears_fen"].to_numpy(dtype=float) / 100),
+            "name": f.name, "level": s.level_of_fund(fid), "appropriated_yuan": whole_yuan(appropriated),
+            "drawn_yuan": _yuan_q(per_rep["drawn_fen"].to_numpy(dtype=float)),
+            "refused_yuan": _yuan_q(per_rep["refused_fen"].to_numpy(dtype=float)),
+            "prorata_cut_yuan": _yuan_q(per_rep["prorata_cut_fen"].to_numpy(dtype=float)),
+            "arrears_end_yuan": _yuan_q(last["arrears_fen"].to_numpy(dtype=float)),
             "p_exhausted": float(e["month"].notna().mean()) if len(e) else 0.0,
             "exhaustion_median": _median_label(e["month"]),
-            "yearly_drawn_yuan": yearly,
+            "yearly_drawn_yuan": yearly_drawn,
         }
     dr = store.table("draws", categorical=True)
     month_years = np.array([int(str(c)[:4]) for c in dr["month"].cat.categories], dtype=np.int64)
@@ -284,11 +382,11 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     dr_by = dict(tuple(dr.groupby("program", sort=False)))
     for pid in [*s.programs, *s.guidance_funds]:
         rows = dr_by.get(pid, dr.iloc[0:0])
-        totals = rows.groupby("rep")["amount_fen"].sum().reindex(range(reps), fill_value=0).to_numpy(dtype=float) / 100
+        totals = rows.groupby("rep")["amount_fen"].sum().reindex(range(reps), fill_value=0).to_numpy(dtype=float)
         name = s.programs[pid].name if pid in s.programs else s.guidance_funds[pid].name
-        out["programs"][pid] = {"name": name, "drawn_yuan": _q(totals)}
+        out["programs"][pid] = {"name": name, "drawn_yuan": _yuan_q(totals)}
     for lvl, rows in sorted(dict(tuple(dr.groupby("level", sort=False))).items()):
         per = rows.groupby(["rep", "year"])["amount_fen"].sum().unstack(fill_value=0).reindex(range(reps), fill_value=0)
-        out["levels"][lvl] = {str(y): _q(per[y].to_numpy(dtype=float) / 100) if y in per else _q(np.zeros(reps))
+        out["levels"][lvl] = {str(y): _yuan_q(per[y].to_numpy(dtype=float)) if y in per else _yuan_q(np.zeros(reps))
                               for y in cal.years}
     return out

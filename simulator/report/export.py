@@ -385,7 +385,7 @@ def export_store(store_dir: str | Path, fmt: str, out_path: str | Path, lang: st
     lg = check_lang(lang)
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: use xlsx or csv")
-    store = open_run(store_dir)
+    store = open_run(store_dir, lg)
     tables = export_tables(store, lg)
     out = Path(out_path)
     if fmt == "xlsx":

@@ -69,7 +69,7 @@ def build_run_report(store_dir: str | Path, out_pdf: str | Path, lang: str = "zh
         ValueError: for an unknown language.
     """
     lg = check_lang(lang)
-    store = open_run(store_dir)
+    store = open_run(store_dir, lg)
     lay = Layout(lg)
     title = t("report_title", lg)
     story: list[Flowable] = [*cover_section(lay, store, title), PageBreak()]
@@ -110,7 +110,7 @@ def build_compare_report(
     lg = check_lang(lang)
     if not store_dirs:
         raise ValueError("give at least one run store to compare")
-    stores = [open_run(d) for d in store_dirs]
+    stores = [open_run(d, lg) for d in store_dirs]
     lay = Layout(lg)
     title = t("compare_title", lg)
     names = [scenario_name(s, lg) for s in stores]

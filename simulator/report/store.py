@@ -3,7 +3,9 @@
 The report layer reads a run store's ``manifest.json``, ``summary.json`` and
 Parquet tables, and a sweep store's ``manifest.json``, ``summary.json`` and
 ``points_summary.parquet``. It never writes to a store. Anything missing or
-malformed raises :class:`StoreError` with one message naming the file.
+malformed raises :class:`StoreError` with one message naming the file, and a
+store is verified (:func:`simulator.verify.require_whole`) before it is used:
+a damaged, incomplete or unfinished store is refused, never reported.
 """
 
 from __future__ import annotations
@@ -16,46 +18,17 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.errors import StoreError as StoreError  # the project's one store error, re-exported
+from simulator.i18n import Lang
+from simulator.schema import TABLE_NAMES, TEXT_COLUMNS, report_columns
+from simulator.verify import require_whole
+
 SUPPORTED_FORMAT = 1
 
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "draws": ("rep", "month", "fund", "level", "program", "amount_fen"),
-    "counts": ("rep", "month", "kind", "type", "state", "count"),
-    "metrics": ("rep", "month", "target", "value"),
-    "targets": ("rep", "target", "value", "attained", "date_attained"),
-    "fund_years": (
-        "rep",
-        "fund",
-        "year",
-        "appropriated_fen",
-        "carried_in_fen",
-        "drawn_fen",
-        "lapsed_fen",
-        "balance_end_fen",
-        "arrears_fen",
-        "refused_fen",
-        "prorata_cut_fen",
-    ),
-    "claims": ("rep", "program", "year", "state", "n", "requested_fen", "paid_fen"),
-    "exhaustion": ("rep", "fund", "month"),
-}
-"""Columns the report relies on, per table (extra columns are ignored)."""
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {name: report_columns(name) for name in TABLE_NAMES}
+"""Columns the report relies on, per table (extra columns are ignored; defined in :mod:`simulator.schema`)."""
 
-_STRING_COLUMNS = {
-    "month",
-    "fund",
-    "level",
-    "program",
-    "kind",
-    "type",
-    "state",
-    "target",
-    "date_attained",
-}
-
-
-class StoreError(Exception):
-    """A result store is missing, unreadable or not in the expected format."""
+_STRING_COLUMNS = TEXT_COLUMNS
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -96,6 +69,8 @@ def store_kind(path: str | Path) -> str:
     d = Path(path)
     if not d.is_dir():
         raise StoreError(f"{d}: not a directory (expected a result store)")
+    if not (d / "manifest.json").exists():
+        raise StoreError(f"{d}: 不是 fiscalsim 结果目录，没有 manifest.json (not a fiscalsim result store: no manifest.json)")
     manifest = _read_json(d / "manifest.json")
     kind = manifest.get("kind")
     if kind not in ("run", "sweep"):
@@ -208,11 +183,12 @@ class RunStore:
         return df
 
 
-def open_run(path: str | Path) -> RunStore:
-    """Open a run store and check its manifest and summary.
+def open_run(path: str | Path, lang: Lang = "zh") -> RunStore:
+    """Open a run store, check its manifest and summary, and verify its parts.
 
     Args:
         path: store directory.
+        lang: language of a verification problem.
 
     Returns:
         The loaded store (tables are read on first use).
@@ -252,6 +228,7 @@ def open_run(path: str | Path) -> RunStore:
         for item, value in block.items():
             if not isinstance(value, dict):
                 raise StoreError(f"{spath}: {key}.{item} must be an object")
+    require_whole(d, lang)
     return RunStore(path=d, manifest=manifest, summary=summary)
 
 
@@ -371,11 +348,15 @@ def _from_sweep_summary(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     }
 
 
-def open_sweep(path: str | Path) -> SweepStore:
-    """Open a sweep store.
+def open_sweep(path: str | Path, lang: Lang = "zh") -> SweepStore:
+    """Open a sweep store; one written by ``fiscalsim sweep`` is verified first.
+
+    A store in the report's own layout for other producers (no ``design`` in
+    its manifest) carries no point records, so only its files are checked.
 
     Args:
         path: sweep directory.
+        lang: language of a verification problem.
 
     Returns:
         The loaded sweep store, its summary in the report's shape.
@@ -391,6 +372,8 @@ def open_sweep(path: str | Path) -> SweepStore:
     manifest = _read_json(mpath)
     if manifest.get("kind") != "sweep":
         raise StoreError(f"{mpath}: 'kind' is {manifest.get('kind')!r}, expected 'sweep'")
+    if "design" in manifest:  # written by `fiscalsim sweep`: complete, every point file as recorded
+        require_whole(d, lang)
     spath = d / "summary.json"
     if not spath.is_file():
         raise StoreError(

@@ -461,7 +461,7 @@ def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "
         ValueError: for an unknown language.
     """
     lg = check_lang(lang)
-    sweep = open_sweep(sweep_dir)
+    sweep = open_sweep(sweep_dir, lg)
     lay = Layout(lg)
     title = t("sweep_title", lg)
     reps = fmt.number(sweep.reps) if sweep.reps else fmt.DASH

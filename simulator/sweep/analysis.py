@@ -245,6 +245,10 @@ def summarise_sweep(
     manifest = store.read_manifest()
     if manifest.get("kind") != "sweep":
         raise SweepStoreError(f"{store.root} 不是扫描结果目录 (not a sweep store)")
+    if write:  # a summary is written only for a whole sweep (complete, every point file as recorded)
+        from simulator.verify import require_whole
+
+        require_whole(out_dir)
     spec = manifest["spec"]
     factors = _factor_infos(manifest)
     design = store.read_frame("design.parquet")

@@ -13,9 +13,7 @@ context when it starts.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -30,6 +28,7 @@ import pandas as pd
 
 from simulator.sweep.errors import SweepRunError, SweepSetupError
 from simulator.sweep.store import normalise_block
+from simulator.workers import process_pool
 
 if TYPE_CHECKING:
     from simulator.sweep.model import ModelFactory, SweepModel
@@ -135,11 +134,6 @@ def run_task(task: Task) -> BlockResult:
             f"{type(exc).__name__}: {exc}"
         ) from exc
     return BlockResult(task.point, task.reps.start, tidy, elapsed)
-
-
-def _ignore_sigint() -> None:
-    """Worker initializer: leave Ctrl-C to the parent, which stops the sweep cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class SweepExecutor(ABC):
@@ -258,13 +252,10 @@ class ProcessPoolSweepExecutor(SweepExecutor):
         return self._workers
 
     def start(self) -> None:
-        """Start the pool with a ``spawn`` context."""
+        """Start the pool (``spawn`` context, workers tied to this process)."""
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_ignore_sigint,
-            )
+            # spawn-started workers that ignore Ctrl-C and die with this process
+            self._pool = process_pool(self._workers)
         super().start()
 
     def close(self) -> None:

@@ -6,12 +6,15 @@ Layout of a sweep directory::
       manifest.json                         spec, hashes, seed, versions, timings, design
       design.parquet                        one row per point (id, factor values, unit coords)
       points/point=<id>/part-0.parquet      one row per replication: rep + outputs
+      points/point=<id>/record.json         the point file's size, sha256 and rows
       summary.json, points_summary.parquet  written by ``sweep-summary``
 
 Every file is written atomically: to a temporary file in the same directory,
 flushed and fsynced, then moved into place with :func:`os.replace`. A point's
-file appears only once all its replications are done, so after a crash the
-store holds complete points only and a resumed sweep recomputes the rest.
+file appears only once all its replications are done, right after its record
+(size, sha256, rows); a point counts as done only when its file matches its
+record, so after a crash, a truncated copy or a flipped bit the store's
+damaged or missing points are recomputed by a resumed sweep.
 
 Parquet files are written deterministically (fixed column order and types,
 rows sorted by ``rep``, fixed compression, no pandas or schema metadata), so
@@ -21,14 +24,12 @@ the same results give the same bytes whatever executor produced them.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import fnmatch
-import functools
+import hashlib
 import json
 import os
 import shutil
-import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
@@ -37,6 +38,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from simulator.errors import StoreError
+from simulator.lock import LockHeld, store_lock
+from simulator.store import atomic_write
 
 __all__ = [
     "FORMAT",
@@ -69,8 +74,12 @@ PARQUET_OPTIONS: dict[str, Any] = {
 """Fixed options of every Parquet file the store writes."""
 
 
-class SweepStoreError(RuntimeError):
-    """The output directory cannot be used as asked (exists, mismatch, not a store)."""
+class SweepStoreError(StoreError, RuntimeError):
+    """The output directory cannot be used as asked (exists, mismatch, not a store, damaged, incomplete).
+
+    A :class:`~simulator.errors.StoreError` (the project's one store error); also a
+    ``RuntimeError``, as it always was.
+    """
 
 
 class SweepModelError(RuntimeError):
@@ -193,7 +202,7 @@ def frame_to_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
 
 
-def _write_parquet(table: pa.Table, fh: IO[bytes]) -> None:
+def _write_parquet(table: pa.Table, fh: IO[bytes] | pa.NativeFile) -> None:
     """Write a table to an open binary file with the store's fixed options."""
     pq.write_table(table, fh, **PARQUET_OPTIONS)
 
@@ -210,36 +219,6 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(frame_to_table(frame), sink, **PARQUET_OPTIONS)
     return bytes(sink.getvalue().to_pybytes())
-
-
-@functools.cache
-def _file_mode() -> int:
-    """Permissions of a normally created file under the current umask."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write a file atomically: temp file in the same directory, fsync, rename.
-
-    Args:
-        path: Final location.
-        write: Callback writing the content to a binary file object.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _file_mode())  # mkstemp makes 0600 files
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
 
 
 def _json_default(value: object) -> object:
@@ -277,6 +256,7 @@ class SweepStore:
     """
 
     POINT_FILE = "part-0.parquet"
+    RECORD_FILE = "record.json"
     LOCK_FILE = ".lock"
 
     def __init__(self, root: str | Path) -> None:
@@ -307,6 +287,84 @@ class SweepStore:
             ``DIR/points/point=<id>/part-0.parquet``.
         """
         return self.points_dir / f"point={point}" / self.POINT_FILE
+
+    def record_path(self, point: str) -> Path:
+        """Return the record of one point (its file's size, sha256 and rows).
+
+        Args:
+            point: The point id.
+
+        Returns:
+            ``DIR/points/point=<id>/record.json``.
+        """
+        return self.points_dir / f"point={point}" / self.RECORD_FILE
+
+    def stored_point_dirs(self) -> list[str]:
+        """List the ids of every ``point=<id>`` folder, whatever it holds.
+
+        Returns:
+            The ids, sorted.
+        """
+        if not self.points_dir.is_dir():
+            return []
+        with os.scandir(self.points_dir) as entries:
+            return sorted(
+                e.name.removeprefix("point=")
+                for e in entries
+                if e.is_dir() and e.name.startswith("point=")
+            )
+
+    def read_record(self, point: str) -> dict[str, Any] | None:
+        """Read a point's record.
+
+        Args:
+            point: The point id.
+
+        Returns:
+            The record, or None if it is missing or unreadable.
+        """
+        try:
+            data = json.loads(self.record_path(point).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def point_problem(self, point: str, data: bytes | None = None) -> str | None:
+        """Check one point's file against its record.
+
+        Args:
+            point: The point id.
+            data: The file's bytes if already read (else they are read here).
+
+        Returns:
+            None if the file matches its record (size, sha256 and rows), else
+            what is wrong, in Chinese and English.
+        """
+        path = self.point_path(point)
+        if data is None:
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                return "点文件缺失 (point file missing)"
+            except OSError as exc:
+                return f"点文件无法读取 (point file unreadable: {exc})"
+        record = self.read_record(point)
+        if record is None:
+            return f"缺少或无法读取 {self.RECORD_FILE} (no readable point record: size and hash unknown)"
+        if record.get("bytes") != len(data):
+            return (
+                f"文件大小 {len(data)} 字节，记录为 {record.get('bytes')} 字节 "
+                f"(size {len(data)} bytes, recorded {record.get('bytes')}: truncated or replaced)"
+            )
+        if record.get("sha256") != hashlib.sha256(data).hexdigest():
+            return "SHA-256 与记录不符 (sha256 differs from the record: the file is damaged)"
+        try:
+            rows = pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
+        except (pa.ArrowException, OSError) as exc:
+            return f"不是有效的 Parquet 文件 (not a readable Parquet file: {exc})"
+        if rows != record.get("rows"):
+            return f"行数 {rows}，记录为 {record.get('rows')} (rows {rows}, recorded {record.get('rows')})"
+        return None
 
     # ---------------------------------------------------------------- state
 
@@ -340,19 +398,11 @@ class SweepStore:
         """
         if self.root.exists() and not self.root.is_dir():
             raise SweepStoreError(f"{self.root} 不是目录 (exists and is not a directory)")
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / self.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise SweepStoreError(
-                    f"另一个扫描正在写入 {self.root} (another sweep is writing to {self.root}; wait for it "
-                    "to finish or stop it first)"
-                ) from None
-            yield
-        finally:
-            os.close(fd)
+            with store_lock(self.root, "sweep"):
+                yield
+        except LockHeld as exc:
+            raise SweepStoreError(str(exc)) from None
 
     def is_sweep_store(self) -> bool:
         """Whether the directory holds a sweep manifest.
@@ -388,23 +438,15 @@ class SweepStore:
                 child.unlink()
 
     def completed_points(self) -> set[str]:
-        """List the points whose file is stored.
+        """List the points whose file is stored and matches its record.
+
+        A point whose file is missing, truncated, damaged or has no record is
+        not complete: a resumed sweep recomputes it.
 
         Returns:
             The ids of complete points.
         """
-        if not self.points_dir.is_dir():
-            return set()
-        out: set[str] = set()
-        with os.scandir(self.points_dir) as entries:
-            for entry in entries:
-                if (
-                    entry.is_dir()
-                    and entry.name.startswith("point=")
-                    and os.path.isfile(os.path.join(entry.path, self.POINT_FILE))
-                ):
-                    out.add(entry.name.removeprefix("point="))
-        return out
+        return {pid for pid in self.stored_point_dirs() if self.point_problem(pid) is None}
 
     def clean_temporary(self) -> int:
         """Remove temporary files left behind by an interrupted run.
@@ -432,8 +474,20 @@ class SweepStore:
             point: The point id.
             frame: Its replications (``rep`` + outputs), already canonical.
         """
-        table = frame_to_table(frame)
-        atomic_write(self.point_path(point), lambda fh: _write_parquet(table, fh))
+        sink = pa.BufferOutputStream()
+        _write_parquet(frame_to_table(frame), sink)
+        data = bytes(sink.getvalue().to_pybytes())
+        record = {
+            "point": point,
+            "file": f"points/point={point}/{self.POINT_FILE}",
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "rows": len(frame),
+        }
+        # The record first: a point is done once its file appears and matches it, so a
+        # stop between the two writes leaves a point that is simply not done yet.
+        self.write_json(str(self.record_path(point).relative_to(self.root)), record)
+        atomic_write(self.point_path(point), lambda fh: fh.write(data))
 
     def read_point(self, point: str) -> pd.DataFrame:
         """Read one point's replications.
@@ -467,19 +521,23 @@ class SweepStore:
         flat however many points there are.
 
         Args:
-            points: The point ids to read, in order; missing ones are skipped.
+            points: The point ids to read, in order; missing or damaged ones are skipped.
             threads: Reader threads.
             chunk: Points read per batch.
 
         Yields:
-            ``(point id, {column: array})`` in the order of ``points``.
+            ``(point id, {column: array})`` in the order of ``points``; a point
+            whose file does not match its record is skipped like a missing one.
         """
 
         def read(pid: str) -> dict[str, np.ndarray] | None:
             path = self.point_path(pid)
             if not path.is_file():
                 return None
-            table = pq.read_table(path)
+            data = path.read_bytes()
+            if self.point_problem(pid, data) is not None:
+                return None
+            table = pq.read_table(pa.BufferReader(data))
             return {name: table.column(name).to_numpy() for name in table.column_names}
 
         with ThreadPoolExecutor(max_workers=threads) as pool:

@@ -8,6 +8,7 @@ replications over 2020-04 .. 2022-12, tables split in two parts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -112,6 +113,30 @@ def _months(start: str, end: str) -> list[str]:
 
 def _q(values: list[float] | np.ndarray, q: float) -> float:
     return float(np.quantile(np.asarray(values, dtype=float), q))
+
+
+def part_record(root: Path, table: str, first: int, last: int) -> dict[str, Any]:
+    """The manifest record of a part file already written (docs/store-format.md, "Part records")."""
+    rel = f"tables/{table}/part-{first:06d}.parquet"
+    data = (root / rel).read_bytes()
+    return {
+        "table": table,
+        "file": rel,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "first_rep": first,
+        "last_rep": last,
+        "rows": pq.ParquetFile(root / rel).metadata.num_rows,
+    }
+
+
+def refresh_part_records(root: Path) -> None:
+    """Re-record every part of a store after a test rewrote them on purpose."""
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    manifest["parts"] = [
+        part_record(root, p["table"], p["first_rep"], p["last_rep"]) for p in manifest["parts"]
+    ]
+    _write_json(root / "manifest.json", manifest)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -350,6 +375,7 @@ def build_run_store(
 
     root.mkdir(parents=True, exist_ok=True)
     half = reps // 2
+    parts: list[dict[str, Any]] = []
     for table, schema in SCHEMAS.items():
         tdir = root / "tables" / table
         tdir.mkdir(parents=True, exist_ok=True)
@@ -358,6 +384,7 @@ def build_run_store(
             part = [r for r in data if first <= r["rep"] < last]
             t = pa.Table.from_pylist(part, schema=schema)
             pq.write_table(t, tdir / f"part-{first:06d}.parquet")
+            parts.append(part_record(root, table, first, last))
 
     # summary.json, computed from the rows like the engine does
     fy = rows["fund_years"]
@@ -409,6 +436,8 @@ def build_run_store(
     manifest = {
         "format": 1,
         "kind": "run",
+        "status": "complete",
+        "parts": sorted(parts, key=lambda p: (p["table"], p["first_rep"])),
         "scenario": {
             "id": "liaocheng-base" if rate == 1.0 else f"liaocheng-rate-{rate:g}",
             "name": name,
