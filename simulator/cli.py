@@ -405,7 +405,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
     if resume and force:
         fail("--resume 与 --force 不能同时使用" if zh else "--resume and --force cannot be used together")
     overrides = _parse_overrides(sets)
-    loaded = load_scenario(scenario, overrides=overrides or None)
+    loaded = load_scenario(scenario, overrides=overrides or None, overrides_from="--set {key}={value}")
     block: int | None = None
     if resume:
         try:

@@ -97,12 +97,20 @@ class LoadedScenario:
 # --------------------------------------------------------------------------- public API
 
 
-def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> LoadedScenario:
+OVERRIDES_FROM = "{file} (command line / sweep)"
+"""Default place named by problems in ``overrides`` given to :func:`load_scenario`."""
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
+                  overrides_from: str = OVERRIDES_FROM) -> LoadedScenario:
     """Load, merge, resolve and validate a scenario file.
 
     Args:
         path: the scenario YAML.
         overrides: extra ``{dotted.path: value}`` applied last (sweeps use this).
+        overrides_from: where the overrides came from, as problems will name it:
+            a template with ``{file}``, ``{key}`` and ``{value}``, e.g.
+            ``"--set {key}={value}"`` for the command line.
 
     Raises:
         ScenarioError: with one :class:`~simulator.errors.Problem` per problem found.
@@ -117,7 +125,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     if overrides:
         try:
             for key, value in overrides.items():
-                apply_override(state, key, value, Origin(f"{p} (command line / sweep)", None, "override"))
+                origin = overrides_from.format(file=p, key=key, value=value)
+                apply_override(state, key, value, Origin(origin, None, "override"))
         except InputError as exc:
             raise ScenarioError(_named(exc.problems, p)) from None
     problems: list[Problem] = []

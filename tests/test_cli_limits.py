@@ -98,7 +98,19 @@ def test_award_base_beyond_limit_and_suggestion() -> None:
 def test_impossible_date_in_set_names_the_key(tmp_path: Path) -> None:
     code, _, err = invoke("run", str(MINIMAL), "--reps", "2", "--set", "scenario.start=2020-02-30",
                           "--out", str(tmp_path / "out"))
-    assert_one_clean_line(code, err, "--set scenario.start", "2020-02-30", "day is out of range")
+    assert_one_clean_line(code, err, "--set scenario.start=2020-02-30", "not a date")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("item", "words"), [
+    ("programs.ZB-4.rule.cap=abc", ["--set programs.ZB-4.rule.cap=abc:", "bad amount"]),
+    ("programs.ZB-4.rule.capp=5", ["--set programs.ZB-4.rule.capp=5:", "did you mean 'cap'"]),
+    ("programs.ZB-4.rule.cap=5千万", ["--set programs.ZB-4.rule.cap=5千万:", "did you mean '5000万元'"]),
+])
+def test_set_errors_name_the_set_item_not_the_scenario_file(tmp_path: Path, item: str, words: list[str]) -> None:
+    code, _, err = invoke("run", str(MINIMAL), "--reps", "2", "--set", item, "--out", str(tmp_path / "out"))
+    assert_one_clean_line(code, err, *words)
+    assert "minimal.yaml" not in err
     assert not (tmp_path / "out").exists()
 
 

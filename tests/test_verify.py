@@ -25,11 +25,11 @@ from simulator.errors import StoreError
 from simulator.runner import RunOptions, run
 from simulator.store import RunStore
 from simulator.sweep.executors import SerialExecutor
-from simulator.sweep.runner import ThresholdFactory, ThresholdModel, run_sweep
 from simulator.sweep.spec import spec_from_mapping
 from simulator.sweep.store import SweepStore, SweepStoreError
 from simulator.verify import check_run_store, require_whole, verify_run_store, verify_sweep_store
 from tests.engine_fixtures import tiny_city_yaml, write_and_load
+from tests.sweep.toys import ThresholdFactory, ThresholdModel, run_sweep
 
 REPS = 200
 
