@@ -396,6 +396,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
     """
     from simulator.commands import resume_command
     from simulator.lock import StoreLock
+    from simulator.paths import check_output_dir
     from simulator.runner import RunError, RunInterrupted, RunOptions, read_run_manifest
     from simulator.runner import run as run_scenario
     from simulator.store import StoreError
@@ -404,6 +405,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
     zh = lang == "zh"
     if resume and force:
         fail("--resume 与 --force 不能同时使用" if zh else "--resume and --force cannot be used together")
+    check_output_dir(out)
     overrides = _parse_overrides(sets)
     loaded = load_scenario(scenario, overrides=overrides or None, overrides_from="--set {key}={value}")
     block: int | None = None

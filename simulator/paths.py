@@ -42,12 +42,29 @@ def check_output_file(path: Path, *, force: bool, option: str = "--out") -> None
     _check_writable_parent(path, option)
 
 
-def _check_writable_parent(path: Path, option: str) -> None:
-    """Refuse a path whose folder cannot be created or written."""
+def _check_writable_parent(path: Path, option: str, shown: Path | None = None) -> None:
+    """Refuse a path whose folder cannot be created or written (``shown`` is the path the user gave)."""
     base = _nearest_existing(path.parent)
+    shown = shown or path
     if not base.is_dir():
-        raise InputError(Problem("cannot be created", file=str(path), path=option,
+        raise InputError(Problem("cannot be created", file=str(shown), path=option,
                                  expected=f"a path under a folder ({base} is not a folder)"))
     if not os.access(base, os.W_OK | os.X_OK) or str(base.resolve()).startswith(("/proc", "/sys")):
-        raise InputError(Problem("cannot be written", file=str(path), path=option,
+        raise InputError(Problem("cannot be written", file=str(shown), path=option,
                                  expected=f"a path in a folder you can write ({base} is not writable)"))
+
+
+def check_output_dir(path: Path, *, option: str = "--out") -> None:
+    """Refuse an output folder that cannot be created or written (existing content is the caller's rule).
+
+    Args:
+        path: The folder to be written.
+        option: The command-line option that named it (for the message).
+
+    Raises:
+        InputError: If the path is a file, or its nearest existing folder cannot be written.
+    """
+    if path.exists() and not path.is_dir():
+        raise InputError(Problem("is a file, not a folder", file=str(path), path=option,
+                                 expected="the path of a folder for the results"))
+    _check_writable_parent(path / "_", option, shown=path)

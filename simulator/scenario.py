@@ -18,7 +18,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from simulator.money import parse_amount
 from simulator.names import Name, Prose, SingleLine
@@ -130,6 +130,12 @@ __all__ = [
 # --------------------------------------------------------------------------- header
 
 
+MAX_HORIZON_YEARS = 30
+"""The longest span of a scenario (the policies modelled run 3 to 8 years; the engines hold monthly state)."""
+FIRST_YEAR, LAST_YEAR = 1980, 2100
+"""Years a scenario may start and end in."""
+
+
 class Header(Node):
     """Identity and calendar of a scenario."""
 
@@ -147,6 +153,21 @@ class Header(Node):
         if self.end <= self.start:
             raise ValueError(f"end {self.end} must be after start {self.start}")
         return self
+
+    @field_validator("start", "end")
+    @classmethod
+    def _plausible_year(cls, value: date) -> date:
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError(f"must lie in the years {FIRST_YEAR}-{LAST_YEAR} (got {value})")
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _horizon(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if isinstance(start, date) and (end.year - start.year) >= MAX_HORIZON_YEARS:
+            raise ValueError(f"a scenario spans at most {MAX_HORIZON_YEARS} years (got {start} to {end})")
+        return end
 
 
 # --------------------------------------------------------------------------- jurisdictions & funds
@@ -348,13 +369,18 @@ class Metric(Node):
 
 
 class Target(Node):
-    """A target: a metric, a threshold and a deadline, with its clause."""
+    """A target: a metric, a threshold and a deadline, with its clause.
+
+    Every metric (a count, a flow, an amount, a share, a rate per 10,000
+    residents) is at least 0, so a threshold below 0 could never fail: it is
+    refused.
+    """
 
     name: Name
     name_en: Name | None = None
     city: Id | None = None
     metric: Metric
-    threshold: Num
+    threshold: Annotated[Num, Field(ge=0)]
     comparison: Literal[">=", "<="] = ">="
     deadline: date
     unit: Literal["count", "yuan", "share", "per_10k"] = "count"

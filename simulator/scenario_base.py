@@ -23,8 +23,8 @@ Money = Annotated[int, BeforeValidator(parse_amount), Field(description="amount 
 RateField = Annotated[Rate, BeforeValidator(parse_rate), PlainSerializer(str)]
 Share = Annotated[Fraction, BeforeValidator(parse_share), PlainSerializer(str)]
 Ratio = Annotated[Fraction, BeforeValidator(parse_ratio), PlainSerializer(str)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-PerYear = Annotated[float, Field(ge=0.0, description="events per year (a hazard rate)")]
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+PerYear = Annotated[float, Field(ge=0.0, allow_inf_nan=False, description="events per year (a hazard rate)")]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=64)]
 
 

@@ -106,7 +106,9 @@ def _plain(kind: str, ctx: dict[str, Any], msg: str) -> tuple[str, str | None]:
     """A plain message and expected form for a pydantic error type (the raw text if unknown)."""
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "not a whole number", "a whole number"
-    if kind in ("float_parsing", "float_type", "finite_number"):
+    if kind == "finite_number":
+        return "not a finite number", "a finite number (not nan or inf)"
+    if kind in ("float_parsing", "float_type"):
         return "not a number", "a number"
     if kind in ("bool_parsing", "bool_type"):
         return "not true or false", "true or false"

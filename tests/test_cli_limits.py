@@ -207,3 +207,42 @@ def test_fund_curve_huge_growth_is_refused_without_a_numpy_warning() -> None:
                               "--bow", "2.5", "--growth", "1e308")
     assert_one_clean_line(code, err, "--growth", "too large")
     assert "RuntimeWarning" not in err
+
+
+# ----------------------------------------------------------------------------- output paths and horizons
+
+
+@pytest.mark.parametrize(("out", "words"), [("/proc/fiscalsim-run", ["/proc/fiscalsim-run:", "cannot be written"]),
+                                            ("/etc/hostname", ["/etc/hostname:", "is a file"])])
+def test_run_out_is_checked_before_any_work(out: str, words: list[str]) -> None:
+    code, _, err = invoke("run", str(MINIMAL), "--reps", "2", "--out", out)
+    assert_one_clean_line(code, err, "--out", *words)
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("store") / "minimal"
+    code, _, err = invoke("run", str(MINIMAL), "--reps", "2", "--out", str(out))
+    assert code == 0, err
+    return out
+
+
+def test_export_out_is_checked(small_store: Path, tmp_path: Path) -> None:
+    code, _, err = invoke("export", str(small_store), "--format", "xlsx", "--out", str(tmp_path), "--force")
+    assert_one_clean_line(code, err, "--out", "is a folder")
+    afile = tmp_path / "afile"
+    afile.write_text("keep", encoding="utf-8")
+    code, _, err = invoke("export", str(small_store), "--format", "csv", "--out", str(afile), "--force")
+    assert_one_clean_line(code, err, "--out", "is a file")
+    assert afile.read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.parametrize(("item", "words"), [
+    ("scenario.end=9999-12-31", ["--set scenario.end=9999-12-31", "1980-2100"]),
+    ("scenario.end=2060-12-31", ["--set scenario.end=2060-12-31", "at most 30 years"]),
+    ("targets.ZB-T7.threshold=-5", ["--set targets.ZB-T7.threshold=-5", "at least 0"]),
+])
+def test_horizon_and_threshold_limits(tmp_path: Path, item: str, words: list[str]) -> None:
+    code, _, err = invoke("run", str(MINIMAL), "--reps", "2", "--set", item, "--out", str(tmp_path / "o"))
+    assert_one_clean_line(code, err, *words)
+    assert not (tmp_path / "o").exists()

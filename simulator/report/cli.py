@@ -212,10 +212,16 @@ def export_command(
       fiscalsim export out/liaocheng --out out/liaocheng.xlsx
       fiscalsim export out/liaocheng --format csv --out out/liaocheng-csv --lang en
     """
+    from simulator.paths import check_output_dir, check_output_file
+
     lg = _lang(ctx, lang)
     chosen = fmt or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
     if out.exists() and not force:
         _fail(_msg("exists", lg, path=out), lg)
+    if chosen == "xlsx":
+        check_output_file(out, force=True)
+    else:
+        check_output_dir(out)
     try:
         kind = store_kind(store_dir)
     except StoreError as exc:
