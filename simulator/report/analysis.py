@@ -8,6 +8,27 @@ per-replication values are reported. Tables that hold only non-zero rows
 (``draws``, ``claims``) are filled with zeros for replications that have no
 row, so a median is never taken over the replications that happened to pay
 only.
+
+Memory does not grow with the size of the tables, only with the number of
+replications, by what exact quantiles need. No summary holds a whole table:
+each reads the columns it uses (and the rows, by filter), part by part (one
+part is a block of replications), and every figure is exact, equal to the
+one computed over the whole table:
+
+- ``draws`` is reduced once per store (:func:`draw_digest`) to integer-fen
+  sums per replication x fund x month and per replication x year x fund x
+  level x program; sums of sums are exact, and the quantiles are then taken
+  over one fund's [replications x months] or one year's keys at a time.
+- ``metrics`` gives each target one float64 [replications x months] array of
+  month-end values (exact: the stored values themselves), a few targets per
+  pass so that a pass holds at most :data:`METRIC_PASS_BYTES`; only the bands
+  are kept.
+- ``fund_years``, ``claims`` (unpaid states only), ``targets`` and
+  ``exhaustion`` hold a few numbers per replication and are read whole, but
+  only their needed columns, strings as categoricals.
+- ``counts`` is not read.
+
+No quantile is approximated: there is no streaming sketch.
 """
 
 from __future__ import annotations
