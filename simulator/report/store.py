@@ -137,6 +137,20 @@ def _select(frame: pd.DataFrame, filters: list[tuple[str, str, Any]]) -> pd.Data
     return frame[keep].reset_index(drop=True) if not keep.all() else frame
 
 
+def _same_kind(columns: list[pd.Series]) -> list[pd.Series]:
+    """Give all-missing categorical columns the category type of the others (for unions)."""
+    ref = next((x for x in columns if len(x.cat.categories)), None)
+    if ref is None:
+        return columns
+    empty = pd.CategoricalDtype(ref.cat.categories[:0])
+    return [
+        x
+        if len(x.cat.categories)
+        else pd.Series(pd.Categorical.from_codes(np.full(len(x), -1), dtype=empty))
+        for x in columns
+    ]
+
+
 def concat_compact(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
     """Concatenate frames read part by part, keeping string columns categorical.
 
@@ -159,8 +173,8 @@ def concat_compact(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd
         return frames[0].reset_index(drop=True)
     out: dict[str, Any] = {}
     for c in frames[0].columns:
-        if isinstance(frames[0][c].dtype, pd.CategoricalDtype):
-            out[c] = union_categoricals([f[c] for f in frames])
+        if any(isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames):
+            out[c] = union_categoricals(_same_kind([f[c].astype("category") for f in frames]))
         else:
             out[c] = np.concatenate([f[c].to_numpy() for f in frames])
     return pd.DataFrame(out)

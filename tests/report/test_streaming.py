@@ -255,3 +255,23 @@ def test_a_run_without_payments_has_zero_draws(run_store: Path, tmp_path: Path) 
     assert (bands.to_numpy() == 0).all()
     assert analysis.yearly_draw(store, "level").empty
     assert (analysis.yearly_total(store)["p50"] == 0).all()
+
+
+def test_parts_with_a_column_all_missing_join_the_others(run_store: Path, tmp_path: Path) -> None:
+    d = tmp_path / "copy"
+    shutil.copytree(run_store, d)
+    parts = sorted((d / "tables" / "targets").glob("*.parquet"))
+    t = pq.read_table(parts[0])
+    i = t.schema.get_field_index("date_attained")
+    pq.write_table(t.set_column(i, "date_attained", pa.nulls(t.num_rows)), parts[0])
+    got = open_run(d).read("targets", ["rep", "date_attained"])
+    whole = _whole(run_store, "targets")
+    assert isinstance(got["date_attained"].dtype, pd.CategoricalDtype)
+    later = whole["rep"] >= int(pq.read_table(parts[1])["rep"][0].as_py())
+    assert got["date_attained"].isna().sum() == whole["date_attained"].isna().sum() + int(
+        whole.loc[~later, "date_attained"].notna().sum()
+    )
+    assert list(got.loc[later.to_numpy(), "date_attained"].astype(object).fillna("-")) == list(
+        whole.loc[later, "date_attained"].fillna("-")
+    )
+    assert analysis.target_answers(open_run(d))
