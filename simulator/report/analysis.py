@@ -406,7 +406,8 @@ def fund_year_table(store: RunStore) -> pd.DataFrame:
     fy["fund"] = _strings(fy["fund"])
     fy["year"] = fy["year"].astype("int64")
     g = fy.groupby(["fund", "year"], sort=True)
-    med = g[list(FUND_YEAR_FIELDS)].median()
+    # one column at a time: a median over all columns at once copies the whole table
+    med = pd.DataFrame({f: g[f].median() for f in FUND_YEAR_FIELDS})
     tail = pd.DataFrame(
         {
             "drawn_p5": g["drawn_fen"].quantile(0.05),
