@@ -21,7 +21,7 @@ one computed over the whole table:
   over one fund's [replications x months] or one year's keys at a time.
 - ``metrics`` gives each target one float64 [replications x months] array of
   month-end values (exact: the stored values themselves), a few targets per
-  pass so that a pass holds at most :data:`METRIC_PASS_BYTES`; only the bands
+  pass so that a pass holds about :data:`METRIC_PASS_BYTES`; only the bands
   are kept.
 - ``fund_years``, ``claims`` (unpaid states only), ``targets`` and
   ``exhaustion`` hold a few numbers per replication and are read whole, but
@@ -702,9 +702,10 @@ def metric_bands(store: RunStore, target: str) -> pd.DataFrame:
     The ``metrics`` table is read part by part, only the rows of the targets
     being computed; each target's month-end values become one exact
     [replications x months] float64 array, of which the quantiles are taken
-    as before. Bands are cached on the store; targets are computed in groups
-    (this one, then the next ones of the manifest) of at most
-    :data:`METRIC_PASS_BYTES` of arrays per pass.
+    over all replications. Bands are cached on the store; targets are
+    computed in groups (this one, then the next ones of the manifest) sized
+    so that a pass holds about :data:`METRIC_PASS_BYTES` of arrays (reckoned
+    on the horizon's months), and at least one target.
 
     Args:
         store: the run store.
