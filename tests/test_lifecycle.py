@@ -29,6 +29,7 @@ from simulator.runner import RunError, RunOptions, run
 from simulator.store import JOURNAL, TABLES
 from simulator.sweep.store import SweepStore, SweepStoreError
 from tests.engine_fixtures import tiny_city_yaml, write_and_load
+from tests.sweep.toys import subprocess_env
 
 ROOT = Path(__file__).resolve().parents[1]
 REPS = 600
@@ -403,7 +404,10 @@ def test_sweep_workers_die_when_the_sweep_is_killed(tmp_path: Path) -> None:
     spec.write_text("scenario: toy:threshold?sleep=0.5\ndesign: grid\nreplications: 4\nseed: 2\n"
                     "factors:\n  x1: {range: [0.0, 1.0], count: 200}\n", encoding="utf-8")
     out = tmp_path / "sweep"
-    proc = _fiscalsim("sweep", spec, "--out", out, "--jobs", "2", cwd=tmp_path)
+    # the toy model is a test model: the sweep command that knows it is the tests' own
+    proc = subprocess.Popen([sys.executable, "-m", "tests.sweep.toys", "sweep", str(spec), "--out", str(out),
+                             "--jobs", "2"], cwd=tmp_path, env=subprocess_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     _assert_children_die_with(proc, lambda: len(list(out.glob("points/point=*/part-0.parquet"))) >= 2)
 
 

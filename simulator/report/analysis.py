@@ -8,6 +8,27 @@ per-replication values are reported. Tables that hold only non-zero rows
 (``draws``, ``claims``) are filled with zeros for replications that have no
 row, so a median is never taken over the replications that happened to pay
 only.
+
+Memory does not grow with the size of the tables, only with the number of
+replications, by what exact quantiles need. No summary holds a whole table:
+each reads the columns it uses (and the rows, by filter), part by part (one
+part is a block of replications), and every figure is exact, equal to the
+one computed over the whole table:
+
+- ``draws`` is reduced once per store (:func:`draw_digest`) to integer-fen
+  sums per replication x fund x month and per replication x year x fund x
+  level x program; sums of sums are exact, and the quantiles are then taken
+  over one fund's [replications x months] or one year's keys at a time.
+- ``metrics`` gives each target one float64 [replications x months] array of
+  month-end values (exact: the stored values themselves), a few targets per
+  pass so that a pass holds about :data:`METRIC_PASS_BYTES`; only the bands
+  are kept.
+- ``fund_years``, ``claims`` (unpaid states only), ``targets`` and
+  ``exhaustion`` hold a few numbers per replication and are read whole, but
+  only their needed columns, strings as categoricals.
+- ``counts`` is not read.
+
+No quantile is approximated: there is no streaming sketch.
 """
 
 from __future__ import annotations
@@ -21,7 +42,7 @@ import pandas as pd
 
 from simulator.report.fmt import FEN_PER_YUAN
 from simulator.report.i18n import level_sort_key
-from simulator.report.store import RunStore
+from simulator.report.store import RunStore, StoreError, concat_compact
 
 BAND_QUANTILES: dict[str, float] = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 """Quantiles of a fan chart band, by column name."""
@@ -121,12 +142,11 @@ def rep_ids(store: RunStore) -> np.ndarray:
     cached = store.memo.get("rep_ids")
     if isinstance(cached, np.ndarray):
         return cached
-    ids: set[int] = set()
+    seen: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
     for name in ("fund_years", "targets", "exhaustion", "draws"):
-        df = store.table(name)
-        if len(df):
-            ids.update(int(r) for r in pd.unique(df["rep"]))
-    out = np.array(sorted(ids), dtype=np.int64)
+        for part in store.parts(name, ["rep"]):
+            seen.append(np.unique(part["rep"].to_numpy()).astype(np.int64))
+    out = np.unique(np.concatenate(seen))
     store.memo["rep_ids"] = out
     return out
 
@@ -169,6 +189,81 @@ def _wide_by_rep(
     return wide.reindex(pd.Index(reps, name="rep"), fill_value=0)
 
 
+def _strings(values: pd.Series) -> pd.Series:
+    """A (categorical) string column as Python strings, missing values as ``None``."""
+    return values.astype("object").where(values.notna(), None)
+
+
+# --------------------------------------------------------------------------- draws, part by part
+
+
+@dataclass(frozen=True)
+class DrawDigest:
+    """The ``draws`` table reduced part by part to what the summaries use.
+
+    Both frames hold exact integer sums in fen (a sum of sums over one
+    replication is the sum), with string columns categorical; rows where the
+    sum is over no payment do not exist, as in ``draws`` itself.
+
+    Attributes:
+        monthly: ``rep, fund, month, amount_fen``: the draw per replication,
+            fund and month (levels and programs summed).
+        yearly: ``rep, year, fund, level, program, amount_fen``: the draw per
+            replication, year, fund, level and program (months summed).
+    """
+
+    monthly: pd.DataFrame
+    yearly: pd.DataFrame
+
+
+_MONTHLY_KEYS = ["rep", "fund", "month"]
+_YEARLY_KEYS = ["rep", "year", "fund", "level", "program"]
+
+
+def draw_digest(store: RunStore) -> DrawDigest:
+    """Reduce the ``draws`` table part by part (cached on the store).
+
+    Each part (a block of replications) is read with the columns the
+    summaries need, summed by replication and month or year, and freed before
+    the next is read; only the sums are kept.
+
+    Args:
+        store: the run store.
+
+    Returns:
+        The digest.
+
+    Raises:
+        StoreError: if a part cannot be read, lacks a column or has a row
+            without a month.
+    """
+    cached = store.memo.get("draw_digest")
+    if isinstance(cached, DrawDigest):
+        return cached
+    monthly: list[pd.DataFrame] = []
+    yearly: list[pd.DataFrame] = []
+    for part in store.parts("draws", ["rep", "month", "fund", "level", "program", "amount_fen"]):
+        month = part["month"].cat
+        if (month.codes < 0).any():
+            raise StoreError(f"{store.path / 'tables' / 'draws'}: a row has no month")
+        year_of = np.array([int(str(m)[:4]) for m in month.categories], dtype=np.int64)
+        part["year"] = year_of[month.codes.to_numpy()]
+        monthly.append(_sum_by(part, _MONTHLY_KEYS))
+        yearly.append(_sum_by(part, _YEARLY_KEYS))
+    digest = DrawDigest(
+        monthly=concat_compact(monthly, [*_MONTHLY_KEYS, "amount_fen"]),
+        yearly=concat_compact(yearly, [*_YEARLY_KEYS, "amount_fen"]),
+    )
+    store.memo["draw_digest"] = digest
+    return digest
+
+
+def _sum_by(part: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sum ``amount_fen`` of one part by ``keys`` (missing keys kept as a group)."""
+    g = part.groupby(keys, observed=True, sort=False, dropna=False)["amount_fen"].sum()
+    return g.reset_index()
+
+
 # --------------------------------------------------------------------------- budget
 
 
@@ -183,9 +278,10 @@ def cumulative_draw_bands(store: RunStore, fund: str) -> pd.DataFrame:
         Frame indexed by month (``YYYY-MM``, whole horizon) with columns
         ``p5, p25, p50, p75, p95, mean`` in fen.
     """
-    draws = store.table("draws")
+    monthly = draw_digest(store).monthly
     months = horizon_months(store)
-    d = draws[draws["fund"] == fund]
+    d = monthly[monthly["fund"] == fund]
+    d = d.assign(month=_strings(d["month"]))
     extra = sorted(set(d["month"].dropna()) - set(months))
     all_months = sorted(set(months) | set(extra))
     wide = _wide_by_rep(d, ["month"], "amount_fen", rep_ids(store))
@@ -235,11 +331,12 @@ def yearly_draw(store: RunStore, by: str) -> pd.DataFrame:
     """
     if by not in ("level", "program", "fund"):
         raise ValueError(f"by must be level, program or fund, not {by!r}")
-    draws = store.table("draws")
+    yearly = draw_digest(store).yearly
     cols = ["year", "key", *SUMMARY_QUANTILES, "mean"]
-    if draws.empty:
+    if yearly.empty:
         return pd.DataFrame(columns=cols)
-    d = draws.assign(year=draws["month"].str.slice(0, 4).astype(int))
+    d = pd.DataFrame({"rep": yearly["rep"], "year": yearly["year"], by: _strings(yearly[by])})
+    d["amount_fen"] = yearly["amount_fen"]
     wide = _wide_by_rep(d, ["year", by], "amount_fen", rep_ids(store))
     keys = sorted(set(d[by]), key=level_sort_key if by == "level" else _order_key(store, by))
     years = sorted(set(horizon_years(store)) | set(d["year"]))
@@ -257,14 +354,14 @@ def yearly_total(store: RunStore) -> pd.DataFrame:
     Returns:
         Frame with columns ``year, p5, p50, p95, mean`` (fen).
     """
-    draws = store.table("draws")
+    yearly = draw_digest(store).yearly
     years = horizon_years(store)
-    if draws.empty:
+    if yearly.empty:
         z = pd.DataFrame({"year": years})
         for c in (*SUMMARY_QUANTILES, "mean"):
             z[c] = 0.0
         return z
-    d = draws.assign(year=draws["month"].str.slice(0, 4).astype(int))
+    d = yearly[["rep", "year", "amount_fen"]]
     wide = _wide_by_rep(d, ["year"], "amount_fen", rep_ids(store))
     wide = wide.reindex(columns=sorted(set(years) | set(d["year"])), fill_value=0)
     q = _quantiles(wide, n_reps(store), SUMMARY_QUANTILES)
@@ -303,11 +400,14 @@ def fund_year_table(store: RunStore) -> pd.DataFrame:
         replications with arrears or refusals that year). Funds in manifest
         order.
     """
-    fy = store.table("fund_years")
+    fy = store.read("fund_years", ["fund", "year", *FUND_YEAR_FIELDS])
     if fy.empty:
         return pd.DataFrame(columns=["fund", "year", *FUND_YEAR_FIELDS])
+    fy["fund"] = _strings(fy["fund"])
+    fy["year"] = fy["year"].astype("int64")
     g = fy.groupby(["fund", "year"], sort=True)
-    med = g[list(FUND_YEAR_FIELDS)].median()
+    # one column at a time: a median over all columns at once copies the whole table
+    med = pd.DataFrame({f: g[f].median() for f in FUND_YEAR_FIELDS})
     tail = pd.DataFrame(
         {
             "drawn_p5": g["drawn_fen"].quantile(0.05),
@@ -333,12 +433,18 @@ def claims_not_paid(store: RunStore) -> pd.DataFrame:
         ``amt_<state>_p50``, ``amt_<state>_p95`` (requested fen). Only
         program-years where one of these states occurs in some replication.
     """
-    claims = store.table("claims")
     states = ("queued", "refused", "partly_paid")
     base_cols = ["program", "year"]
-    c = claims[claims["state"].isin(states)] if len(claims) else claims
+    c = store.read(
+        "claims",
+        ["rep", "program", "year", "state", "n", "requested_fen"],
+        filters=[("state", "in", list(states))],
+    )
     if c.empty:
         return pd.DataFrame(columns=base_cols)
+    for col in ("program", "state"):
+        c[col] = _strings(c[col])
+    c["year"] = c["year"].astype("int64")
     reps = rep_ids(store)
     total = n_reps(store)
     frames: list[pd.DataFrame] = []
@@ -406,19 +512,34 @@ def fund_answers(store: RunStore) -> list[FundAnswer]:
         One answer per fund, in manifest order, then funds only the summary
         or the tables name.
     """
-    fy = store.table("fund_years")
-    ex = store.table("exhaustion")
+    cached = store.memo.get("fund_answers")
+    if isinstance(cached, list):
+        return list(cached)
+    ex = store.read("exhaustion", ["rep", "fund", "month"])
+    for col in ("fund", "month"):
+        ex[col] = _strings(ex[col])
+    in_tables: set[str] = set()
+    for part in store.parts("fund_years", ["fund"]):
+        in_tables.update(str(f) for f in part["fund"].dropna().unique())
     total = max(n_reps(store), 1)
     ids = list(store.funds)
-    for extra in list(store.summary.get("funds", {})) + sorted(set(fy["fund"].dropna())):
+    for extra in list(store.summary.get("funds", {})) + sorted(in_tables):
         if extra not in ids:
             ids.append(extra)
     out: list[FundAnswer] = []
     for fid in ids:
         s = store.summary.get("funds", {}).get(fid, {}) or {}
         entry = store.funds.get(fid, {})
-        f_fy = fy[fy["fund"] == fid]
-        per_rep = f_fy.groupby("rep").sum(numeric_only=True)
+        needs_table = any(
+            _yuan_q(s.get(k), ks) is None
+            for k, ks in (
+                ("drawn_yuan", ("p5", "p50", "p95")),
+                ("arrears_end_yuan", ("p50", "p95")),
+                ("refused_yuan", ("p50", "p95")),
+            )
+        )
+        f_fy = _fund_rows(store, fid) if needs_table else pd.DataFrame()
+        per_rep = f_fy.groupby("rep").sum(numeric_only=True) if len(f_fy) else f_fy
         if isinstance(s.get("appropriated_yuan"), int | float):
             approp = float(s["appropriated_yuan"]) * FEN_PER_YUAN
         else:
@@ -457,7 +578,17 @@ def fund_answers(store: RunStore) -> list[FundAnswer]:
                 refused=refused,
             )
         )
-    return out
+    store.memo["fund_answers"] = out
+    return list(out)
+
+
+def _fund_rows(store: RunStore, fund: str) -> pd.DataFrame:
+    """The ``fund_years`` rows of one fund: ``rep, year, drawn_fen, refused_fen, arrears_fen``."""
+    cols = ["rep", "year", "drawn_fen", "refused_fen", "arrears_fen"]
+    rows = store.read("fund_years", cols, filters=[("fund", "==", fund)])
+    for c in ("rep", "year"):
+        rows[c] = rows[c].astype("int64")
+    return rows
 
 
 def _series_q(values: pd.Series, total: int) -> dict[str, float]:
@@ -504,7 +635,12 @@ def target_answers(store: RunStore) -> list[TargetAnswer]:
         One answer per target, in manifest order, then targets only the
         summary or the tables name.
     """
-    tt = store.table("targets")
+    cached = store.memo.get("target_answers")
+    if isinstance(cached, list):
+        return list(cached)
+    tt = store.read("targets", ["rep", "target", "value", "attained", "date_attained"])
+    for col in ("target", "date_attained"):
+        tt[col] = _strings(tt[col])
     total = max(n_reps(store), 1)
     ids = list(store.targets)
     for extra in list(store.summary.get("targets", {})) + sorted(set(tt["target"].dropna())):
@@ -547,11 +683,29 @@ def target_answers(store: RunStore) -> list[TargetAnswer]:
                 yearly=yearly,
             )
         )
-    return out
+    store.memo["target_answers"] = out
+    return list(out)
+
+
+METRIC_PASS_BYTES = 32 * 2**20
+"""Budget of one pass over ``metrics``: the [replications x months] arrays held at once.
+
+Bands are computed for as many targets in one pass as fit in it (all of them
+for a few hundred replications; a handful at 10,000), so memory does not grow
+with the number of targets and grows with replications only by one series.
+"""
 
 
 def metric_bands(store: RunStore, target: str) -> pd.DataFrame:
     """Quantile bands of a target's metric at each month end.
+
+    The ``metrics`` table is read part by part, only the rows of the targets
+    being computed; each target's month-end values become one exact
+    [replications x months] float64 array, of which the quantiles are taken
+    over all replications. Bands are cached on the store; targets are
+    computed in groups (this one, then the next ones of the manifest) sized
+    so that a pass holds about :data:`METRIC_PASS_BYTES` of arrays (reckoned
+    on the horizon's months), and at least one target.
 
     Args:
         store: the run store.
@@ -559,15 +713,78 @@ def metric_bands(store: RunStore, target: str) -> pd.DataFrame:
 
     Returns:
         Frame indexed by month with columns ``p5, p25, p50, p75, p95, mean``
-        (replications without a value for a month are left out of it).
+        (replications without a value for a month are left out of it; months
+        without any value are left out).
+
+    Raises:
+        StoreError: if a part cannot be read or lacks a column.
     """
-    m = store.table("metrics")
-    m = m[m["target"] == target]
-    if m.empty:
-        return pd.DataFrame(columns=[*BAND_QUANTILES, "mean"])
-    wide = m.pivot_table(index="rep", columns="month", values="value", aggfunc="last")
-    wide = wide.reindex(columns=sorted(wide.columns))
-    return _quantiles(wide, 0, BAND_QUANTILES)
+    cache: dict[str, pd.DataFrame] = store.memo.setdefault("metric_bands", {})
+    if target not in cache:
+        per_target = max(n_reps(store), 1) * max(len(horizon_months(store)), 1) * 8
+        room = max(1, METRIC_PASS_BYTES // per_target)
+        later = [t for t in store.targets if t != target and t not in cache]
+        group = [target, *later[: room - 1]]
+        cache.update(_metric_pass(store, group))
+    return cache[target].copy()
+
+
+def _metric_pass(store: RunStore, targets: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """One pass over ``metrics``: the bands of ``targets``.
+
+    For every target, each part contributes a block of [its replications x
+    months] holding the last non-missing value of each replication and month
+    (as ``pivot_table(aggfunc="last")`` would); the blocks are stacked in
+    replication order once the pass is over.
+    """
+    col_of: dict[str, int] = {m: i for i, m in enumerate(horizon_months(store))}
+    blocks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {t: [] for t in targets}
+    filters = [("target", "in", list(targets))]
+    for part in store.parts("metrics", ["rep", "month", "target", "value"], filters):
+        part = part[part["value"].notna() & part["month"].notna()]
+        if part.empty:
+            continue
+        months = part["month"].cat
+        month_cols = np.array([col_of.setdefault(str(m), len(col_of)) for m in months.categories])
+        cols = month_cols[months.codes.to_numpy()]
+        width = len(col_of)
+        tcat = part["target"].cat
+        tcodes = tcat.codes.to_numpy()
+        reps = part["rep"].to_numpy()
+        values = part["value"].to_numpy(dtype=float)
+        for code, tid in enumerate(tcat.categories):
+            sel = np.flatnonzero(tcodes == code)
+            if not len(sel):
+                continue
+            ids, rows = np.unique(reps[sel], return_inverse=True)
+            cell = rows * width + cols[sel]
+            # the last row of each (replication, month) wins, as in pivot_table's "last"
+            _, last = np.unique(cell[::-1], return_index=True)
+            last = len(cell) - 1 - last
+            block = np.full((len(ids), width), np.nan)
+            block.flat[cell[last]] = values[sel][last]
+            blocks[str(tid)].append((ids, block))
+    months_in_order = sorted(col_of, key=col_of.__getitem__)
+    out: dict[str, pd.DataFrame] = {}
+    for tid in targets:
+        found = blocks.pop(tid)
+        if not found:
+            out[tid] = pd.DataFrame(columns=[*BAND_QUANTILES, "mean"])
+            continue
+        width = len(col_of)
+        ids = np.concatenate([i for i, _ in found])
+        arr = np.full((len(ids), width), np.nan)
+        row = 0
+        for i, block in found:
+            arr[row : row + len(i), : block.shape[1]] = block
+            row += len(i)
+        del found
+        arr = arr[np.argsort(ids, kind="stable")]
+        keep = [c for c in sorted(months_in_order) if not np.isnan(arr[:, col_of[c]]).all()]
+        wide = pd.DataFrame(arr[:, [col_of[c] for c in keep]], columns=pd.Index(keep, name="month"))
+        del arr
+        out[tid] = _quantiles(wide, 0, BAND_QUANTILES)
+    return out
 
 
 def inputs_frame(store: RunStore) -> pd.DataFrame:

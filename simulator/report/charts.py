@@ -120,15 +120,16 @@ def _figure(width_in: float = 7.2, height_in: float = 3.5) -> Figure:
 def _png(fig: Figure) -> bytes:
     """Render a figure to PNG, cropped to its content (titles and outside legends included).
 
-    The crop box is computed from one draw here rather than by ``bbox_inches="tight"``,
-    which would encode the image twice; the PNG is stored with light compression
-    because the PDF re-compresses it anyway.
+    The crop box is computed from a layout pass that rasterises nothing
+    (``draw_without_rendering``), so the figure is rendered once, by ``savefig``;
+    the PNG is stored with light compression because the PDF re-compresses it
+    anyway.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = fig.canvas
     assert isinstance(canvas, FigureCanvasAgg)
-    canvas.draw()
+    fig.draw_without_rendering()
     bbox = fig.get_tightbbox(canvas.get_renderer()).padded(0.08)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, bbox_inches=bbox, pil_kwargs={"compress_level": 1})

@@ -72,8 +72,8 @@ def city_figures(store: RunStore) -> list[CityFigures]:
         return None
 
     answers = analysis.target_answers(store)
-    fy = store.table("fund_years")
-    dr = store.table("draws")
+    fy = store.table("fund_years", ["rep", "fund", "drawn_fen"])
+    dr = store.table("draws", ["rep", "level", "program", "amount_fen"], [("level", "==", "province")])
     reps = max(store.reps, 1)
     prog_city = {pid: p.get("city") for pid, p in store.programs.items()}
     out: list[CityFigures] = []

@@ -11,12 +11,16 @@ a damaged, incomplete or unfinished store is refused, never reported.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pandas.api.types import union_categoricals
 
 from simulator.errors import StoreError as StoreError  # the project's one store error, re-exported
 from simulator.i18n import Lang
@@ -78,18 +82,77 @@ def store_kind(path: str | Path) -> str:
     return str(kind)
 
 
-def _read_table_dir(tdir: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(tdir)
-    except Exception as first:  # fall back to reading the parts one by one
-        parts = sorted(tdir.glob("*.parquet"))
-        if not parts:
-            raise StoreError(f"{tdir}: cannot be read ({first})") from first
-        try:
-            frames = [pd.read_parquet(p) for p in parts]
-        except Exception as exc:  # pyarrow raises many types
-            raise StoreError(f"{tdir}: cannot be read ({exc})") from exc
-        return pd.concat(frames, ignore_index=True)
+def _compact_frame(table: pa.Table) -> pd.DataFrame:
+    """Arrow table -> pandas with string columns as categoricals (one code per row)."""
+    for i, name in enumerate(table.column_names):
+        col = table.column(i)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            table = table.set_column(i, name, col.dictionary_encode())
+    return table.to_pandas()
+
+
+_FILTER_OPS = ("==", "!=", "in", "not in")
+
+
+def _select(frame: pd.DataFrame, filters: list[tuple[str, str, Any]]) -> pd.DataFrame:
+    """Keep the rows that pass every filter (``==``, ``!=``, ``in``, ``not in``).
+
+    Filtering after the read is several times faster than pyarrow's dataset
+    filters on a part of this size, and works on the categorical codes.
+    """
+    if not filters:
+        return frame
+    keep = np.ones(len(frame), dtype=bool)
+    for column, op, value in filters:
+        if op not in _FILTER_OPS:
+            raise ValueError(f"filter on {column!r}: operator {op!r} is not one of {_FILTER_OPS}")
+        values = list(value) if op in ("in", "not in") else [value]
+        hit = frame[column].isin(values).to_numpy()
+        keep &= hit if op in ("==", "in") else ~hit
+    return frame[keep].reset_index(drop=True) if not keep.all() else frame
+
+
+def _same_kind(columns: list[pd.Series]) -> list[pd.Series]:
+    """Give all-missing categorical columns the category type of the others (for unions)."""
+    ref = next((x for x in columns if len(x.cat.categories)), None)
+    if ref is None:
+        return columns
+    empty = pd.CategoricalDtype(ref.cat.categories[:0])
+    return [
+        x
+        if len(x.cat.categories)
+        else pd.Series(pd.Categorical.from_codes(np.full(len(x), -1), dtype=empty))
+        for x in columns
+    ]
+
+
+def concat_compact(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
+    """Concatenate frames read part by part, keeping string columns categorical.
+
+    ``pandas.concat`` turns categoricals with different categories into
+    Python objects (8 bytes a cell plus the strings); here their categories
+    are unified first, so a column of a million rows stays a million small
+    codes.
+
+    Args:
+        frames: the parts, in order.
+        columns: the columns of the result (used when there is no part).
+
+    Returns:
+        One frame with a fresh ``RangeIndex``.
+    """
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    out: dict[str, Any] = {}
+    for c in frames[0].columns:
+        if any(isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames):
+            out[c] = union_categoricals(_same_kind([f[c].astype("category") for f in frames]))
+        else:
+            out[c] = np.concatenate([f[c].to_numpy() for f in frames])
+    return pd.DataFrame(out)
 
 
 @dataclass
@@ -105,7 +168,6 @@ class RunStore:
     path: Path
     manifest: dict[str, Any]
     summary: dict[str, Any]
-    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
     """Results derived from the tables, cached by the summaries that compute them."""
 
@@ -144,42 +206,132 @@ class RunStore:
         """The manifest's list of inputs with their sources."""
         return [dict(x) for x in (self.manifest.get("inputs") or []) if isinstance(x, Mapping)]
 
-    def table(self, name: str) -> pd.DataFrame:
-        """Read one table (all its parts), with the columns the report uses.
-
-        A table directory that does not exist yields an empty frame (a run
-        with no payments writes no ``draws`` part).
+    def part_files(self, name: str) -> list[Path]:
+        """The Parquet parts of a table, in replication order.
 
         Args:
             name: one of :data:`TABLE_COLUMNS`.
 
         Returns:
-            The table; string columns hold ``str`` or missing values.
+            The part files (none for a table the run did not write, e.g.
+            ``draws`` of a run with no payments).
+        """
+        if name not in TABLE_COLUMNS:
+            raise KeyError(name)
+        tdir = self.path / "tables" / name
+        if not tdir.is_dir():
+            return []
+        return sorted(tdir.glob("*.parquet"))
+
+    def parts(
+        self,
+        name: str,
+        columns: Sequence[str] | None = None,
+        filters: list[tuple[str, str, Any]] | None = None,
+    ) -> Iterator[pd.DataFrame]:
+        """Read a table one part at a time: only the given columns and rows.
+
+        Memory is bounded by one part (a block of replications) whatever the
+        number of replications; callers reduce each part before the next is
+        read. String columns come as categoricals, integers as stored
+        (``rep`` int32, money int64).
+
+        Args:
+            name: one of :data:`TABLE_COLUMNS`.
+            columns: columns to read (default: all of :data:`TABLE_COLUMNS`'s).
+            filters: row filters in pyarrow's form, e.g.
+                ``[("state", "in", ["queued", "refused"])]`` (operators ``==``,
+                ``!=``, ``in`` and ``not in``), all of which a row must pass.
+
+        Yields:
+            One frame per part, in replication order (parts with no rows left
+            after filtering are skipped).
+
+        Raises:
+            StoreError: if a part cannot be read or lacks a column.
+        """
+        cols = list(columns if columns is not None else TABLE_COLUMNS[name])
+        extra = [c for c, _op, _v in filters or [] if c not in cols]
+        read = [*cols, *dict.fromkeys(extra)]
+        for part in self.part_files(name):
+            try:
+                have = set(pq.read_schema(part).names)
+            except Exception as exc:  # pyarrow raises many types
+                raise StoreError(f"{part}: cannot be read ({exc})") from exc
+            missing = [c for c in read if c not in have]
+            if missing:
+                raise StoreError(f"{part.parent}: missing column(s) {', '.join(missing)}")
+            try:
+                table = pq.read_table(
+                    part, columns=read, read_dictionary=[c for c in read if c in _STRING_COLUMNS]
+                )
+            except Exception as exc:  # pyarrow raises many types
+                raise StoreError(f"{part}: cannot be read ({exc})") from exc
+            frame = _select(_compact_frame(table), filters or [])
+            if extra:
+                frame = frame.drop(columns=extra)
+            if len(frame):
+                yield frame
+
+    def read(
+        self,
+        name: str,
+        columns: Sequence[str] | None = None,
+        filters: list[tuple[str, str, Any]] | None = None,
+    ) -> pd.DataFrame:
+        """Read some columns (and rows) of a table into one compact frame.
+
+        Like :meth:`parts`, but the parts are joined, string columns staying
+        categorical: use it for small selections; reduce big tables part by
+        part instead.
+
+        Args:
+            name: one of :data:`TABLE_COLUMNS`.
+            columns: columns to read (default: all of :data:`TABLE_COLUMNS`'s).
+            filters: row filters in pyarrow's form.
+
+        Returns:
+            The rows, string columns categorical.
+
+        Raises:
+            StoreError: if a part cannot be read or lacks a column.
+        """
+        cols = list(columns if columns is not None else TABLE_COLUMNS[name])
+        return concat_compact(list(self.parts(name, cols, filters)), cols)
+
+    def table(
+        self,
+        name: str,
+        columns: Sequence[str] | None = None,
+        filters: list[tuple[str, str, Any]] | None = None,
+    ) -> pd.DataFrame:
+        """Read one table (all its parts), with the columns the report uses.
+
+        A table directory that does not exist yields an empty frame (a run
+        with no payments writes no ``draws`` part). The whole selection is
+        held as Python strings: the report's summaries read through
+        :meth:`parts` and :meth:`read` instead, which keep memory flat.
+
+        Args:
+            name: one of :data:`TABLE_COLUMNS`.
+            columns: columns to read (default: all of :data:`TABLE_COLUMNS`'s).
+            filters: row filters in pyarrow's form.
+
+        Returns:
+            The table; string columns hold ``str`` or missing values, ``rep``
+            and ``year`` are int64.
 
         Raises:
             StoreError: if the table cannot be read or lacks a column.
         """
-        if name in self._tables:
-            return self._tables[name]
-        if name not in TABLE_COLUMNS:
-            raise KeyError(name)
-        cols = list(TABLE_COLUMNS[name])
-        tdir = self.path / "tables" / name
-        if not tdir.exists() or (tdir.is_dir() and not any(tdir.glob("*.parquet"))):
-            df = pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-        else:
-            df = _read_table_dir(tdir)
-            missing = [c for c in cols if c not in df.columns]
-            if missing:
-                raise StoreError(f"{tdir}: missing column(s) {', '.join(missing)}")
-            df = df[cols].copy()
+        cols = list(columns if columns is not None else TABLE_COLUMNS[name])
+        df = self.read(name, cols, filters)
         for c in cols:
             if c in _STRING_COLUMNS:
                 df[c] = df[c].astype("object").where(df[c].notna(), None)
         for c in ("rep", "year"):
             if c in df.columns and len(df):
                 df[c] = df[c].astype("int64")
-        self._tables[name] = df
         return df
 
 
