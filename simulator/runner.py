@@ -49,13 +49,13 @@ EngineFn = Callable[[Scenario, int, range], list[RepResult]]
 
 
 def _des_block(scenario: Scenario, seed: int, reps: range) -> list[RepResult]:
-    from simulator.world import run_replication
+    from simulator.engines.des import run_replication
 
     return [run_replication(scenario, seed, r) for r in reps]
 
 
 def _fast_block(scenario: Scenario, seed: int, reps: range) -> list[RepResult]:
-    from simulator.fast import simulate_block as fast_block
+    from simulator.engines.fast import simulate_block as fast_block
 
     return fast_block(scenario, seed, reps)
 

@@ -20,9 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simulator.calendar import Calendar
-from simulator.metrics import MetricContext, evaluate_target, metric_series
-from simulator.records import RepResult
+from simulator.model.calendar import Calendar
+from simulator.model.metrics import MetricContext, evaluate_target, metric_series
+from simulator.model.records import RepResult
 
 FORMAT = 1
 TABLES = ("draws", "counts", "metrics", "targets", "fund_years", "claims", "exhaustion")
