@@ -16,6 +16,7 @@ import numpy.typing as npt
 from simulator.scenario import Indicator
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 INF = np.inf
 CERT_MONTHS = 36.0
@@ -42,6 +43,26 @@ def boosted_wait(e: FloatArray, rate: FloatArray, mult: FloatArray, until: Float
         hi = ru * mult[use]
         out[use] = np.where(eu <= hi * un, eu / hi, un + (eu - hi * un) / ru)
     return out
+
+
+def hazard_multiplier(now: FloatArray, incubated: BoolArray, inc_mult: FloatArray, inc_until: FloatArray,
+                      boosted: BoolArray, boost: FloatArray, boost_until: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Combined multiplier on a firm's hazard and how long it lasts from ``now``.
+
+    Incubation multiplies the hazard until the firm leaves the incubator;
+    support money (``boosted``: a boost on this hazard still running) until
+    its boost ends.  When both overlap, both multipliers apply for the
+    shorter of the two periods (a conservative simplification).
+
+    >>> one = np.ones(1, dtype=bool)
+    >>> hazard_multiplier(np.zeros(1), one, np.full(1, 1.5), np.full(1, 6.0), one, np.full(1, 2.0), np.full(1, 12.0))
+    (array([3.]), array([6.]))
+    """
+    mult = np.where(incubated, inc_mult, 1.0)
+    until = np.where(incubated, inc_until - now, 0.0)
+    mult = np.where(boosted, mult * boost, mult)
+    until = np.where(boosted, np.where(incubated, np.minimum(until, boost_until - now), boost_until - now), until)
+    return mult, until
 
 
 def boosted_wait_one(e: float, rate: float, mult: float, until: float) -> float:

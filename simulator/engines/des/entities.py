@@ -5,7 +5,8 @@ window, a certificate's expiry, an upgrade, an exit); nothing polls.  Hazards
 are per year; model time is in months.  A behaviour link (support money)
 multiplies a hazard for a while: the waiting time is redrawn from the moment
 of support with a piecewise-constant hazard (valid because waits are
-memoryless), and the process is interrupted to re-plan.
+memoryless), and the process is interrupted to re-plan.  The periods, the
+combined multiplier and the waits are :mod:`simulator.model.lifecycle`'s.
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
 import simpy
 
 from simulator.engines.des.rng import Buffered
 from simulator.model.calendar import OFFSET_RESULT, OFFSET_WINDOW, Calendar
-from simulator.model.lifecycle import CERT_MONTHS, REGISTRY_MONTHS, boosted_wait_one
+from simulator.model.lifecycle import (
+    CERT_MONTHS,
+    REGISTRY_MONTHS,
+    boosted_wait_one,
+    hazard_multiplier,
+)
 from simulator.scenario import TIERS, FirmPopulation, TieredPopulation
 
 INF = math.inf
@@ -98,17 +105,13 @@ class Life(Protocol):
 def _mult(f: Firm, now: float, pop: FirmPopulation, hazard: str) -> tuple[float, float]:
     """Combined multiplier on the ``hazard`` (tech_sme or hte) and how long it lasts from now.
 
-    When incubation and support overlap, both multipliers apply for the shorter
-    of the two periods (a conservative simplification).
+    The rule is :func:`simulator.model.lifecycle.hazard_multiplier`, for a batch of one.
     """
-    mult, until = 1.0, 0.0
-    if f.incubated_until > now:
-        mult *= pop.incubated_multiplier
-        until = f.incubated_until - now
-    if f.boost_on == hazard and f.boost_until > now:
-        mult *= f.boost
-        until = f.boost_until - now if until == 0 else min(until, f.boost_until - now)
-    return mult, until
+    mult, until = hazard_multiplier(
+        np.array([now]), np.array([f.incubated_until > now]), np.array([pop.incubated_multiplier]),
+        np.array([f.incubated_until]), np.array([f.boost_on == hazard and f.boost_until > now]),
+        np.array([f.boost]), np.array([f.boost_until]))
+    return float(mult[0]), float(until[0])
 
 
 def plan_sme(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:

@@ -1,7 +1,7 @@
 """A budget pool during a replication: balance, appropriations, year end, arrears.
 
 The pool never goes negative: every payment goes through
-:func:`simulator.model.allocation.allocate`.  Each payment request is a *line*
+:func:`simulator.model.allocation.allocate_reps` (a batch of one replication).  Each payment request is a *line*
 (one claim's tranche for one fund); its outcome is recorded on the claim.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulator.engines.des.recorder import Recorder
-from simulator.model.allocation import PAID, PARTLY_PAID, QUEUED, REFUSED, allocate
+from simulator.model.allocation import PAID, PARTLY_PAID, QUEUED, REFUSED, allocate_reps
 from simulator.model.ledger import STATE_NAMES, claim_states, open_year
 from simulator.scenario import Fund
 
@@ -121,7 +121,7 @@ class Pool:
 
     def _allocate(self, lines: list[Line], now: float, month: int, y: int, from_queue: bool) -> None:
         req = np.fromiter((ln.amount for ln in lines), dtype=np.int64, count=len(lines))
-        res = allocate(req, self.balance, self.spec.overclaim)
+        res = allocate_reps(req, np.zeros(req.shape[0], dtype=np.int64), np.array([self.balance]), self.spec.overclaim)
         fy = self.year(y)
         paid_total = 0
         for line, paid, outcome in zip(lines, res.paid.tolist(), res.outcome.tolist(), strict=True):

@@ -3,7 +3,10 @@
 :func:`run_replication` is pure: ``(scenario, seed, rep) -> RepResult``.  The
 world wires entities (:mod:`simulator.engines.des.entities`), program desks
 (:mod:`simulator.engines.des.programs`), budget pools (:mod:`simulator.engines.des.fund`) and
-guidance funds together, and records what happens (:mod:`simulator.model.records`).
+guidance funds together, and records what happens
+(:mod:`simulator.engines.des.recorder`, :mod:`simulator.model.records`).  The
+rules are the shared model's (:mod:`simulator.model`), called with a batch of
+one replication; this package adds only the clock.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The vectorised Monte Carlo engine (``--engine fast``).
 
 :func:`simulate_block` runs a block of replications at once with the scenario
-semantics of the SimPy engine (:mod:`simulator.engines.des.world`) and returns the same
+semantics of the SimPy engine (:mod:`simulator.engines.des`) and returns the same
 :class:`~simulator.model.records.RepResult` per replication, so the store, the
 metrics and the summaries do not know which engine ran.
 
@@ -9,7 +9,8 @@ Design
 ------
 * **Arrays.**  Firms, and platforms/incubators, live in arrays of length
   ``R * cap`` (``R`` replications of the block; entity ``s`` of replication
-  ``r`` at ``r * cap + s``); see :mod:`simulator.engines.fast.pop`.  A firm is one row
+  ``r`` at ``r * cap + s``); see :mod:`simulator.engines.fast.pop`,
+  :mod:`~simulator.engines.fast.firms` and :mod:`~simulator.engines.fast.tiered`.  A firm is one row
   of a ``[R * cap, 15]`` block (timers, state, city, boost, flags), gathered
   and written back whole, because scattered column access costs a cache miss
   per field.  Arrival times are drawn before the run and every entity is
@@ -31,13 +32,17 @@ Design
   is due take it, vectorised, and repeats until none is due — so there is no
   time step: an entity takes any number of events in a month, in its exact
   order.
-* **Money.**  Awards, splits and allocation are the shared code:
-  :func:`simulator.model.rules.evaluate_program`, :func:`~simulator.model.rules.split_award`,
-  :func:`~simulator.model.rules.split_exact` and :func:`simulator.model.allocation.allocate`
-  (called only for the replications whose batch does not fit the balance;
-  the others are paid in one vectorised step, which is what ``allocate``
-  would do).  Review points and the application response come from
-  :mod:`simulator.engines.des.programs` itself.
+* **Money and rules.**  Everything but the clock is the shared model
+  (:mod:`simulator.model`), called with a batch of many replications where
+  the SimPy engine calls it with a batch of one: award rules and splits
+  (:mod:`simulator.model.rules`), allocation
+  (:func:`simulator.model.allocation.allocate_reps`), fiscal years, claim end
+  states, quotas, exclusive groups, tranche lines, guidance-fund calls and
+  fund-year rows (:mod:`simulator.model.ledger`), boosted waits and indicator
+  steps (:mod:`simulator.model.lifecycle`), places
+  (:mod:`simulator.model.places`), the laws of claim attributes
+  (:mod:`simulator.model.dists`), and the timetable and application response
+  (:mod:`simulator.model.view`).
 * **Randomness.**  Every draw of replication ``rep`` comes from streams
   seeded by ``SeedSequence(seed, spawn_key=(rep, key))``
   (:mod:`simulator.engines.fast.rng`): buffered uniforms for entity events and for
@@ -62,8 +67,8 @@ Approximations and reformulations (everything else follows the reference engine)
 2. **Repeated support of one entity in one batch** re-plans it once; SimPy
    redraws the wait a second time, which has the same law.
 3. **Laws, not draws.**  Claim attributes, applicant counts and places are
-   drawn by inverse transform from uniforms (same distributions as
-   :func:`simulator.engines.des.programs.draw_dist`); quotas and indicator shocks are drawn
+   drawn by inverse transform from uniforms (:class:`simulator.model.dists.UniformSource`,
+   the same laws as the SimPy engine's generator draws); quotas and indicator shocks are drawn
    up front for every year (the same law as drawing them when first needed).
 4. **Exact reformulations** that save events (:mod:`simulator.engines.fast.pop`): the
    yearly registry renewals and three-yearly certificate renewals are drawn as

@@ -30,7 +30,13 @@ from simulator.engines.fast.pop import (
 )
 from simulator.engines.fast.rng import RepUniforms, exponential
 from simulator.model.calendar import OFFSET_RESULT, OFFSET_WINDOW, Calendar
-from simulator.model.lifecycle import CERT_MONTHS, INCUBATION_MONTHS, REGISTRY_MONTHS, boosted_wait
+from simulator.model.lifecycle import (
+    CERT_MONTHS,
+    INCUBATION_MONTHS,
+    REGISTRY_MONTHS,
+    boosted_wait,
+    hazard_multiplier,
+)
 from simulator.model.places import PlaceTable
 from simulator.scenario import FIRM_STATES, Scenario
 
@@ -207,27 +213,13 @@ class Firms(Population):
     # ------------------------------------------------------------------ plans (on gathered rows)
 
     def _mult(self, g: FloatArray, ix: IntArray, now: FloatArray, hazard: int) -> tuple[FloatArray, FloatArray] | None:
-        """As :func:`simulator.engines.des.entities._mult` for local rows ``ix`` (``None``: no multiplier applies)."""
-        mult: FloatArray | None = None
-        until = np.zeros(0)
-        inc = np.zeros(0, dtype=bool)
-        if self.any_inc:
-            iu = g[INC, ix]
-            inc = iu > now
-            if inc.any():
-                mult = np.where(inc, self.inc_mult[g[CITY, ix].astype(np.int64)], 1.0)
-                until = np.where(inc, iu - now, 0.0)
-        if self.any_boost:
-            bu = g[BUNTIL, ix]
-            bo = (g[BON, ix] == hazard) & (bu > now)
-            if bo.any():
-                if mult is None:
-                    mult = np.where(bo, g[BOOST, ix], 1.0)
-                    until = np.where(bo, bu - now, 0.0)
-                else:
-                    mult = np.where(bo, mult * g[BOOST, ix], mult)
-                    until = np.where(bo, np.where(inc, np.minimum(until, bu - now), bu - now), until)
-        return None if mult is None else (mult, until)
+        """:func:`simulator.model.lifecycle.hazard_multiplier` for local rows ``ix`` (``None``: none applies)."""
+        inc = g[INC, ix] > now if self.any_inc else np.zeros(ix.shape[0], dtype=bool)
+        bo = ((g[BON, ix] == hazard) & (g[BUNTIL, ix] > now)) if self.any_boost else np.zeros(ix.shape[0], dtype=bool)
+        if not (inc.any() or bo.any()):
+            return None
+        return hazard_multiplier(now, inc, self.inc_mult[g[CITY, ix].astype(np.int64)], g[INC, ix],
+                                 bo, g[BOOST, ix], g[BUNTIL, ix])
 
     def _plan_sme(self, g: FloatArray, ix: IntArray, now: FloatArray, e: FloatArray) -> FloatArray:
         rate = self.sme_rate[g[CITY, ix].astype(np.int64)]

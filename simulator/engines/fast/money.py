@@ -4,10 +4,10 @@ Claims live in one growing table (struct of arrays).  A payment is a set of
 *lines* (one claim's tranche for one fund) from many replications, ordered
 within each replication as the reference engine orders them.  For every
 replication whose lines fit its balance, the lines are paid in one vectorised
-step; :func:`simulator.model.allocation.allocate` is called only for the
-replications where they do not fit — the result is identical to calling it
-everywhere, because ``allocate`` pays every line in full whenever the batch
-fits.
+step; :func:`simulator.model.allocation.allocate_reps` (which the SimPy
+engine's pools call with one replication) runs the allocation only for the
+replications where they do not fit.  Fiscal years and claim end states are
+:mod:`simulator.model.ledger`'s.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from simulator.model.allocation import PAID, PARTLY_PAID, QUEUED, REFUSED, allocate
+from simulator.model.allocation import PAID, PARTLY_PAID, QUEUED, REFUSED, allocate_reps
 from simulator.model.ledger import STATE_NAMES, claim_states, open_year
 from simulator.scenario import Scenario
 
@@ -228,20 +228,8 @@ class Pools:
                   yi: int) -> None:
         starts = np.flatnonzero(np.r_[True, rep[1:] != rep[:-1]])
         ureps = rep[starts]
-        totals = np.add.reduceat(amt, starts)
-        fits = totals <= self.balance[f, ureps]
-        if fits.all():
-            paid = amt
-            outcome = None
-        else:
-            paid = amt.copy()
-            outcome = np.full(rep.shape[0], PAID, dtype=np.int8)
-            ends = np.r_[starts[1:], rep.shape[0]]
-            for j in np.flatnonzero(~fits).tolist():
-                sl = slice(int(starts[j]), int(ends[j]))
-                res = allocate(amt[sl], int(self.balance[f, ureps[j]]), self.policy[f])
-                paid[sl] = res.paid
-                outcome[sl] = res.outcome
+        res = allocate_reps(amt, rep, self.balance[f], self.policy[f])
+        paid, outcome = res.paid, res.outcome
         book = self.book
         pos = paid > 0
         if pos.any():
@@ -258,7 +246,7 @@ class Pools:
         per_rep = np.add.reduceat(paid, starts)
         self.balance[f, ureps] -= per_rep
         self.drawn[f, ureps, yi] += per_rep
-        if outcome is not None:
+        if (outcome != PAID).any():
             part = outcome == PARTLY_PAID
             if part.any():
                 book.cut[claim[part]] = True
