@@ -247,3 +247,15 @@ def test_imports_go_one_way() -> None:
     assert not any(m.startswith("simulator.engines.des") or m == "simpy" for m in fast)
     des = _imports(ROOT / "engines" / "des")
     assert not any(m.startswith("simulator.engines.fast") for m in des)
+
+
+def test_one_place_draw_equals_the_batch_draw(tmp_path: Path) -> None:
+    from simulator.model.places import PlaceTable
+    from tests.engine_fixtures import tiny_city_yaml, write_and_load
+
+    table = PlaceTable(write_and_load(tmp_path, tiny_city_yaml()).scenario)
+    u = np.random.default_rng(9).random(2000)
+    batch = table.draw("city", u)
+    assert [table.draw_one("city", float(x)) for x in u] == batch.tolist()
+    names = [table.names[i] for i in batch.tolist()]
+    assert 0.5 < names.count("east") / len(names) < 0.7  # population 600,000 of 1,000,000

@@ -105,6 +105,15 @@ def claim_states(*, pending: BoolArray, approved: BoolArray, queued_lines: IntAr
     return out
 
 
+def due_for_review(t: npt.NDArray[np.float64], delay_months: float, now: float) -> BoolArray:
+    """Claims made at times ``t`` whose review delay has passed at review point ``now``.
+
+    >>> due_for_review(np.array([0.3, 1.2]), 1, 1.5).tolist()
+    [True, False]
+    """
+    return t + delay_months <= now + 1e-9
+
+
 def apply_quota(keep: BoolArray, rep: IntArray, left: IntArray) -> BoolArray:
     """Yearly quota: in each replication the first kept claims, in review order, take the places left.
 

@@ -35,9 +35,10 @@ def boosted_wait(e: FloatArray, rate: FloatArray, mult: FloatArray, until: Float
     >>> boosted_wait(np.array([1.0, 1.0]), np.array([0.1, 0.1]), np.array([1.0, 2.0]), np.array([0.0, 100.0])).round(6)
     array([10.,  5.])
     """
-    with np.errstate(divide="ignore"):
-        out = np.where(rate > 0, e / np.where(rate > 0, rate, 1.0), INF)
-    use = (until > 0) & (mult != 1.0) & (rate > 0)
+    live = rate > 0
+    out = np.full(e.shape, INF)
+    np.divide(e, rate, out=out, where=live)
+    use = (until > 0) & (mult != 1.0) & live
     if use.any():
         eu, ru, un = e[use], rate[use], until[use]
         hi = ru * mult[use]

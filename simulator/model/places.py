@@ -7,6 +7,7 @@ scenario start, equal weights when a population is missing.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +27,7 @@ class PlaceTable:
         self.names = list(scenario.jurisdictions)
         self._index = {p: i for i, p in enumerate(self.names)}
         self._cache: dict[str | None, tuple[IntArray, FloatArray]] = {}
+        self._lists: dict[str | None, tuple[list[int], list[float]]] = {}
 
     def table(self, city: str | None) -> tuple[IntArray, FloatArray]:
         """Place indices of a city (``None``: the cities) and their cumulative population weights."""
@@ -41,9 +43,18 @@ class PlaceTable:
             self._cache[city] = (np.array([self._index[p] for p in places], dtype=np.int64), np.cumsum(w))
         return self._cache[city]
 
-    def single(self, city: str | None) -> bool:
-        """Whether the city has one place only (no draw is needed)."""
-        return self.table(city)[0].shape[0] == 1
+    def lookup(self, city: str | None) -> tuple[list[int], list[float]]:
+        """:meth:`table` as lists, for one draw at a time."""
+        if city not in self._lists:
+            ids, cum = self.table(city)
+            self._lists[city] = (ids.tolist(), cum.tolist())
+        return self._lists[city]
+
+    def draw_one(self, city: str | None, u: float) -> int:
+        """The place index for one uniform ``u`` (as :meth:`draw`, without arrays)."""
+        ids, cum = self.lookup(city)
+        i = bisect.bisect_right(cum, u * cum[-1])
+        return ids[min(i, len(ids) - 1)]
 
     def draw(self, city: str | None, u: FloatArray) -> IntArray:
         """Place indices for uniforms ``u``."""

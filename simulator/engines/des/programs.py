@@ -20,7 +20,13 @@ from simulator.engines.des.entities import Firm, Proc, Tiered
 from simulator.engines.des.fund import Claim, Line
 from simulator.engines.des.rng import Buffered
 from simulator.model.dists import GeneratorSource, draw_dist
-from simulator.model.ledger import apply_quota, exclusive_group, record_group_best, tranche_lines
+from simulator.model.ledger import (
+    apply_quota,
+    due_for_review,
+    exclusive_group,
+    record_group_best,
+    tranche_lines,
+)
 from simulator.model.rules import Claims, Parts, evaluate_program, split_award, total_award
 from simulator.model.view import Clock, call_times, response_factor, review_times
 from simulator.scenario import OnCall, OnSchedule, Program, Scenario
@@ -155,10 +161,11 @@ class Desk:
         """One review point: approvals, then awards, group, quota, split and first payments."""
         w, prog = self.w, self.program
         now = w.env.now
-        ready = [c for c in self.pending if c.t + prog.review.delay_months <= now + 1e-9]
+        due = due_for_review(np.array([c.t for c in self.pending]), prog.review.delay_months, now).tolist()
+        ready = [c for c, ok in zip(self.pending, due, strict=True) if ok]
         if not ready:
             return
-        self.pending = [c for c in self.pending if c.t + prog.review.delay_months > now + 1e-9]
+        self.pending = [c for c, ok in zip(self.pending, due, strict=True) if not ok]
         year = w.year_now()
         approve = self.rng.random(len(ready)) < prog.review.approval
         batch = []

@@ -144,10 +144,11 @@ class World:
 
     def random_place(self, city: str | None, rng: np.random.Generator | Buffered) -> str:
         """A place in ``city`` drawn by population share (:class:`~simulator.model.places.PlaceTable`)."""
-        if self.places.single(city):
-            return self.places.names[int(self.places.table(city)[0][0])]
+        ids, _ = self.places.lookup(city)
+        if len(ids) == 1:
+            return self.places.names[ids[0]]
         u = rng.uniform() if isinstance(rng, Buffered) else float(rng.random())
-        return self.places.names[int(self.places.draw(city, np.array([u]))[0])]
+        return self.places.names[self.places.draw_one(city, u)]
 
     # ------------------------------------------------------------------ indexes & counts
 

@@ -21,7 +21,13 @@ from simulator.engines.fast.plan import Plan
 from simulator.engines.fast.rng import Key, RepUniforms, rep_generator
 from simulator.engines.fast.tiered import Tiered
 from simulator.model.dists import dist_needs_draw, dist_values
-from simulator.model.ledger import apply_quota, exclusive_group, record_group_best, tranche_lines
+from simulator.model.ledger import (
+    apply_quota,
+    due_for_review,
+    exclusive_group,
+    record_group_best,
+    tranche_lines,
+)
 from simulator.model.places import PlaceTable
 from simulator.model.rules import Claims, Parts, evaluate_program, split_award, total_award
 from simulator.scenario import (
@@ -44,7 +50,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 TIER_NAMES = np.array([*TIERS, ""], dtype=np.str_)
 NO_TIER = len(TIERS)
-EPS = 1e-9
 GroupKey = tuple[str, int, int, int, int]  # (exclusive group, replication, entity kind, entity, year)
 PayRows = list[tuple[int, IntArray, IntArray, IntArray]]  # (fund index, replication, fen, claim id) per fund
 
@@ -250,7 +255,7 @@ class DeskWork:
         book = self.book
         prog = d.prog
         ids = np.concatenate(d.pending) if len(d.pending) > 1 else d.pending[0]
-        ready = book.t[ids] + prog.review.delay_months <= t + EPS
+        ready = due_for_review(book.t[ids], prog.review.delay_months, t)
         if not ready.any():
             d.pending = [ids]
             return
