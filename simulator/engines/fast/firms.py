@@ -20,6 +20,8 @@ from simulator.engines.fast.pop import (
     Counts,
     Population,
     Sink,
+    baselines,
+    capacity,
     draw_arrivals,
     geometric,
     layout,
@@ -113,15 +115,8 @@ class Firms(Population):
         self.knew = np.array([[counts.key((c, "new_firm", "firm", st)) for st in ("hte", "tech_sme")]
                               for c in self.cities], dtype=np.int64).reshape(nc, 2)
         self._arrivals = draw_arrivals(setup, [p.arrivals_per_year / 12.0 for p in pops], float(M))
-        bc: list[int] = []
-        bs: list[int] = []
-        for ci, p in enumerate(pops):
-            for st, n in p.baseline.items():
-                bc.extend([ci] * n)
-                bs.extend([FIRM_STATES.index(st)] * n)
-        self._base_city = np.array(bc, dtype=np.int64)
-        self._base_state = np.array(bs, dtype=np.int64)
-        self.cap = C = max(int(len(bc) + max((a[0].shape[0] for a in self._arrivals), default=0)), 1)
+        self._base_city, self._base_state = baselines([p.baseline for p in pops], FIRM_STATES)
+        self.cap = C = capacity(self._base_city.shape[0], self._arrivals)
         n = n_reps * C
         self.rows = np.zeros((0, NCOL))  # made by create()
         self.t_next = np.full(n, INF)

@@ -30,8 +30,8 @@ Two reformulations keep the number of events down without changing any law:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +41,7 @@ from simulator.model.records import CountKey
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+S = TypeVar("S", bound=str)
 
 INF = np.inf
 STARTUP, TECH, HTE, EXITED, EMPTY = 0, 1, 2, 3, -1
@@ -134,6 +135,22 @@ def draw_arrivals(gens: Sequence[np.random.Generator], rates: Sequence[float],
         order = np.argsort(t, kind="stable")
         out.append((t[order], group[order]))
     return out
+
+
+def baselines(tables: Sequence[Mapping[S, int]], names: Sequence[S]) -> tuple[IntArray, IntArray]:
+    """Group and state of every baseline entity: ``tables[g][state] = count`` (state an index into ``names``)."""
+    group: list[int] = []
+    state: list[int] = []
+    for g, table in enumerate(tables):
+        for name, n in table.items():
+            group.extend([g] * n)
+            state.extend([names.index(name)] * n)
+    return np.array(group, dtype=np.int64), np.array(state, dtype=np.int64)
+
+
+def capacity(n_base: int, arrivals: list[tuple[FloatArray, IntArray]]) -> int:
+    """Slots per replication: the baseline plus the most arrivals any replication of the block has."""
+    return max(int(n_base + max((a[0].shape[0] for a in arrivals), default=0)), 1)
 
 
 def layout(cap: int, base_group: IntArray, base_state: IntArray, arrivals: list[tuple[FloatArray, IntArray]],

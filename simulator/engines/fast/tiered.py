@@ -13,6 +13,8 @@ from simulator.engines.fast.pop import (
     Counts,
     Population,
     Sink,
+    baselines,
+    capacity,
     draw_arrivals,
     layout,
     months_of,
@@ -74,15 +76,8 @@ class Tiered(Population):
         self.ka = np.array([[counts.key((g.city, "arrived_" + g.kind, g.type, tier)) if tier != "none" else -1
                              for tier in TIERS] for g in self.groups], dtype=np.int64).reshape(ng, len(TIERS))
         self._arrivals = draw_arrivals(setup, [tp.arrivals_per_year / 12.0 for tp in specs], float(cal.n_months))
-        bg: list[int] = []
-        bt: list[int] = []
-        for g, tp in enumerate(specs):
-            for tier_name, n in tp.baseline.items():
-                bg.extend([g] * n)
-                bt.extend([TIERS.index(tier_name)] * n)
-        self._base_group = np.array(bg, dtype=np.int64)
-        self._base_tier = np.array(bt, dtype=np.int64)
-        self.cap = C = max(int(len(bg) + max((a[0].shape[0] for a in self._arrivals), default=0)), 1)
+        self._base_group, self._base_tier = baselines([tp.baseline for tp in specs], TIERS)
+        self.cap = C = capacity(self._base_group.shape[0], self._arrivals)
         n = n_reps * C
         self.grp = np.full(n, -1, dtype=np.int64)
         self.tier = np.zeros(n, dtype=np.int64)
