@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from simulator.engines.des.world import run_replication
 from simulator.loader import load_scenario
-from simulator.world import run_replication
 from tests.engine_fixtures import tiny_city_yaml
 
 

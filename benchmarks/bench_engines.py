@@ -34,12 +34,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.fast import simulate_block
+from simulator.engines.des.world import run_replication
+from simulator.engines.fast.engine import simulate_block
 from simulator.loader import load_scenario
 from simulator.runner import FAST_BLOCK as BLOCK
 from simulator.runner import RunOptions, run
 from simulator.scenario import Scenario
-from simulator.world import run_replication
 
 ROOT = Path(__file__).resolve().parents[1]
 

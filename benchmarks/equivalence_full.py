@@ -5,7 +5,7 @@ Usage: python benchmarks/equivalence_full.py [--des-reps 500] [--fast-reps 2000]
 For each scenario (default: ``scenarios/*.yaml`` and ``docs/examples/minimal.yaml``)
 prints a table: output, KS p-value, mean under each engine, relative
 difference, allowance, pass/fail.  The criteria are those of
-``tests/test_equivalence.py`` (see :mod:`simulator.fast_check`); with more
+``tests/test_equivalence.py`` (see :mod:`simulator.engines.compare`); with more
 replications the noise allowance is smaller, so the means are held closer to
 the 2% bound.  Exits non-zero if any output fails.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.fast_check import compare, run_both, table
+from simulator.engines.compare import compare, run_both, table
 from simulator.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,12 +27,12 @@ import numpy as np
 import yaml
 from scipy import optimize
 
-from simulator.calendar import Calendar
+from simulator.engines.des.world import run_replication
 from simulator.errors import InputError, Problem
 from simulator.loader import LoadedScenario, split_path
-from simulator.metrics import MetricContext, metric_series
+from simulator.model.calendar import Calendar
+from simulator.model.metrics import MetricContext, metric_series
 from simulator.scenario import Metric, Scenario, Target
-from simulator.world import run_replication
 
 
 @dataclass(frozen=True)

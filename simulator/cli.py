@@ -19,9 +19,9 @@ from simulator import __version__
 from simulator.errors import InputError, Problem
 from simulator.i18n import Lang, level_name, t
 from simulator.loader import LoadedScenario, load_scenario, split_path
+from simulator.model.rules import Claims, Trace, by_level, explain_program, split_award, total_award
 from simulator.money import MoneyFormatError, describe_amount, fen_to_yuan, parse_amount
 from simulator.names import cell_text, printable
-from simulator.rules import Claims, Trace, by_level, explain_program, split_award, total_award
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INPUT = 2
@@ -533,8 +533,8 @@ def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: P
       fiscalsim trace scenarios/zibo.yaml --rep 3 --only review --only payment
       fiscalsim trace scenarios/liaocheng.yaml --rep 0 --out out/trace.csv
     """
-    from simulator.calendar import Calendar
-    from simulator.world import run_replication
+    from simulator.engines.des.world import run_replication
+    from simulator.model.calendar import Calendar
 
     loaded = load_scenario(scenario)
     s = loaded.scenario

@@ -25,7 +25,7 @@ from typing import Any
 import click
 import numpy as np
 
-from simulator.guidance import (
+from simulator.model.guidance import (
     GuidanceOverflowError,
     GuidanceParameterError,
     TASchedule,
@@ -207,7 +207,7 @@ def render_csv(schedule: TASchedule) -> str:
         Header ``year,contribution,distribution,nav`` and one line a year.
 
     Example:
-        >>> from simulator.guidance import ta_schedule
+        >>> from simulator.model.guidance import ta_schedule
         >>> print(render_csv(ta_schedule(1000, [1.0], 1, 1.0, 0.0, 0.0)), end="")
         year,contribution,distribution,nav
         1,10,0,10
@@ -233,7 +233,7 @@ def render_table(schedule: TASchedule) -> str:
         The table text, ending with a newline.
 
     Example:
-        >>> from simulator.guidance import ta_schedule
+        >>> from simulator.model.guidance import ta_schedule
         >>> print(render_table(ta_schedule(1000, [1.0], 1, 1.0, 0.0, 0.0)), end="")
          year  contribution  distribution  nav
         -----  ------------  ------------  ---

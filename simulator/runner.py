@@ -36,8 +36,8 @@ from typing import Any
 from simulator import __version__
 from simulator.loader import LoadedScenario
 from simulator.lock import LOCK_FILE, LockHeld, StoreLock, holder_of, store_lock
-from simulator.metrics import MetricContext
-from simulator.records import RepResult
+from simulator.model.metrics import MetricContext
+from simulator.model.records import RepResult
 from simulator.scenario import Scenario
 from simulator.store import (
     JOURNAL,
@@ -69,13 +69,13 @@ EngineFn = Callable[[Scenario, int, range], list[RepResult]]
 
 
 def _des_block(scenario: Scenario, seed: int, reps: range) -> list[RepResult]:
-    from simulator.world import run_replication
+    from simulator.engines.des import run_replication
 
     return [run_replication(scenario, seed, r) for r in reps]
 
 
 def _fast_block(scenario: Scenario, seed: int, reps: range) -> list[RepResult]:
-    from simulator.fast import simulate_block as fast_block
+    from simulator.engines.fast import simulate_block as fast_block
 
     return fast_block(scenario, seed, reps)
 

@@ -1,7 +1,7 @@
 """Award rules, and how an award is split across funds and paid in tranches.
 
 A rule is a pure description of the amount a claim receives (``kind:`` picks
-one); :mod:`simulator.rules` computes it.  See ``docs/scenario-language.md``.
+one); :mod:`simulator.model.rules` computes it.  See ``docs/scenario-language.md``.
 """
 
 from __future__ import annotations

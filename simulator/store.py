@@ -1,6 +1,6 @@
 """The result store: Parquet tables, manifest.json and summary.json (see docs/store-format.md).
 
-Writers take blocks of :class:`~simulator.records.RepResult` and write one part
+Writers take blocks of :class:`~simulator.model.records.RepResult` and write one part
 file per table per block, atomically (temporary file, then ``os.replace``).
 The Python API (:class:`RunStore`) returns the tables as pandas DataFrames.
 """
@@ -23,10 +23,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simulator.calendar import Calendar
 from simulator.errors import StoreError as StoreError  # the project's one store error, re-exported
-from simulator.metrics import MetricContext, evaluate_target, metric_series
-from simulator.records import RepResult
+from simulator.model.calendar import Calendar
+from simulator.model.metrics import MetricContext, evaluate_target, metric_series
+from simulator.model.records import RepResult
 from simulator.schema import TABLE_NAMES, column_names, whole_yuan
 from simulator.schema import TABLES as SCHEMA
 

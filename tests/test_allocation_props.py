@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.allocation import (
+from simulator.model.allocation import (
     OUTCOME_NAMES,
     PAID,
     PARTLY_PAID,

@@ -13,10 +13,9 @@ import simpy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.fund import Pool
-from simulator.programs import claim_state
+from simulator.engines.des.fund import Pool, end_states
+from simulator.engines.des.world import World, run_replication
 from simulator.runner import RunOptions, run
-from simulator.world import World, run_replication
 from tests.engine_fixtures import tiny_city_yaml, write_and_load
 
 END_STATES = {"paid", "partly_paid", "queued", "refused", "not_approved", "pending"}
@@ -84,7 +83,7 @@ def test_conservation_balances_and_end_states(tmp_path: Path, budget: int, polic
     assert sum(c.paid_fen for c in claims) == sum(res.draws.values())
     # Every claim ends in exactly one state; the claims table counts each once.
     pending = {c.cid for d in w.desks.values() for c in d.pending}
-    states = ["pending" if c.cid in pending else claim_state(c) for c in claims]
+    states = end_states(claims, pending)
     assert set(states) <= END_STATES
     assert sum(v[0] for v in res.claims.values()) == len(claims)
     for c, s in zip(claims, states, strict=True):

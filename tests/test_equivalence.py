@@ -6,13 +6,13 @@ at its deadline and each fund's exhaustion month (``horizon + 1`` when never
 exhausted).  An output passes when the two-sample Kolmogorov–Smirnov test does
 not reject at a family-wise 1% (Holm over the scenario's outputs) and the means
 agree within 2% plus sampling noise (floors for near-zero means); see
-:mod:`simulator.fast_check` for the criteria and why each is there.
+:mod:`simulator.engines.compare` for the criteria and why each is there.
 
 Sample sizes are small so the whole file runs in under three minutes on two
 cores: 150 SimPy replications against 400 fast ones, fewer SimPy replications
 for large scenarios (``_des_reps``).  ``benchmarks/equivalence_full.py`` runs
 the same comparison with 500+ replications per engine.  The approximations of
-the fast engine (``simulator.fast``) are bounded by these checks: each one's
+the fast engine (``simulator.engines.fast.engine``) are bounded by these checks: each one's
 effect on the outputs is within the tolerance, or a check here fails.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.fast_check import compare, run_both, table
+from simulator.engines.compare import compare, run_both, table
 from simulator.loader import load_scenario
 from simulator.scenario import Scenario
 

@@ -11,28 +11,18 @@ import simpy
 from click.testing import CliRunner
 from scipy import stats
 
-from simulator.calendar import Calendar
 from simulator.cli import main
-from simulator.entities import boosted_wait
-from simulator.fast import _Block, simulate_block
-from simulator.fast_money import STATE_NAMES, Pools
-from simulator.fast_plan import Clock, build_plan
-from simulator.fast_pop import (
-    APPLY,
-    CITY,
-    CREATE_CHUNK,
-    INC,
-    NCOL,
-    READY,
-    STATE,
-    TECH,
-    Firms,
-    geometric,
-)
-from simulator.fast_pop import boosted_wait as boosted_wait_vec
-from simulator.fast_rng import Key, RepUniforms, dist_values, poisson, rep_generator
-from simulator.programs import draw_dist, review_times
-from simulator.records import RepResult
+from simulator.engines.fast.engine import Block, simulate_block
+from simulator.engines.fast.firms import APPLY, CITY, INC, NCOL, READY, STATE, Firms
+from simulator.engines.fast.money import STATE_NAMES, Pools
+from simulator.engines.fast.plan import build_plan
+from simulator.engines.fast.pop import CREATE_CHUNK, TECH, geometric
+from simulator.engines.fast.rng import Key, RepUniforms, rep_generator
+from simulator.model.calendar import Calendar
+from simulator.model.dists import GeneratorSource, dist_values, draw_dist, poisson
+from simulator.model.lifecycle import boosted_wait
+from simulator.model.records import RepResult
+from simulator.model.view import Clock, review_times
 from simulator.scenario import Dist, OnCall, OnSchedule
 from simulator.store import TABLES, RunStore
 from tests.engine_fixtures import tiny_city_yaml, write_and_load
@@ -78,7 +68,7 @@ def test_blocks_larger_than_a_creation_chunk_give_the_same_replications(tiny) ->
 
 def test_support_does_not_postpone_a_firm_already_ready(tiny) -> None:  # type: ignore[no-untyped-def]
     """As the SimPy engine: a ready tech SME waiting for its window keeps its application date."""
-    block = _Block(tiny.scenario, 1, [0, 1, 2])
+    block = Block(tiny.scenario, 1, [0, 1, 2])
     firms = block.firms
     firms.advance(5.0)
     g = firms.rows.T
@@ -129,7 +119,7 @@ def test_conservation_balances_and_one_end_state(tmp_path: Path, monkeypatch: py
             _low[self.ids[f]] = min(_low[self.ids[f]], int(self.balance[f].min()))
 
         monkeypatch.setattr(Pools, "_allocate", watched)
-        block = _Block(s, 3, list(range(12)))
+        block = Block(s, 3, list(range(12)))
         block.run()
         results = block.results()
         monkeypatch.setattr(Pools, "_allocate", original)
@@ -166,20 +156,24 @@ def test_conservation_balances_and_one_end_state(tmp_path: Path, monkeypatch: py
 # --------------------------------------------------------------------------- vectorised pieces against the reference
 
 
-def test_boosted_wait_matches_the_scalar_rule() -> None:
+def test_boosted_wait_integrates_the_piecewise_hazard_to_the_draw() -> None:
+    """The wait w solves H(w) = e, H the integrated hazard: rate x mult for ``until`` months, then rate."""
     rng = np.random.default_rng(1)
     e = rng.exponential(size=500)
     rate = rng.choice([0.0, 0.01, 0.05], size=500)
     mult = rng.choice([1.0, 0.5, 2.0, 3.0], size=500)
     until = rng.choice([0.0, 6.0, 24.0], size=500)
-    got = boosted_wait_vec(e, rate, mult, until)
-    want = np.array([boosted_wait(a, b, c, d) for a, b, c, d in zip(e, rate, mult, until, strict=True)])
-    assert np.allclose(got, want, rtol=1e-12)
+    got = boosted_wait(e, rate, mult, until)
+    assert np.all(np.isinf(got[rate == 0]))
+    live = rate > 0
+    w, r, mu, un = got[live], rate[live], mult[live], until[live]
+    hazard = r * mu * np.minimum(w, un) + r * np.maximum(w - un, 0.0)
+    assert np.allclose(hazard, e[live], rtol=1e-12)
 
 
 def test_window_and_result_tables_match_the_calendar(tiny) -> None:  # type: ignore[no-untyped-def]
     s = tiny.scenario
-    block = _Block(s, 1, [0])
+    block = Block(s, 1, [0])
     f: Firms = block.firms
     cal = block.cal
     pop = s.populations["city"].firms
@@ -207,7 +201,7 @@ def test_inverse_transform_draws_follow_the_reference_laws() -> None:
              Dist(dist="lognormal", median=10.0, sigma=0.5), Dist(dist="poisson", mean=7.5)]
     for d in dists:
         ours = dist_values(d, u)
-        ref = draw_dist(d, np.random.default_rng(5), 20_000)
+        ref = draw_dist(d, 20_000, GeneratorSource(np.random.default_rng(5)))
         assert stats.ks_2samp(ours, ref).pvalue > 1e-3, d.dist
     lam = 3.7
     counts = np.bincount(np.minimum(poisson(u, lam), 11), minlength=12)
@@ -252,7 +246,7 @@ def test_admin_order_replays_simpy_scheduling(tiny) -> None:  # type: ignore[no-
         seen.append(("tranche", i, env.now))
 
     def reviews(i: int, prog):  # type: ignore[no-untyped-def]
-        for t in review_times(clock.as_world(), prog):
+        for t in review_times(clock, prog):
             if t >= clock.horizon:
                 return
             yield env.timeout(t - env.now)

@@ -15,8 +15,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator import guidance, guidance_cli
-from simulator.guidance import (
+from simulator import guidance_cli
+from simulator.guidance_cli import format_yuan, fund_curve
+from simulator.model import guidance
+from simulator.model.guidance import (
     GuidanceOverflowError,
     GuidanceParameterError,
     TASchedule,
@@ -25,7 +27,6 @@ from simulator.guidance import (
     ta_sample,
     ta_schedule,
 )
-from simulator.guidance_cli import format_yuan, fund_curve
 
 YI_FEN = 100_000_000 * 100  # 1亿元 in fen
 

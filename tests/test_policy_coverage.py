@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from simulator.loader import LoadedScenario, load_scenario
-from simulator.rules import Claims, evaluate_program, split_award, total_award
+from simulator.model.rules import Claims, evaluate_program, split_award, total_award
 from simulator.scenario import Quota
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from simulator.loader import LoadedScenario, load_scenario
-from simulator.rules import (
+from simulator.model.rules import (
     Claims,
     by_level,
     evaluate,

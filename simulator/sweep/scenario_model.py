@@ -23,8 +23,8 @@ from typing import Any
 import pandas as pd
 
 from simulator.loader import load_scenario
-from simulator.metrics import MetricContext, evaluate_target, metric_series
-from simulator.records import RepResult
+from simulator.model.metrics import MetricContext, evaluate_target, metric_series
+from simulator.model.records import RepResult
 from simulator.runner import engine_available, engine_fn
 from simulator.scenario import Scenario
 from simulator.sweep.errors import SweepSetupError

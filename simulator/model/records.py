@@ -7,17 +7,12 @@ reports read them, never the live simulation.  Both engines produce the same
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from simulator.scenario import FIRM_STATES, TIERS, Scenario
-
-if TYPE_CHECKING:  # pragma: no cover
-    from simulator.fund import Claim
 
 CountKey = tuple[str, str, str, str]  # (city, kind, type, state)
 
@@ -61,32 +56,3 @@ class RepResult:
     exhaustion: dict[str, int | None]  # fund -> month index
     awards: npt.NDArray[np.int32]  # [months, programs] awards first paid in each month (not cumulative)
     events: int = 0  # SimPy events processed (entity wake-ups, arrivals, calls, reviews, payments, ...)
-
-
-@dataclass
-class Recorder:
-    """Collects a replication's records as it runs (the DES side)."""
-
-    n_months: int
-    keys: list[CountKey]
-    programs: list[str]
-    draws: dict[tuple[int, str, str, str], int] = field(default_factory=lambda: defaultdict(int))
-    snap: npt.NDArray[np.int32] = field(init=False)
-    award_month: npt.NDArray[np.int32] = field(init=False)
-    key_index: dict[CountKey, int] = field(init=False)
-    program_index: dict[str, int] = field(init=False)
-    awarded: set[int] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        self.key_index = {k: i for i, k in enumerate(self.keys)}
-        self.program_index = {p: i for i, p in enumerate(self.programs)}
-        self.snap = np.zeros((self.n_months, len(self.keys)), dtype=np.int32)
-        self.award_month = np.zeros((self.n_months, max(len(self.programs), 1)), dtype=np.int32)
-
-    def draw(self, month: int, fund: str, level: str, program: str, fen: int, claim: Claim | None) -> None:
-        """Record a payment."""
-        if 0 <= month < self.n_months:
-            self.draws[(month, fund, level, program)] += fen
-            if claim is not None and claim.cid not in self.awarded and program in self.program_index:
-                self.awarded.add(claim.cid)
-                self.award_month[month, self.program_index[program]] += 1

@@ -15,37 +15,12 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING, Literal, cast
+from typing import Literal
 
-from simulator.calendar import OFFSET_CALL, Calendar
-from simulator.programs import response_factor, review_times
-from simulator.scenario import OnCall, OnSchedule, Program, Scenario
-
-if TYPE_CHECKING:  # pragma: no cover
-    from simulator.world import World
+from simulator.model.view import Clock, call_times, guidance_times, response_factor, review_times
+from simulator.scenario import OnCall, Scenario
 
 ActionKind = Literal["call", "schedule", "guidance", "review", "tranche"]
-
-
-@dataclass(frozen=True)
-class Clock:
-    """The calendar facts the program helpers of :mod:`simulator.programs` read from a world."""
-
-    calendar: Calendar
-    horizon: float
-
-    def program_start(self, program: Program) -> float:
-        """Model time a program opens (as :meth:`simulator.world.World.program_start`)."""
-        return float(max(self.calendar.month_of(program.start), 0)) if program.start else 0.0
-
-    def program_end(self, program: Program) -> float:
-        """Model time a program closes (as :meth:`simulator.world.World.program_end`)."""
-        return float(self.calendar.month_of(program.end) + 1) if program.end else self.horizon
-
-    def as_world(self) -> World:
-        """This clock where a helper is typed to take a world (it reads only these members)."""
-        return cast("World", self)
 
 
 @dataclass(frozen=True)
@@ -77,33 +52,6 @@ class Plan:
     response: list[float] = field(default_factory=list)
 
 
-def _call_times(clock: Clock, prog: Program) -> Iterator[float]:
-    trig = prog.trigger
-    cal = clock.calendar
-    if isinstance(trig, OnCall):
-        t = cal.next_month_with(trig.month, clock.program_start(prog), OFFSET_CALL)
-        while t <= min(clock.program_end(prog), clock.horizon):
-            yield t
-            t = cal.next_month_with(trig.month, t + 1.0, OFFSET_CALL)
-    elif isinstance(trig, OnSchedule):
-        now = 0.0
-        for t in sorted(cal.month_of(d) + OFFSET_CALL for d in trig.dates):
-            if t < now or t >= clock.horizon:
-                continue
-            now = t
-            yield t
-
-
-def _guidance_times(clock: Clock, start: date, call_month: int, n_calls: int) -> Iterator[float]:
-    cal = clock.calendar
-    t = cal.next_month_with(call_month, max(float(cal.month_of(start)), 0.0), OFFSET_CALL)
-    for _ in range(n_calls):
-        if t >= clock.horizon:
-            return
-        yield t
-        t += 12.0
-
-
 def build_plan(scenario: Scenario, clock: Clock) -> Plan:
     """Replay SimPy's scheduling of the administrative processes (see the module docstring)."""
     plan = Plan()
@@ -121,21 +69,20 @@ def build_plan(scenario: Scenario, clock: Clock) -> Plan:
         if nxt is not None:
             push(nxt.time, proc, nxt)
 
-    w = clock.as_world()
     programs = list(scenario.programs.values())
     proc = 0
     for i, prog in enumerate(programs):
-        plan.response.append(response_factor(prog, w))
+        plan.response.append(response_factor(prog))
         kind: ActionKind = "call" if isinstance(prog.trigger, OnCall) else "schedule"
-        gens[proc] = iter([Action(kind, i, t) for t in _call_times(clock, prog)])
+        gens[proc] = iter([Action(kind, i, t) for t in call_times(clock, prog)])
         advance(proc)
         proc += 1
-        gens[proc] = iter([Action("review", i, t) for t in review_times(w, prog) if t < clock.horizon])
+        gens[proc] = iter([Action("review", i, t) for t in review_times(clock, prog) if t < clock.horizon])
         advance(proc)
         proc += 1
     for k, g in enumerate(scenario.guidance_funds.values()):
         gens[proc] = iter([Action("guidance", k, t, step=j) for j, t in
-                           enumerate(_guidance_times(clock, g.start, g.call_month, g.life))])
+                           enumerate(guidance_times(clock, g.start, g.call_month, g.life))])
         advance(proc)
         proc += 1
     while heap:

@@ -1,23 +1,22 @@
 """A budget pool during a replication: balance, appropriations, year end, arrears.
 
 The pool never goes negative: every payment goes through
-:func:`simulator.allocation.allocate`.  Each payment request is a *line*
+:func:`simulator.model.allocation.allocate_reps` (a batch of one replication).  Each payment request is a *line*
 (one claim's tranche for one fund); its outcome is recorded on the claim.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.allocation import PAID, PARTLY_PAID, QUEUED, REFUSED, allocate
+from simulator.engines.des.recorder import Recorder
+from simulator.model.allocation import PAID, PARTLY_PAID, QUEUED, REFUSED, allocate_reps
+from simulator.model.ledger import STATE_NAMES, claim_states, open_year
 from simulator.scenario import Fund
-
-if TYPE_CHECKING:  # pragma: no cover
-    from simulator.records import Recorder
 
 
 @dataclass(eq=False)
@@ -84,20 +83,14 @@ class Pool:
         return self.years[y]
 
     def open_year(self, y: int, first: bool) -> None:
-        """Close the previous year (lapse or carry) and add year ``y``'s appropriation."""
+        """Close the previous year (lapse or carry, :func:`simulator.model.ledger.open_year`) and open ``y``."""
+        op = open_year(self.spec, y, first, np.array([self.balance], dtype=np.int64))
         if not first:
-            prev = self.year(y - 1)
-            if self.spec.year_end == "lapse":
-                prev.lapsed = self.balance
-                self.balance = 0
+            self.year(y - 1).lapsed += int(op.lapsed[0])
         cur = self.year(y)
-        if first and self.spec.year_end == "carry_over":
-            # Money appropriated before the first simulated year is still there: the opening balance.
-            self.balance += sum(int(v) for yy, v in self.spec.appropriations.items() if yy < y)
-        cur.carried_in = self.balance
-        amount = int(self.spec.appropriations.get(y, 0))
-        cur.appropriated = amount
-        self.balance += amount
+        cur.carried_in = int(op.carried_in[0])
+        cur.appropriated = op.appropriated
+        self.balance = int(op.balance[0])
 
     def pay(self, lines: list[Line], now: float, month: int, y: int) -> None:
         """Allocate a batch of new lines (after any arrears already waiting)."""
@@ -128,7 +121,7 @@ class Pool:
 
     def _allocate(self, lines: list[Line], now: float, month: int, y: int, from_queue: bool) -> None:
         req = np.fromiter((ln.amount for ln in lines), dtype=np.int64, count=len(lines))
-        res = allocate(req, self.balance, self.spec.overclaim)
+        res = allocate_reps(req, np.zeros(req.shape[0], dtype=np.int64), np.array([self.balance]), self.spec.overclaim)
         fy = self.year(y)
         paid_total = 0
         for line, paid, outcome in zip(lines, res.paid.tolist(), res.outcome.tolist(), strict=True):
@@ -136,7 +129,7 @@ class Pool:
             if paid:
                 paid_total += paid
                 claim.paid_fen += paid
-                self.recorder.draw(month, self.fid, self.level, claim.program, paid, claim)
+                self.recorder.draw(month, self.fid, self.level, claim.program, paid, claim.cid)
             if outcome == PAID:
                 claim.open_lines -= 1
             elif outcome == PARTLY_PAID:
@@ -160,3 +153,24 @@ class Pool:
     def arrears(self) -> int:
         """Fen approved but waiting in the queue."""
         return sum(line.amount for line in self.queue)
+
+
+def end_states(claims: Sequence[Claim], pending: set[int]) -> list[str]:
+    """The one end state of each claim at the horizon (:func:`simulator.model.ledger.claim_states`).
+
+    Args:
+        claims: Claims of a replication.
+        pending: Ids of the claims still waiting for review.
+    """
+    if not claims:
+        return []
+    codes = claim_states(
+        pending=np.array([c.cid in pending for c in claims], dtype=bool),
+        approved=np.array([c.approved for c in claims], dtype=bool),
+        queued_lines=np.array([c.queued_lines for c in claims], dtype=np.int64),
+        refused=np.array([c.refused for c in claims], dtype=bool),
+        cut=np.array([c.cut for c in claims], dtype=bool),
+        paid=np.array([c.paid_fen for c in claims], dtype=np.int64),
+        requested=np.array([c.requested_fen for c in claims], dtype=np.int64),
+    )
+    return [STATE_NAMES[k] for k in codes.tolist()]

@@ -1,4 +1,4 @@
-"""Per-replication random streams for the vectorised engine (:mod:`simulator.fast`).
+"""Per-replication random streams for the vectorised engine (:mod:`simulator.engines.fast.engine`).
 
 Every random quantity of replication ``rep`` comes from generators seeded with
 ``SeedSequence(seed, spawn_key=(rep, key))`` (``key`` >= 100, so these
@@ -16,19 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import IntEnum
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
-
-from simulator.scenario import Dist
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _TINY = np.finfo(np.float64).tiny
-
 
 class Key(IntEnum):
     """Stream keys of one replication (the second element of the spawn key)."""
@@ -174,55 +169,7 @@ def geometric_successes(u: FloatArray, p: FloatArray | float) -> IntArray:
     return out
 
 
-def normal(u: FloatArray) -> FloatArray:
-    """Standard normal draws from uniforms."""
-    return np.asarray(special.ndtri(np.clip(u, _TINY, 1.0 - 1e-16)), dtype=np.float64)
-
-
-@lru_cache(maxsize=256)
-def _poisson_cdf(lam: float) -> FloatArray:
-    k_max = int(lam + 12.0 * np.sqrt(lam) + 40.0)
-    return np.asarray(stats.poisson.cdf(np.arange(k_max + 1), lam), dtype=np.float64)
-
-
-def poisson(u: FloatArray, lam: float) -> IntArray:
-    """Poisson(``lam``) draws from uniforms by inverting the CDF."""
-    if lam <= 0.0:
-        return np.zeros(u.shape, dtype=np.int64)
-    cdf = _poisson_cdf(float(lam))
-    k = np.searchsorted(cdf, u, side="right")
-    return np.minimum(k, cdf.shape[0] - 1).astype(np.int64)
-
-
 def uniform_int(u: FloatArray, low: int, high: int) -> IntArray:
     """Integers uniform on ``[low, high]`` from uniforms."""
     k = np.floor(u * (high - low + 1)).astype(np.int64)
     return low + np.minimum(k, high - low)
-
-
-def dist_needs_draw(d: Dist | None) -> bool:
-    """Whether a claim distribution consumes a uniform (``fixed`` and absent ones do not)."""
-    return d is not None and d.dist != "fixed"
-
-
-def dist_values(d: Dist | None, u: FloatArray) -> FloatArray:
-    """Values of a claim distribution (:func:`simulator.programs.draw_dist`'s laws) from uniforms."""
-    n = u.shape[0]
-    if d is None:
-        return np.zeros(n)
-    if d.dist == "fixed":
-        return np.full(n, float(d.value or 0.0))
-    if d.dist == "uniform":
-        lo, hi = float(d.low or 0.0), float(d.high or 0.0)
-        return lo + u * (hi - lo)
-    if d.dist == "triangular":
-        lo, mo, hi = float(d.low or 0.0), float(d.mode or 0.0), float(d.high or 0.0)
-        if hi <= lo:
-            return np.full(n, lo)
-        c = (mo - lo) / (hi - lo)
-        left = lo + np.sqrt(u * (hi - lo) * (mo - lo))
-        right = hi - np.sqrt((1.0 - u) * (hi - lo) * (hi - mo))
-        return np.where(u < c, left, right)
-    if d.dist == "lognormal":
-        return float(d.median or 0.0) * np.exp(float(d.sigma or 0.0) * normal(u))
-    return poisson(u, float(d.mean or 0.0)).astype(np.float64)

@@ -82,3 +82,35 @@ def allocate(requested: npt.ArrayLike, available: int, policy: Policy) -> Alloca
     if policy not in ("fcfs", "queue"):
         raise ValueError(f"unknown over-claim policy {policy!r}")
     return Allocation(paid, outcome)
+
+
+def allocate_reps(requested: npt.NDArray[np.int64], rep: npt.NDArray[np.int64], available: npt.NDArray[np.int64],
+                  policy: Policy) -> Allocation:
+    """:func:`allocate` for a batch of lines from one or many replications, each against its own balance.
+
+    ``rep`` gives each line's replication (lines of one replication together,
+    in the order the policy serves them) and ``available[rep]`` its balance.
+    A replication whose lines fit is paid in full (what :func:`allocate` does);
+    :func:`allocate` itself runs only for those that do not fit.
+
+    >>> a = allocate_reps(np.array([60, 50, 10, 5]), np.array([0, 0, 1, 1]), np.array([100, 100]), "fcfs")
+    >>> a.paid.tolist(), [OUTCOME_NAMES[o] for o in a.outcome]
+    ([60, 0, 10, 5], ['paid', 'refused', 'paid', 'paid'])
+    """
+    n = requested.shape[0]
+    outcome = np.full(n, PAID, dtype=np.int8)
+    if n == 0:
+        return Allocation(requested.copy(), outcome)
+    starts = np.flatnonzero(np.r_[True, rep[1:] != rep[:-1]])
+    ureps = rep[starts]
+    fits = np.add.reduceat(requested, starts) <= available[ureps]
+    if fits.all():
+        return Allocation(requested, outcome)
+    paid = requested.copy()
+    ends = np.r_[starts[1:], n]
+    for j in np.flatnonzero(~fits).tolist():
+        sl = slice(int(starts[j]), int(ends[j]))
+        res = allocate(requested[sl], int(available[ureps[j]]), policy)
+        paid[sl] = res.paid
+        outcome[sl] = res.outcome
+    return Allocation(paid, outcome)

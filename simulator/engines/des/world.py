@@ -1,14 +1,16 @@
 """The discrete-event world of one replication, on a SimPy Environment passed in.
 
 :func:`run_replication` is pure: ``(scenario, seed, rep) -> RepResult``.  The
-world wires entities (:mod:`simulator.entities`), program desks
-(:mod:`simulator.programs`), budget pools (:mod:`simulator.fund`) and
-guidance funds together, and records what happens (:mod:`simulator.records`).
+world wires entities (:mod:`simulator.engines.des.entities`), program desks
+(:mod:`simulator.engines.des.programs`), budget pools (:mod:`simulator.engines.des.fund`) and
+guidance funds together, and records what happens
+(:mod:`simulator.engines.des.recorder`, :mod:`simulator.model.records`).  The
+rules are the shared model's (:mod:`simulator.model`), called with a batch of
+one replication; this package adds only the clock.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,11 +18,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulator.calendar import OFFSET_CALL, OFFSET_INDICATOR, Calendar
-from simulator.entities import (
-    CERT_MONTHS,
-    INCUBATION_MONTHS,
-    REGISTRY_MONTHS,
+from simulator.engines.des.entities import (
     Firm,
     Proc,
     Tiered,
@@ -31,11 +29,22 @@ from simulator.entities import (
     plan_up,
     tiered_process,
 )
-from simulator.fund import Claim, Line, Pool
-from simulator.guidance import ta_sample, ta_schedule
-from simulator.programs import Desk, claim_state
-from simulator.records import Recorder, RepResult, count_keys
-from simulator.rng import Buffered, Sub, stream
+from simulator.engines.des.fund import Claim, Line, Pool, end_states
+from simulator.engines.des.programs import Desk, GroupKey
+from simulator.engines.des.recorder import Recorder
+from simulator.engines.des.rng import Buffered, Sub, stream
+from simulator.model.calendar import OFFSET_INDICATOR, Calendar
+from simulator.model.dists import GeneratorSource, draw_dist
+from simulator.model.ledger import FundYears, capital_calls, fund_year_rows, investments
+from simulator.model.lifecycle import (
+    CERT_MONTHS,
+    INCUBATION_MONTHS,
+    REGISTRY_MONTHS,
+    indicator_step,
+)
+from simulator.model.places import PlaceTable
+from simulator.model.records import RepResult, count_keys
+from simulator.model.view import Clock, guidance_times
 from simulator.scenario import (
     TIERS,
     FirmPopulation,
@@ -71,6 +80,7 @@ class World:
         self.scenario = scenario
         self.calendar = Calendar(scenario.scenario.start, scenario.scenario.end)
         self.horizon = float(self.calendar.n_months)
+        self.clock = Clock(self.calendar, self.horizon)
         self.seed, self.rep = seed, rep
         self.events = 0
         self.trace: list[tuple[float, str, str, str]] | None = None
@@ -83,7 +93,7 @@ class World:
         self.entities: dict[int, Firm | Tiered] = {}
         self.firms_by: dict[tuple[str, str], list[Firm]] = {}
         self.tiered_by: dict[tuple[str, str], list[Tiered]] = {}
-        self.group_best: dict[tuple[str, int, int], int] = {}
+        self.group_best: dict[GroupKey, int] = {}
         self.pools = {fid: Pool(fid, f, scenario.level_of_fund(fid), self.rec) for fid, f in scenario.funds.items()}
         self.r_firms = Buffered(stream(seed, rep, Sub.FIRMS))
         self.r_tiered = Buffered(stream(seed, rep, Sub.PLATFORMS))
@@ -98,7 +108,7 @@ class World:
         self.ind_value = np.array([float(scenario.indicators[i].initial) for i in self.ind_ids], dtype=np.float64)
         self.ind_snap = np.zeros((self.calendar.n_months, len(self.ind_ids)), dtype=np.float64)
         self.guidance_claims: list[Claim] = []
-        self._place_cache: dict[str | None, tuple[list[str], list[float]]] = {}
+        self.places = PlaceTable(scenario)
         self._recog: dict[tuple[str, str], list[Desk]] = {}
         self._construct: dict[str, list[Desk]] = {}
         self._cert: dict[str, list[Desk]] = {}
@@ -123,14 +133,6 @@ class World:
         """Month index of the current time."""
         return min(int(self.env.now), self.calendar.n_months - 1)
 
-    def program_start(self, program: Any) -> float:
-        """Model time a program opens."""
-        return float(max(self.calendar.month_of(program.start), 0)) if program.start else 0.0
-
-    def program_end(self, program: Any) -> float:
-        """Model time a program closes."""
-        return float(self.calendar.month_of(program.end) + 1) if program.end else self.horizon
-
     def next_cid(self) -> int:
         """A fresh claim id."""
         self._cid += 1
@@ -141,22 +143,12 @@ class World:
         return self._eid
 
     def random_place(self, city: str | None, rng: np.random.Generator | Buffered) -> str:
-        """A place in ``city`` drawn by population share (equal shares if unknown)."""
-        if city not in self._place_cache:
-            if city is None:
-                places = [c for c in self.scenario.cities()] or list(self.scenario.jurisdictions)[:1]
-            else:
-                places = self.scenario.places_of(city)
-            pops = [self.scenario.jurisdictions[p].population_at(self.scenario.scenario.start) or 0 for p in places]
-            w = np.array(pops, dtype=float)
-            w = w / w.sum() if w.sum() > 0 and all(x > 0 for x in pops) else np.full(len(places), 1 / len(places))
-            self._place_cache[city] = (places, np.cumsum(w).tolist())
-        places, cum = self._place_cache[city]
-        if len(places) == 1:
-            return places[0]
+        """A place in ``city`` drawn by population share (:class:`~simulator.model.places.PlaceTable`)."""
+        ids, _ = self.places.lookup(city)
+        if len(ids) == 1:
+            return self.places.names[ids[0]]
         u = rng.uniform() if isinstance(rng, Buffered) else float(rng.random())
-        i = bisect.bisect_right(cum, u * cum[-1])
-        return places[min(i, len(places) - 1)]
+        return self.places.names[self.places.draw_one(city, u)]
 
     # ------------------------------------------------------------------ indexes & counts
 
@@ -224,11 +216,9 @@ class World:
             desk.submit(f.eid, f.place, "", 0, 0)
 
     def _active(self, desk: Desk, city: str) -> bool:
-        now = self.env.now
-        prog = desk.program
         if desk.city is not None and desk.city != city:
             return False
-        return self.program_start(prog) <= now < self.program_end(prog)
+        return self.clock.active(desk.program, self.env.now)
 
     def sample_firm(self, city: str, state: str, rng: np.random.Generator) -> Firm | None:
         """A random firm of a city in a state (None if there is none)."""
@@ -388,9 +378,7 @@ class World:
         e = Tiered(self._new_eid(), city, self.random_place(city, self.r_place), kind, typ, tier)
         self.entities[e.eid] = e
         if pop.area_m2 is not None:
-            from simulator.programs import draw_dist
-
-            e.area_m2 = round(float(draw_dist(pop.area_m2, rnd.rng, 1)[0]))
+            e.area_m2 = round(float(draw_dist(pop.area_m2, 1, GeneratorSource(rnd.rng))[0]))
         e.t_exit = now + (rnd.exponential() / (pop.exit_rate / 12.0) if pop.exit_rate > 0 else INF)
         self._add((city, kind, typ, TIERS[tier]), 1)
         self._index_add(self.tiered_by, (city, typ), e)
@@ -468,44 +456,30 @@ class World:
         while t < self.horizon:
             yield self.env.timeout(t - self.env.now)
             z = self.r_ind.standard_normal(len(specs))
-            for k, spec in enumerate(specs):
-                if spec.growth != 0 or spec.drift == 0:
-                    self.ind_value[k] *= max(0.0, 1.0 + spec.growth + spec.sd * z[k])
-                if spec.drift != 0:
-                    self.ind_value[k] += spec.drift + (spec.sd * z[k] if spec.growth == 0 else 0.0)
-                if spec.unit == "share":
-                    self.ind_value[k] = min(max(self.ind_value[k], 0.0), 1.0)
+            indicator_step(self.ind_value[None, :], specs, z[None, :])
             t += 12.0
 
     def guidance(self, gid: str, g: GuidanceFund, k: int) -> Proc:
         """Capital calls of a guidance fund, and the local investments they fund."""
         rng = stream(self.seed, self.rep, Sub.GUIDANCE, k)
-        if g.stochastic.rc_sd > 0 or g.stochastic.growth_sd > 0:
-            calls = ta_sample(g.commitment, g.rc, g.life, g.bow, g.growth, g.yield_, rng, 1,
-                              g.stochastic.rc_sd, g.stochastic.growth_sd).contribution_fen[0]
-        else:
-            calls = ta_schedule(g.commitment, g.rc, g.life, g.bow, g.growth, g.yield_).contribution_fen
-        start = max(float(self.calendar.month_of(g.start)), 0.0)
-        t = self.calendar.next_month_with(g.call_month, start, OFFSET_CALL)
+        calls = capital_calls(g, [rng])[0]
         pool = self.pools[g.fund]
         city = self.scenario.city_of(self.scenario.funds[g.fund].owner)
-        for amount in calls.tolist():
-            if t >= self.horizon:
-                return
+        for t, amount in zip(guidance_times(self.clock, g.start, g.call_month, len(calls)), calls.tolist(),
+                             strict=False):
             yield self.env.timeout(t - self.env.now)
-            if amount > 0:
-                c = Claim(self.next_cid(), gid, -1, "", "", 0, 0, self.env.now, year=self.year_now(),
-                          approved=True, requested_fen=int(amount))
-                self.guidance_claims.append(c)
-                pool.pay([Line(c, g.fund, pool.level, int(amount))], self.env.now, self.month_now(), self.year_now())
-                local = c.paid_fen * g.subfunds.local_reinvest
-                n_inv = int(local // g.ticket) if g.ticket > 0 else 0
-                if g.effect is not None and city is not None:
-                    for _ in range(n_inv):
-                        f = self.sample_firm(city, g.investee_state, rng)
-                        if f is not None:
-                            self.support(f.eid, g.effect.on, g.effect.multiplier, g.effect.months)
-            t += 12.0
+            if amount <= 0:
+                continue
+            c = Claim(self.next_cid(), gid, -1, "", "", 0, 0, self.env.now, year=self.year_now(),
+                      approved=True, requested_fen=int(amount))
+            self.guidance_claims.append(c)
+            pool.pay([Line(c, g.fund, pool.level, int(amount))], self.env.now, self.month_now(), self.year_now())
+            if g.effect is not None and city is not None:
+                n_inv = int(investments(np.array([c.paid_fen]), g.subfunds.local_reinvest, g.ticket)[0])
+                for _ in range(n_inv):
+                    f = self.sample_firm(city, g.investee_state, rng)
+                    if f is not None:
+                        self.support(f.eid, g.effect.on, g.effect.multiplier, g.effect.months)
 
     # ------------------------------------------------------------------ run
 
@@ -534,33 +508,25 @@ class World:
 
     def result(self) -> RepResult:
         """Collect the replication's records after the run."""
-        cal = self.calendar
+        years = self.calendar.years
         fund_years: dict[tuple[str, int], dict[str, int]] = {}
-        last_year = cal.year_of(cal.n_months - 1)
         for fid, pool in self.pools.items():
-            for y in cal.years:
-                fy = pool.year(y)
-                row = {"appropriated_fen": fy.appropriated, "carried_in_fen": fy.carried_in, "drawn_fen": fy.drawn,
-                       "lapsed_fen": fy.lapsed, "refused_fen": fy.refused, "prorata_cut_fen": fy.prorata_cut}
+            fys = [pool.year(y) for y in years]
+            flows = FundYears(
+                appropriated=np.array([fy.appropriated for fy in fys], dtype=np.int64),
+                carried_in=np.array([fy.carried_in for fy in fys], dtype=np.int64),
+                drawn=np.array([fy.drawn for fy in fys], dtype=np.int64),
+                lapsed=np.array([fy.lapsed for fy in fys], dtype=np.int64),
+                refused=np.array([fy.refused for fy in fys], dtype=np.int64),
+                cut=np.array([fy.prorata_cut for fy in fys], dtype=np.int64),
+                arrears_year_end=np.array([self._arrears_at_year_end.get((fid, y), 0) for y in years], dtype=np.int64),
+                arrears_end=pool.arrears(), balance_end=pool.balance)
+            for y, row in fund_year_rows(years, flows).items():
                 fund_years[(fid, y)] = row
-            # balances and arrears at each year end, reconstructed from flows
-            bal = 0
-            for y in cal.years:
-                row = fund_years[(fid, y)]
-                bal = row["carried_in_fen"] + row["appropriated_fen"] - row["drawn_fen"]
-                row["balance_end_fen"] = bal - (row["lapsed_fen"] if y < last_year else 0)
-                row["arrears_fen"] = 0
-            fund_years[(fid, last_year)]["arrears_fen"] = pool.arrears()
-            fund_years[(fid, last_year)]["balance_end_fen"] = pool.balance
-        for fid in self.pools:
-            for (f, y), row in fund_years.items():
-                if f == fid and y < last_year:
-                    row["arrears_fen"] = self._arrears_at_year_end.get((fid, y), 0)
         claims: dict[tuple[str, int, str], list[int]] = {}
         pending_ids = {c.cid for d in self.desks.values() for c in d.pending}
         all_claims = [c for d in self.desks.values() for c in d.claims] + self.guidance_claims
-        for c in all_claims:
-            state = "pending" if c.cid in pending_ids else claim_state(c)
+        for c, state in zip(all_claims, end_states(all_claims, pending_ids), strict=True):
             acc = claims.setdefault((c.program, c.year, state), [0, 0, 0])
             acc[0] += 1
             acc[1] += c.requested_fen

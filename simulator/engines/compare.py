@@ -40,10 +40,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from simulator.calendar import Calendar
-from simulator.fast import simulate_block
-from simulator.metrics import MetricContext, evaluate_target, metric_series
-from simulator.records import RepResult
+from simulator.engines.fast.engine import simulate_block
+from simulator.model.calendar import Calendar
+from simulator.model.metrics import MetricContext, evaluate_target, metric_series
+from simulator.model.records import RepResult
 from simulator.scenario import Scenario
 from simulator.workers import process_pool
 
@@ -157,7 +157,7 @@ def table(verdicts: Sequence[Verdict]) -> str:
 
 
 def _des_block(scenario: Scenario, seed: int, first: int, last: int) -> list[RepResult]:
-    from simulator.world import run_replication
+    from simulator.engines.des.world import run_replication
 
     return [run_replication(scenario, seed, r) for r in range(first, last)]
 

@@ -4,10 +4,10 @@ Claims live in one growing table (struct of arrays).  A payment is a set of
 *lines* (one claim's tranche for one fund) from many replications, ordered
 within each replication as the reference engine orders them.  For every
 replication whose lines fit its balance, the lines are paid in one vectorised
-step; :func:`simulator.allocation.allocate` is called only for the
-replications where they do not fit — the result is identical to calling it
-everywhere, because ``allocate`` pays every line in full whenever the batch
-fits.
+step; :func:`simulator.model.allocation.allocate_reps` (which the SimPy
+engine's pools call with one replication) runs the allocation only for the
+replications where they do not fit.  Fiscal years and claim end states are
+:mod:`simulator.model.ledger`'s.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from simulator.allocation import PAID, PARTLY_PAID, QUEUED, REFUSED, allocate
+from simulator.model.allocation import PAID, PARTLY_PAID, QUEUED, REFUSED, allocate_reps
+from simulator.model.ledger import STATE_NAMES, claim_states, open_year
 from simulator.scenario import Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -26,8 +27,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 NO_ENTITY, FIRM, TIERED = -1, 0, 1
-STATE_NAMES = ("pending", "not_approved", "queued", "refused", "partly_paid", "paid")
-PENDING, NOT_APPROVED, ST_QUEUED, ST_REFUSED, ST_PARTLY, ST_PAID = range(6)
+__all__ = ["FIRM", "NO_ENTITY", "STATE_NAMES", "TIERED", "ClaimBook", "Pools"]
 
 
 class ClaimBook:
@@ -95,19 +95,11 @@ class ClaimBook:
         return ids
 
     def states(self) -> IntArray:
-        """End state of every claim (as :func:`simulator.programs.claim_state`, with pending ones)."""
+        """End state of every claim (:func:`simulator.model.ledger.claim_states`, codes into ``STATE_NAMES``)."""
         n = self.n
-        out = np.full(n, ST_PAID, dtype=np.int64)
-        appr = self.approved[:n]
-        paid, req = self.paid[:n], self.requested[:n]
-        refused, cut = self.refused[:n], self.cut[:n]
-        partly = refused | cut | (paid < req)
-        out[partly] = ST_PARTLY
-        out[refused & (paid == 0)] = ST_REFUSED
-        out[self.qlines[:n] > 0] = ST_QUEUED
-        out[~appr] = NOT_APPROVED
-        out[self.pending[:n]] = PENDING
-        return out
+        return claim_states(pending=self.pending[:n], approved=self.approved[:n], queued_lines=self.qlines[:n],
+                            refused=self.refused[:n], cut=self.cut[:n], paid=self.paid[:n],
+                            requested=self.requested[:n])
 
 
 @dataclass
@@ -181,19 +173,18 @@ class Pools:
     # ------------------------------------------------------------------ fiscal years
 
     def open_year(self, yi: int, first: bool) -> None:
-        """Close the previous year (lapse or carry) and add year ``yi``'s appropriation, every fund."""
+        """Close the previous year (lapse or carry) and add year ``yi``'s appropriation, every fund.
+
+        The rule is :func:`simulator.model.ledger.open_year`, over the block's replications.
+        """
         y = self.years[yi]
         for f, spec in enumerate(self.funds):
-            if not first and spec.year_end == "lapse":
-                self.lapsed[f, :, yi - 1] = self.balance[f]
-                self.balance[f] = 0
-            if first and spec.year_end == "carry_over":
-                # money appropriated before the first simulated year is the opening balance (as Pool.open_year)
-                self.balance[f] += sum(int(v) for yy, v in spec.appropriations.items() if yy < y)
-            self.carried_in[f, :, yi] = self.balance[f]
-            amount = int(spec.appropriations.get(y, 0))
-            self.appropriated[f, :, yi] = amount
-            self.balance[f] += amount
+            op = open_year(spec, y, first, self.balance[f])
+            if not first:
+                self.lapsed[f, :, yi - 1] += op.lapsed
+            self.carried_in[f, :, yi] = op.carried_in
+            self.appropriated[f, :, yi] = op.appropriated
+            self.balance[f] = op.balance
 
     def record_arrears(self, yi: int) -> None:
         """Arrears of every fund at the end of year ``yi``."""
@@ -237,20 +228,8 @@ class Pools:
                   yi: int) -> None:
         starts = np.flatnonzero(np.r_[True, rep[1:] != rep[:-1]])
         ureps = rep[starts]
-        totals = np.add.reduceat(amt, starts)
-        fits = totals <= self.balance[f, ureps]
-        if fits.all():
-            paid = amt
-            outcome = None
-        else:
-            paid = amt.copy()
-            outcome = np.full(rep.shape[0], PAID, dtype=np.int8)
-            ends = np.r_[starts[1:], rep.shape[0]]
-            for j in np.flatnonzero(~fits).tolist():
-                sl = slice(int(starts[j]), int(ends[j]))
-                res = allocate(amt[sl], int(self.balance[f, ureps[j]]), self.policy[f])
-                paid[sl] = res.paid
-                outcome[sl] = res.outcome
+        res = allocate_reps(amt, rep, self.balance[f], self.policy[f])
+        paid, outcome = res.paid, res.outcome
         book = self.book
         pos = paid > 0
         if pos.any():
@@ -267,7 +246,7 @@ class Pools:
         per_rep = np.add.reduceat(paid, starts)
         self.balance[f, ureps] -= per_rep
         self.drawn[f, ureps, yi] += per_rep
-        if outcome is not None:
+        if (outcome != PAID).any():
             part = outcome == PARTLY_PAID
             if part.any():
                 book.cut[claim[part]] = True

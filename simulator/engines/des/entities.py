@@ -5,7 +5,8 @@ window, a certificate's expiry, an upgrade, an exit); nothing polls.  Hazards
 are per year; model time is in months.  A behaviour link (support money)
 multiplies a hazard for a while: the waiting time is redrawn from the moment
 of support with a piecewise-constant hazard (valid because waits are
-memoryless), and the process is interrupted to re-plan.
+memoryless), and the process is interrupted to re-plan.  The periods, the
+combined multiplier and the waits are :mod:`simulator.model.lifecycle`'s.
 """
 
 from __future__ import annotations
@@ -13,40 +14,23 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+import numpy as np
 import simpy
 
-from simulator.calendar import OFFSET_RESULT, OFFSET_WINDOW
-from simulator.rng import Buffered
+from simulator.engines.des.rng import Buffered
+from simulator.model.calendar import OFFSET_RESULT, OFFSET_WINDOW, Calendar
+from simulator.model.lifecycle import (
+    CERT_MONTHS,
+    REGISTRY_MONTHS,
+    boosted_wait_one,
+    hazard_multiplier,
+)
 from simulator.scenario import TIERS, FirmPopulation, TieredPopulation
-
-if TYPE_CHECKING:  # pragma: no cover
-    from simulator.world import World
 
 INF = math.inf
 Proc = Generator[simpy.events.Event, Any, None]
-CERT_MONTHS = 36.0
-REGISTRY_MONTHS = 12.0
-INCUBATION_MONTHS = 48.0
-
-
-def boosted_wait(e: float, rate_per_month: float, mult: float, boost_for: float) -> float:
-    """Waiting time for an Exp(1) draw ``e`` under hazard ``rate × mult`` for ``boost_for`` months, then ``rate``.
-
-    >>> round(boosted_wait(1.0, 0.1, 1.0, 0.0), 6)
-    10.0
-    >>> round(boosted_wait(1.0, 0.1, 2.0, 100.0), 6)
-    5.0
-    """
-    if rate_per_month <= 0:
-        return INF
-    hi = rate_per_month * mult
-    if boost_for > 0 and mult != 1.0:
-        if e <= hi * boost_for:
-            return e / hi
-        return boost_for + (e - hi * boost_for) / rate_per_month
-    return e / rate_per_month
 
 
 @dataclass(eq=False, slots=True)
@@ -95,26 +79,42 @@ class Tiered:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+class Life(Protocol):
+    """What an entity's process needs from the world it lives in."""
+
+    env: simpy.Environment
+    calendar: Calendar
+    horizon: float
+
+    def firm_move(self, f: Firm, new: str) -> None:
+        """Move a firm between states."""
+
+    def firm_renewed(self, f: Firm) -> None:
+        """An HTE certificate was renewed."""
+
+    def tiered_exit(self, e: Tiered) -> None:
+        """A platform or incubator closes."""
+
+    def tiered_upgrade(self, e: Tiered) -> None:
+        """A platform or incubator is recognised at the next tier."""
+
+
 # --------------------------------------------------------------------------- firms
 
 
 def _mult(f: Firm, now: float, pop: FirmPopulation, hazard: str) -> tuple[float, float]:
     """Combined multiplier on the ``hazard`` (tech_sme or hte) and how long it lasts from now.
 
-    When incubation and support overlap, both multipliers apply for the shorter
-    of the two periods (a conservative simplification).
+    The rule is :func:`simulator.model.lifecycle.hazard_multiplier`, for a batch of one.
     """
-    mult, until = 1.0, 0.0
-    if f.incubated_until > now:
-        mult *= pop.incubated_multiplier
-        until = f.incubated_until - now
-    if f.boost_on == hazard and f.boost_until > now:
-        mult *= f.boost
-        until = f.boost_until - now if until == 0 else min(until, f.boost_until - now)
-    return mult, until
+    mult, until = hazard_multiplier(
+        np.array([now]), np.array([f.incubated_until > now]), np.array([pop.incubated_multiplier]),
+        np.array([f.incubated_until]), np.array([f.boost_on == hazard and f.boost_until > now]),
+        np.array([f.boost]), np.array([f.boost_until]))
+    return float(mult[0]), float(until[0])
 
 
-def plan_sme(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
+def plan_sme(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
     """Draw when a start-up registers as a tech SME."""
     now = w.env._now
     rate = pop.sme_rate / 12.0
@@ -122,10 +122,10 @@ def plan_sme(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
         f.t_sme = now + rnd.exponential() / rate if rate > 0 else INF
         return
     mult, until = _mult(f, now, pop, "tech_sme")
-    f.t_sme = now + boosted_wait(rnd.exponential(), rate, mult, until)
+    f.t_sme = now + boosted_wait_one(rnd.exponential(), rate, mult, until)
 
 
-def plan_ready(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
+def plan_ready(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
     """Draw when a tech SME is ready to apply for HTE, and its application time."""
     now = w.env._now
     rate = pop.hte_rate / 12.0
@@ -133,7 +133,7 @@ def plan_ready(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
         f.t_ready = now + rnd.exponential() / rate if rate > 0 else INF
     else:
         mult, until = _mult(f, now, pop, "hte")
-        f.t_ready = now + boosted_wait(rnd.exponential(), rate, mult, until)
+        f.t_ready = now + boosted_wait_one(rnd.exponential(), rate, mult, until)
     f.t_apply = w.calendar.next_month_with(pop.window_month, f.t_ready, OFFSET_WINDOW) if f.t_ready < INF else INF
 
 
@@ -148,12 +148,12 @@ def firm_next(f: Firm) -> float:
     return min(f.t_exit, t_next)
 
 
-def firm_process(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
+def firm_process(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
     """The life of one firm.
 
     The process ends as soon as its next event lies past the horizon; support
     arriving later re-plans the firm and starts a new process if needed
-    (:meth:`World.wake`), so no process sleeps through the horizon.
+    (:meth:`simulator.engines.des.world.World.wake`), so no process sleeps through the horizon.
     """
     env = w.env
     timeout = env.timeout
@@ -216,7 +216,7 @@ def firm_process(w: World, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
 # --------------------------------------------------------------------------- platforms & incubators
 
 
-def plan_up(w: World, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> None:
+def plan_up(w: Life, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> None:
     """Draw the time of the next tier upgrade."""
     now = w.env.now
     if e.tier + 1 >= len(TIERS):
@@ -224,10 +224,10 @@ def plan_up(w: World, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> None:
         return
     rate = pop.upgrade_rate.get(TIERS[e.tier + 1], 0.0) / 12.0
     boost_for = max(e.boost_until - now, 0.0)
-    e.t_up = now + boosted_wait(rnd.exponential(), rate, e.boost if boost_for > 0 else 1.0, boost_for)
+    e.t_up = now + boosted_wait_one(rnd.exponential(), rate, e.boost if boost_for > 0 else 1.0, boost_for)
 
 
-def tiered_process(w: World, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> Proc:
+def tiered_process(w: Life, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> Proc:
     """The life of one platform or incubator."""
     env = w.env
     horizon = w.horizon

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simulator.calendar import Calendar
-from simulator.records import RepResult, count_keys
+from simulator.model.calendar import Calendar
+from simulator.model.records import RepResult, count_keys
 from simulator.scenario import TIERS, Scenario, Target
 
 Series = npt.NDArray[np.float64]
