@@ -8,103 +8,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Sequence
-from functools import wraps
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import click
 
 from simulator import __version__
+from simulator.cli_support import EXIT_INPUT, FiscalsimGroup, fail, input_errors, lang_of
 from simulator.errors import InputError, Problem
 from simulator.i18n import Lang, level_name, t
 from simulator.loader import LoadedScenario, load_scenario, split_path
 from simulator.model.rules import Claims, Trace, by_level, explain_program, split_award, total_award
 from simulator.money import MoneyFormatError, describe_amount, fen_to_yuan, parse_amount
 from simulator.names import cell_text, printable
-
-F = TypeVar("F", bound=Callable[..., Any])
-EXIT_INPUT = 2
-
-
-def fail(message: str) -> None:
-    """Print one message to stderr and exit with status 2."""
-    click.echo(printable(message, multiline=True), err=True)
-    raise click.exceptions.Exit(EXIT_INPUT)
-
-
-def input_errors(func: F) -> F:
-    """Turn :class:`InputError` into a clear message and exit status 2."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except InputError as exc:
-            for problem in exc.problems:
-                click.echo(printable(str(problem), multiline=True), err=True)
-            raise click.exceptions.Exit(EXIT_INPUT) from None
-
-    return cast(F, wrapper)
-
-
-def lang_of(ctx: click.Context) -> Lang:
-    """The language chosen on the main group."""
-    root = ctx.find_root()
-    return cast(Lang, (root.obj or {}).get("lang", "zh"))
-
-
-class FiscalsimGroup(click.Group):
-    """The main command group: no traceback ever reaches the user.
-
-    The project's own errors (classes defined in ``simulator``) become one line
-    and exit status 2; anything else is a bug: one line that says so and where
-    the full trace was saved, and exit status 1.
-    """
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the command, turning exceptions into one line each."""
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
-        except Exception as exc:  # the one place that sees every failure
-            if type(exc).__module__.split(".")[0] == "simulator":
-                click.echo(_one_line(str(exc)) or type(exc).__name__, err=True)
-                raise click.exceptions.Exit(EXIT_INPUT) from None
-            where = save_crash_report(exc)
-            lang = lang_of(ctx)
-            click.echo(t("internal_error", lang, error=_one_line(f"{type(exc).__name__}: {exc}"), where=where),
-                       err=True)
-            raise click.exceptions.Exit(1) from None
-
-
-def _one_line(text: str, limit: int = 500) -> str:
-    """The first line of a message, shortened, without control characters."""
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    first = "".join(ch if ch.isprintable() else "?" for ch in first)
-    return first if len(first) <= limit else first[: limit - 1] + "…"
-
-
-def save_crash_report(exc: BaseException) -> str:
-    """Write the full trace of an unexpected error to a file and return its path."""
-    import os
-    import tempfile
-    import time
-    import traceback
-
-    text = "".join(traceback.format_exception(exc))
-    header = f"fiscalsim {__version__}\ncommand: {' '.join(sys.argv)}\n\n"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fiscalsim"
-    name = f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
-    for folder in (base, Path(tempfile.gettempdir())):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(header + text, encoding="utf-8")
-            return str(folder / name)
-        except OSError:
-            continue
-    return "(not saved: no writable folder)"
 
 
 @click.group(cls=FiscalsimGroup,
@@ -617,7 +534,7 @@ def calibrate(ctx: click.Context, scenario: Path, observed: Path, param_keys: st
         click.echo(f"  {'评估' if lang == 'zh' else 'evaluation'} {n:>3}: {'误差' if lang == 'zh' else 'error'} {err:.5f}", err=True)
 
     result = fit(loaded, obs, keys, reps=reps, seed=seed, city=city, progress=progress)
-    from simulator.store import atomic_write_bytes
+    from simulator.storeio import atomic_write_bytes
 
     first = min(o.year for o in obs)
     from datetime import date as _date

@@ -21,11 +21,8 @@ import contextlib
 import hashlib
 import itertools
 import json
-import os
 import shutil
 import signal
-import sys
-import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -38,25 +35,21 @@ from simulator.loader import LoadedScenario
 from simulator.lock import LOCK_FILE, LockHeld, StoreLock, holder_of, store_lock
 from simulator.model.metrics import MetricContext
 from simulator.model.records import RepResult
+from simulator.progress import progress_bar
 from simulator.scenario import Scenario
-from simulator.store import (
+from simulator.store import TABLES, RunStore, StoreError, block_frames, summarize, write_block
+from simulator.storeio import (
     JOURNAL,
-    TABLES,
     PartRecord,
-    RunStore,
-    StoreError,
     append_journal,
     atomic_write_bytes,
     atomic_write_json,
-    block_frames,
     part_file,
     read_journal,
     sort_parts,
-    summarize,
-    write_block,
 )
 from simulator.versions import versions
-from simulator.workers import process_pool, terminate_pool
+from simulator.workers import RunStop, hold_signals, process_pool, stop_on_signals, terminate_pool
 
 BLOCK = 25
 """Replications per block of the SimPy engine (one Parquet file each)."""
@@ -458,45 +451,6 @@ def _blocks(reps: int, size: int) -> Iterator[tuple[int, int]]:
         yield first, min(first + size, reps)
 
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-"""Signals that stop a run cleanly (Ctrl-C, ``kill``): workers stopped, manifest ``interrupted``."""
-
-
-class _Stop(BaseException):
-    """Raised by the signal handler of a run (a BaseException, like KeyboardInterrupt)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into :class:`_Stop` while the block runs (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, _frame: object) -> None:
-        raise _Stop(signum)
-
-    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, stop)
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _hold_signals() -> None:
-    """Ignore SIGINT and SIGTERM until :func:`_stop_on_signals` restores them (final writes, clean-up)."""
-    if threading.current_thread() is threading.main_thread():
-        for sig in STOP_SIGNALS:
-            signal.signal(sig, signal.SIG_IGN)
-
-
 def _run_blocks(scenario: Scenario, opts: RunOptions,
                 blocks: Sequence[tuple[int, int]]) -> Generator[tuple[int, int, int, float, list[PartRecord]], None, None]:
     """Run blocks here or on a process pool, yielding ``(first, last, events, seconds, part records)`` as each ends.
@@ -608,8 +562,8 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
                 "events_per_s": round(events / busy, 1) if busy > 0 else 0.0, "jobs": opts.jobs,
                 "blocks_reused": len(done_blocks)}
 
-    bar = _progress(opts.reps, opts.progress, initial=done_reps)
-    with _stop_on_signals():
+    bar = progress_bar(opts.reps, opts.progress, initial=done_reps)
+    with stop_on_signals():
         try:
             with contextlib.closing(_run_blocks(scenario, opts, blocks)) as finished:
                 for first, last, ev, dt, recs in finished:
@@ -623,31 +577,13 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
             # the parts just written, checked against the journal
             summary = summarize(RunStore(out, require_complete=False), MetricContext.of(scenario))
             atomic_write_json(out / "summary.json", summary)
-            _hold_signals()
+            hold_signals()
             atomic_write_json(out / "manifest.json", manifest(loaded, opts, "complete", timings(), parts))
             (out / JOURNAL).unlink(missing_ok=True)  # consolidated in the manifest
-        except (_Stop, KeyboardInterrupt) as exc:
-            _hold_signals()
+        except (RunStop, KeyboardInterrupt) as exc:
+            hold_signals()
             bar(0, close=True)
             atomic_write_json(out / "manifest.json", manifest(loaded, opts, "interrupted", timings(), parts))
-            signum = exc.signum if isinstance(exc, _Stop) else int(signal.SIGINT)
+            signum = exc.signum if isinstance(exc, RunStop) else int(signal.SIGINT)
             raise RunInterrupted(out, signum, done_reps, opts.reps) from None
     return RunStore(out)
-
-
-def _progress(total: int, enabled: bool, initial: int = 0) -> Callable[..., None]:
-    """A tqdm bar on stderr when it is a terminal (or forced); a no-op otherwise."""
-    if not enabled:
-        return lambda n, close=False: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, initial=initial, unit="rep", desc="模拟 simulating", file=sys.stderr,
-               disable=not sys.stderr.isatty() and not os.environ.get("FISCALSIM_PROGRESS"), mininterval=0.5)
-
-    def step(n: int, close: bool = False) -> None:
-        if n:
-            bar.update(n)
-        if close:
-            bar.close()
-
-    return step

@@ -7,15 +7,10 @@ The Python API (:class:`RunStore`) returns the tables as pandas DataFrames.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,53 +24,11 @@ from simulator.model.metrics import MetricContext, evaluate_target, metric_serie
 from simulator.model.records import RepResult
 from simulator.schema import TABLE_NAMES, column_names, whole_yuan
 from simulator.schema import TABLES as SCHEMA
+from simulator.storeio import PartRecord, atomic_write_bytes, part_file, part_record
 
 FORMAT = 1
 TABLES = TABLE_NAMES
 """The tables of a run store (defined in :mod:`simulator.schema`)."""
-
-
-def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write a file atomically: temporary file in the same folder, fsync, rename.
-
-    The project's one atomic write (run stores, sweep stores, fitted params).
-    The file gets the permissions of a normally created file.
-
-    Args:
-        path: Final location (its folder is created if needed).
-        write: Callback writing the content to a binary file object.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, _file_mode())  # mkstemp makes 0600 files
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-@functools.cache
-def _file_mode() -> int:
-    """Permissions of a normally created file under the current umask."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write bytes atomically (see :func:`atomic_write`)."""
-    atomic_write(path, lambda fh: fh.write(data))
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write JSON atomically (UTF-8, sorted keys, stable bytes)."""
-    atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def write_parquet(path: Path, df: pd.DataFrame) -> bytes:
@@ -174,26 +127,8 @@ def _strings(values: list[str], codes: npt.NDArray[np.int64], dtype: pd.StringDt
     return pd.arrays.ArrowStringArray(pa.array(values, type=pa.string()).take(pa.array(codes)), dtype=dtype)
 
 
-PartRecord = dict[str, Any]
 """One part file of a run store: ``table``, ``file`` (relative to the store, ``/``-separated), ``bytes``,
 ``sha256``, ``first_rep``, ``last_rep`` (exclusive) and ``rows`` (see docs/store-format.md)."""
-
-
-def part_file(table: str, first_rep: int) -> str:
-    """The path of a part file relative to the store, with forward slashes."""
-    return f"tables/{table}/part-{first_rep:06d}.parquet"
-
-
-def part_record(table: str, first_rep: int, last_rep: int, rows: int, data: bytes) -> PartRecord:
-    """The record of a part file, from the bytes written."""
-    return {"table": table, "file": part_file(table, first_rep), "bytes": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(), "first_rep": first_rep, "last_rep": last_rep,
-            "rows": rows}
-
-
-def sort_parts(parts: Sequence[PartRecord]) -> list[PartRecord]:
-    """Part records in the manifest's order: by table, then first replication."""
-    return sorted(parts, key=lambda p: (str(p["table"]), int(p["first_rep"])))
 
 
 def write_block(out: Path, first_rep: int, last_rep: int, frames: dict[str, pd.DataFrame]) -> list[PartRecord]:
@@ -212,35 +147,6 @@ def write_block(out: Path, first_rep: int, last_rep: int, frames: dict[str, pd.D
     for name, df in frames.items():
         data = write_parquet(out / part_file(name, first_rep), df)
         records.append(part_record(name, first_rep, last_rep, len(df), data))
-    return records
-
-
-JOURNAL = "parts.jsonl"
-"""The journal of a run in progress: one part record per line, appended after each block."""
-
-
-def append_journal(out: Path, records: Sequence[PartRecord]) -> None:
-    """Append a finished block's part records to the store's journal and fsync it."""
-    text = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
-    with open(out / JOURNAL, "a", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def read_journal(out: Path) -> list[PartRecord]:
-    """The part records in a store's journal (a torn last line, from a kill mid-append, is skipped)."""
-    path = out / JOURNAL
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(rec, dict):
-            records.append(rec)
     return records
 
 

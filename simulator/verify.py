@@ -40,7 +40,7 @@ from simulator.commands import resume_command_of
 from simulator.errors import StoreError
 from simulator.i18n import Lang
 from simulator.schema import TABLE_NAMES
-from simulator.store import read_journal
+from simulator.storeio import read_journal
 
 SUPPORTED_FORMAT = 1
 _HEX64 = re.compile(r"[0-9a-f]{64}")

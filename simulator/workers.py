@@ -32,7 +32,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 __all__ = ["PARENT_POLL_S", "process_pool", "terminate_pool", "watch_parent"]
@@ -139,3 +139,45 @@ def terminate_pool(pool: cf.ProcessPoolExecutor) -> None:
     for proc in processes:
         with contextlib.suppress(OSError, ValueError, AttributeError):
             proc.join(timeout=5)
+
+
+# --------------------------------------------------------------------------- stopping a run
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Signals that stop a run cleanly (Ctrl-C, ``kill``): workers stopped, manifest ``interrupted``."""
+
+
+class RunStop(BaseException):
+    """Raised by the signal handler of a run (a BaseException, like KeyboardInterrupt)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`RunStop` while the block runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise RunStop(signum)
+
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def hold_signals() -> None:
+    """Ignore SIGINT and SIGTERM until :func:`stop_on_signals` restores them (final writes, clean-up)."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)

@@ -26,7 +26,8 @@ from simulator.cli import main
 from simulator.commands import resume_command
 from simulator.lock import LOCK_FILE, LockHeld, holder_of, store_lock
 from simulator.runner import RunError, RunOptions, run
-from simulator.store import JOURNAL, TABLES
+from simulator.schema import TABLE_NAMES as TABLES
+from simulator.storeio import JOURNAL
 from simulator.sweep.store import SweepStore, SweepStoreError
 from tests.engine_fixtures import tiny_city_yaml, write_and_load
 from tests.sweep.toys import subprocess_env

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from simulator.runner import RunOptions, run, run_block
-from simulator.store import JOURNAL, TABLES, read_journal
+from simulator.schema import TABLE_NAMES as TABLES
+from simulator.storeio import JOURNAL, read_journal
 from tests.engine_fixtures import tiny_city_yaml, write_and_load
 
 
@@ -49,7 +50,7 @@ def test_run_block_returns_records_computed_from_the_bytes_it_wrote(tmp_path: Pa
 
 
 def test_journal_is_appended_per_block_and_a_torn_last_line_is_skipped(tmp_path: Path) -> None:
-    from simulator.store import append_journal
+    from simulator.storeio import append_journal
 
     rec = {"table": "draws", "file": "tables/draws/part-000000.parquet", "bytes": 1, "sha256": "00",
            "first_rep": 0, "last_rep": 1, "rows": 0}

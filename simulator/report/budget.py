@@ -12,7 +12,7 @@ import pandas as pd
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, KeepTogether
 
-from simulator.report import analysis, charts, fmt
+from simulator.report import analysis, charts, fmt, outcomes
 from simulator.report.i18n import level_label, level_sort_key, t
 from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout
 from simulator.report.sections import chart_text, fund_name, program_name
@@ -83,7 +83,7 @@ def budget_section(lay: Layout, store: RunStore) -> list[Flowable]:
     unit = fmt.table_money_unit(lang)
     start = analysis.horizon_months(store)[0]
     story: list[Flowable] = [lay.h1(t("budget_heading", lang))]
-    fund_ids = [f.fund for f in analysis.fund_answers(store)]
+    fund_ids = [f.fund for f in outcomes.fund_answers(store)]
     for fid in fund_ids:
         png = charts.fund_fan_chart(
             analysis.cumulative_draw_bands(store, fid),

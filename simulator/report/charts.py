@@ -294,7 +294,7 @@ def target_fan_chart(
 
     Args:
         bands: quantile bands indexed by ``YYYY-MM`` (columns ``p5 .. p95``), as
-            from :func:`simulator.report.analysis.metric_bands`.
+            from :func:`simulator.report.outcomes.metric_bands`.
         target_name: display name of the target.
         threshold: the target value (horizontal dashed line).
         deadline: ISO date of the deadline (vertical line).

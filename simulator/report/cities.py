@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from reportlab.platypus import Flowable
 
-from simulator.report import analysis, fmt
+from simulator.report import fmt, outcomes
 from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout
 from simulator.report.sections import shown_name
 from simulator.report.store import RunStore
@@ -71,7 +71,7 @@ def city_figures(store: RunStore) -> list[CityFigures]:
             jid = jur[jid].get("parent")
         return None
 
-    answers = analysis.target_answers(store)
+    answers = outcomes.target_answers(store)
     fy = store.table("fund_years", ["rep", "fund", "drawn_fen"])
     dr = store.table("draws", ["rep", "level", "program", "amount_fen"], [("level", "==", "province")])
     reps = max(store.reps, 1)

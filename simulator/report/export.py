@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from simulator.names import cell_text, printable
-from simulator.report import analysis, fmt
+from simulator.report import analysis, fmt, outcomes
 from simulator.report.charts import display_width
 from simulator.report.fmt import Lang
 from simulator.report.i18n import (
@@ -179,7 +179,7 @@ def _program_table(store: RunStore, lang: Lang) -> pd.DataFrame:
 def _targets_table(store: RunStore, lang: Lang) -> pd.DataFrame:
     value_head = t("col_value_deadline", lang).splitlines()[0]
     tgt_rows = []
-    for a in analysis.target_answers(store):
+    for a in outcomes.target_answers(store):
         tgt_rows.append(
             {
                 t("col_target_id", lang): a.target,
@@ -204,7 +204,7 @@ def _exhaustion_table(store: RunStore, lang: Lang) -> pd.DataFrame:
         t("col_drawn", lang), t("col_arrears_end", lang), t("col_refused_total", lang)
     )
     ex_rows = []
-    for f in analysis.fund_answers(store):
+    for f in outcomes.fund_answers(store):
         ex_rows.append(
             {
                 t("col_fund_id", lang): f.fund,
@@ -225,7 +225,7 @@ def _exhaustion_table(store: RunStore, lang: Lang) -> pd.DataFrame:
 
 
 def _inputs_table(store: RunStore, lang: Lang) -> pd.DataFrame:
-    inp = analysis.inputs_frame(store)
+    inp = outcomes.inputs_frame(store)
     return pd.DataFrame(
         {
             t("col_path", lang): inp["path"],

@@ -19,7 +19,7 @@ import pandas as pd
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, PageBreak
 
-from simulator.report import analysis, charts, fmt
+from simulator.report import charts, fmt, outcomes
 from simulator.report.budget import arrears_section, budget_section
 from simulator.report.cities import CityFigures, cities_section, city_figures
 from simulator.report.i18n import check_lang, t
@@ -163,8 +163,8 @@ def _compare_section(
 ) -> list[Flowable]:
     lang = lay.lang
     unit = fmt.table_money_unit(lang)
-    fund_answers = [{a.fund: a for a in analysis.fund_answers(s)} for s in stores]
-    target_answers = [{a.target: a for a in analysis.target_answers(s)} for s in stores]
+    fund_answers = [{a.fund: a for a in outcomes.fund_answers(s)} for s in stores]
+    target_answers = [{a.target: a for a in outcomes.target_answers(s)} for s in stores]
     target_ids = list(dict.fromkeys(k for d in target_answers for k in d))
     fund_ids = list(dict.fromkeys(k for d in fund_answers for k in d))
 

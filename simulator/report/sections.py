@@ -17,11 +17,11 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, PageBreak
 
 from simulator.names import LINE_MAX, NAME_MAX, printable, shorten
-from simulator.report import analysis, charts, fmt
-from simulator.report.analysis import FundAnswer, TargetAnswer
+from simulator.report import analysis, charts, fmt, outcomes
 from simulator.report.fmt import Lang
 from simulator.report.i18n import display_name, engine_label, source_kind_label, t
 from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout
+from simulator.report.outcomes import FundAnswer, TargetAnswer
 from simulator.report.store import RunStore
 
 # --------------------------------------------------------------------------- naming helpers
@@ -176,8 +176,8 @@ def summary_section(lay: Layout, store: RunStore, heading: str | None = None) ->
     lang = lay.lang
     reps = analysis.n_reps(store)
     sc = store.scenario
-    funds = analysis.fund_answers(store)
-    targets = analysis.target_answers(store)
+    funds = outcomes.fund_answers(store)
+    targets = outcomes.target_answers(store)
     story: list[Flowable] = [lay.h1(heading or t("summary_heading", lang))]
     story.append(
         lay.para(
@@ -339,7 +339,7 @@ def targets_section(lay: Layout, store: RunStore) -> list[Flowable]:
     lang = lay.lang
     reps = fmt.number(analysis.n_reps(store))
     story: list[Flowable] = [lay.h1(t("targets_heading", lang))]
-    for i, a in enumerate(analysis.target_answers(store)):
+    for i, a in enumerate(outcomes.target_answers(store)):
         if i:
             story.append(PageBreak())
         name = target_name(store, a.target, lang)
@@ -364,7 +364,7 @@ def targets_section(lay: Layout, store: RunStore) -> list[Flowable]:
             text += sep(lang) + t("never_attained", lang)
         story.append(lay.para(text))
         story.append(lay.spacer(4))
-        bands = analysis.metric_bands(store, a.target)
+        bands = outcomes.metric_bands(store, a.target)
         png = charts.target_fan_chart(
             bands,
             target_name=chart_text(name),
@@ -398,7 +398,7 @@ def appendix_section(lay: Layout, store: RunStore) -> list[Flowable]:
     """Every input of the scenario with its value and source."""
     lang = lay.lang
     story: list[Flowable] = [lay.h1(t("appendix_heading", lang))]
-    inputs = analysis.inputs_frame(store)
+    inputs = outcomes.inputs_frame(store)
     if inputs.empty:
         story.append(lay.para(t("no_inputs", lang)))
         return story

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Self
 import pandas as pd
 
 from simulator.sweep.errors import SweepRunError, SweepSetupError
-from simulator.sweep.store import normalise_block
+from simulator.sweep.tables import normalise_block
 from simulator.workers import process_pool
 
 if TYPE_CHECKING:

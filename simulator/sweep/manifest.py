@@ -25,8 +25,8 @@ from simulator.sweep.store import (
     STORE_KIND,
     SweepStore,
     SweepStoreError,
-    parquet_bytes,
 )
+from simulator.sweep.tables import parquet_bytes
 from simulator.versions import versions
 
 __all__ = [

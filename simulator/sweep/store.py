@@ -24,7 +24,6 @@ the same results give the same bytes whatever executor produced them.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import hashlib
 import json
 import os
@@ -41,19 +40,15 @@ import pyarrow.parquet as pq
 
 from simulator.errors import StoreError
 from simulator.lock import LockHeld, store_lock
-from simulator.store import atomic_write
+from simulator.storeio import atomic_write
+from simulator.sweep.tables import frame_to_table, json_text, write_parquet
 
 __all__ = [
     "FORMAT",
     "STORE_KIND",
-    "SweepModelError",
     "SweepStore",
     "SweepStoreError",
     "atomic_write",
-    "frame_to_table",
-    "normalise_block",
-    "parquet_bytes",
-    "select_outputs",
 ]
 
 FORMAT = 1
@@ -62,187 +57,12 @@ FORMAT = 1
 STORE_KIND = "sweep"
 """Value of ``manifest.json``'s ``kind`` for sweep stores."""
 
-PARQUET_OPTIONS: dict[str, Any] = {
-    "compression": "zstd",
-    "compression_level": 3,
-    "use_dictionary": False,
-    "write_statistics": True,
-    "version": "2.6",
-    "data_page_version": "1.0",
-    "store_schema": False,
-}
-"""Fixed options of every Parquet file the store writes."""
-
-
 class SweepStoreError(StoreError, RuntimeError):
     """The output directory cannot be used as asked (exists, mismatch, not a store, damaged, incomplete).
 
     A :class:`~simulator.errors.StoreError` (the project's one store error); also a
     ``RuntimeError``, as it always was.
     """
-
-
-class SweepModelError(RuntimeError):
-    """A model returned results that do not fit the sweep contract."""
-
-
-# --------------------------------------------------------------------------- data
-
-
-def select_outputs(columns: Sequence[str], patterns: Sequence[str]) -> list[str]:
-    """Pick the output columns matching names or glob patterns.
-
-    Args:
-        columns: Output columns the model returned (without ``rep``).
-        patterns: Names or :mod:`fnmatch` patterns; empty selects every column.
-
-    Returns:
-        The selected columns, sorted.
-
-    Raises:
-        SweepModelError: If a pattern matches no column.
-    """
-    available = sorted(c for c in columns if c != "rep")
-    if not patterns:
-        return available
-    chosen: set[str] = set()
-    for pattern in patterns:
-        hits = [c for c in available if fnmatch.fnmatchcase(c, pattern)]
-        if not hits:
-            shown = ", ".join(available[:12]) + (" ..." if len(available) > 12 else "")
-            raise SweepModelError(
-                f"输出 {pattern!r} 未匹配模型的任何列 (output pattern matched no column; available: {shown})"
-            )
-        chosen.update(hits)
-    return sorted(chosen)
-
-
-def _normalise_column(name: str, series: pd.Series) -> np.ndarray:
-    """Convert an output column to bool, int64 or float64."""
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        if series.isna().any():
-            raise SweepModelError(f"输出列 {name!r} 含缺失值 (boolean output has missing values)")
-        return series.to_numpy(dtype=bool)
-    if pd.api.types.is_integer_dtype(dtype):
-        if series.isna().any():
-            raise SweepModelError(f"输出列 {name!r} 含缺失值 (integer output has missing values)")
-        return series.to_numpy(dtype=np.int64)
-    if pd.api.types.is_float_dtype(dtype):
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    raise SweepModelError(
-        f"输出列 {name!r} 类型为 {dtype} (output must be bool, integer or float, got {dtype})"
-    )
-
-
-def normalise_block(frame: Any, reps: Sequence[int], patterns: Sequence[str]) -> pd.DataFrame:
-    """Validate one model block and put it in canonical form.
-
-    Args:
-        frame: What the model's ``run_block`` returned.
-        reps: The replication indices that were asked for.
-        patterns: Output selection (names or globs; empty keeps all).
-
-    Returns:
-        A frame with column ``rep`` (int64) then the selected outputs in
-        sorted order, typed bool/int64/float64, rows sorted by ``rep``.
-
-    Raises:
-        SweepModelError: If the frame is malformed.
-    """
-    if not isinstance(frame, pd.DataFrame):
-        raise SweepModelError(
-            f"模型应返回 DataFrame (run_block must return a pandas DataFrame, got {type(frame).__name__})"
-        )
-    if "rep" not in frame.columns:
-        raise SweepModelError("模型结果缺少 rep 列 (run_block result has no 'rep' column)")
-    if frame.columns.duplicated().any():
-        raise SweepModelError("模型结果列名重复 (run_block result has duplicate column names)")
-    got = frame["rep"].to_numpy()
-    if len(got) != len(reps) or sorted(int(r) for r in got) != sorted(int(r) for r in reps):
-        raise SweepModelError(
-            f"模型应对每个重复返回一行 (run_block must return one row per requested rep; asked "
-            f"{len(reps)} reps starting at {reps[0] if len(reps) else '-'}, got {len(got)} rows)"
-        )
-    columns = select_outputs([str(c) for c in frame.columns], patterns)
-    rep = np.asarray(got, dtype=np.int64)
-    order = None if bool(np.all(rep[1:] > rep[:-1])) else np.argsort(rep, kind="stable")
-    data: dict[str, np.ndarray] = {"rep": rep if order is None else rep[order]}
-    for name in columns:
-        values = _normalise_column(name, frame[name])
-        data[name] = values if order is None else values[order]
-    return pd.DataFrame(data, copy=False)
-
-
-def _arrow_array(values: pd.Series) -> pa.Array:
-    """Convert a column to an Arrow array of a fixed type."""
-    dtype = values.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return pa.array(values.to_numpy(dtype=bool), type=pa.bool_())
-    if pd.api.types.is_integer_dtype(dtype):
-        return pa.array(values.to_numpy(dtype=np.int64), type=pa.int64())
-    if pd.api.types.is_float_dtype(dtype):
-        return pa.array(values.to_numpy(dtype=np.float64), type=pa.float64())
-    return pa.array([None if v is None else str(v) for v in values.tolist()], type=pa.string())
-
-
-def frame_to_table(frame: pd.DataFrame) -> pa.Table:
-    """Convert a frame to an Arrow table with fixed types and no metadata.
-
-    Booleans become ``bool``, integers ``int64``, floats ``float64`` and
-    anything else ``string``; the column order is kept.
-
-    Args:
-        frame: The frame.
-
-    Returns:
-        The Arrow table.
-    """
-    arrays = [_arrow_array(frame[c]) for c in frame.columns]
-    return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
-
-
-def _write_parquet(table: pa.Table, fh: IO[bytes] | pa.NativeFile) -> None:
-    """Write a table to an open binary file with the store's fixed options."""
-    pq.write_table(table, fh, **PARQUET_OPTIONS)
-
-
-def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """Serialise a frame exactly as the store would write it.
-
-    Args:
-        frame: The frame.
-
-    Returns:
-        The Parquet file's bytes.
-    """
-    sink = pa.BufferOutputStream()
-    pq.write_table(frame_to_table(frame), sink, **PARQUET_OPTIONS)
-    return bytes(sink.getvalue().to_pybytes())
-
-
-def _json_default(value: object) -> object:
-    """Make numpy scalars and paths JSON-serialisable."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def json_text(data: Mapping[str, Any]) -> str:
-    """Render a mapping as the store's JSON (indented, UTF-8, no NaN).
-
-    Args:
-        data: The mapping.
-
-    Returns:
-        The JSON text with a trailing newline.
-    """
-    return (
-        json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default)
-        + "\n"
-    )
 
 
 # --------------------------------------------------------------------------- store
@@ -475,7 +295,7 @@ class SweepStore:
             frame: Its replications (``rep`` + outputs), already canonical.
         """
         sink = pa.BufferOutputStream()
-        _write_parquet(frame_to_table(frame), sink)
+        write_parquet(frame_to_table(frame), sink)
         data = bytes(sink.getvalue().to_pybytes())
         record = {
             "point": point,
@@ -555,7 +375,7 @@ class SweepStore:
             frame: The frame.
         """
         table = frame_to_table(frame)
-        atomic_write(self.root / name, lambda fh: _write_parquet(table, fh))
+        atomic_write(self.root / name, lambda fh: write_parquet(table, fh))
 
     def read_frame(self, name: str) -> pd.DataFrame:
         """Read ``DIR/<name>`` as a frame.

@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 
-from simulator.report import analysis, charts
+from simulator.report import analysis, charts, outcomes
 from simulator.report.fonts import (
     MPL_FAMILY,
     font_path,
@@ -54,7 +54,7 @@ def test_charts_render_png(run_store: Path) -> None:
         start_month="2020-04",
     )
     target = charts.target_fan_chart(
-        analysis.metric_bands(store, "LC-T2"),
+        outcomes.metric_bands(store, "LC-T2"),
         target_name="有效高新技术企业数",
         threshold=300.0,
         deadline="2022-12-31",

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.report import analysis
+from simulator.report import analysis, outcomes
 from simulator.report.store import StoreError, open_run, open_sweep, store_kind
 from tests.report.conftest import refresh_part_records
 
@@ -132,19 +132,19 @@ def test_appropriation_steps(run_store: Path) -> None:
 def test_fund_and_target_answers(run_store: Path) -> None:
     store = open_run(run_store)
     summary = json.loads((run_store / "summary.json").read_text(encoding="utf-8"))
-    funds = {f.fund: f for f in analysis.fund_answers(store)}
+    funds = {f.fund: f for f in outcomes.fund_answers(store)}
     assert list(funds) == ["LC-1", "LC-CNTY"]
     for fid, f in funds.items():
         s = summary["funds"][fid]
         assert f.appropriated == pytest.approx(s["appropriated_yuan"] * 100)
         assert f.p_exhausted == pytest.approx(s["p_exhausted"])
         assert f.exhaustion_median == s["exhaustion_median"]
-    targets = {a.target: a for a in analysis.target_answers(store)}
+    targets = {a.target: a for a in outcomes.target_answers(store)}
     for tid, a in targets.items():
         s = summary["targets"][tid]
         assert a.p_attained == pytest.approx(s["p_attained"])
         assert a.median_date_attained == s["median_date_attained"]
-        bands = analysis.metric_bands(store, tid)
+        bands = outcomes.metric_bands(store, tid)
         assert bands["p50"].iloc[-1] == pytest.approx(s["p50"])
 
 
@@ -157,12 +157,12 @@ def test_answers_fall_back_to_tables_without_summary_figures(
     bare = {"reps": 50, "targets": {k: {} for k in full["targets"]}, "funds": {k: {} for k in full["funds"]}}
     (d / "summary.json").write_text(json.dumps(bare), encoding="utf-8")
     store = open_run(d)
-    for f in analysis.fund_answers(store):
+    for f in outcomes.fund_answers(store):
         s = full["funds"][f.fund]
         assert f.drawn["p50"] == pytest.approx(s["drawn_yuan"]["p50"] * 100)
         assert f.p_exhausted == pytest.approx(s["p_exhausted"])
         assert f.refused["p95"] == pytest.approx(s["refused_yuan"]["p95"] * 100)
-    for a in analysis.target_answers(store):
+    for a in outcomes.target_answers(store):
         assert a.p_attained == pytest.approx(full["targets"][a.target]["p_attained"])
 
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from simulator.report import analysis
+from simulator.report import analysis, outcomes
 from simulator.report.pdf import build_run_report
 from simulator.report.store import RunStore, StoreError, concat_compact, open_run
 from tests.report.conftest import refresh_part_records
@@ -90,7 +90,7 @@ def test_fan_chart_data_equal_whole_table_figures(run_store: Path) -> None:
         pd.testing.assert_frame_equal(got, _ref_draw_bands(run_store, store, fund))
         assert got["p50"].iloc[-1] > 0
     for target in store.targets:
-        got = analysis.metric_bands(store, target)
+        got = outcomes.metric_bands(store, target)
         pd.testing.assert_frame_equal(got, _ref_metric_bands(run_store, target))
         assert len(got) > 0
 
@@ -107,9 +107,9 @@ def test_metric_bands_in_several_passes_equal_one_pass(
     run_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     one = open_run(run_store)
-    whole = {t: analysis.metric_bands(one, t) for t in one.targets}
+    whole = {t: outcomes.metric_bands(one, t) for t in one.targets}
     assert len(whole) >= 2
-    monkeypatch.setattr(analysis, "METRIC_PASS_BYTES", 1)  # one target per pass
+    monkeypatch.setattr(outcomes, "METRIC_PASS_BYTES", 1)  # one target per pass
     calls: list[Any] = []
     real = RunStore.parts
 
@@ -121,7 +121,7 @@ def test_metric_bands_in_several_passes_equal_one_pass(
     monkeypatch.setattr(RunStore, "parts", counting)
     split = open_run(run_store)
     for t, bands in whole.items():
-        pd.testing.assert_frame_equal(analysis.metric_bands(split, t), bands)
+        pd.testing.assert_frame_equal(outcomes.metric_bands(split, t), bands)
     assert len(calls) == len(whole), "one pass per target under a tiny budget"
 
 
@@ -148,7 +148,7 @@ def test_metric_bands_take_the_last_value_and_skip_missing_ones(
     )
     pq.write_table(pa.concat_tables([table, extra.cast(table.schema)]), last)
     refresh_part_records(d)
-    got = analysis.metric_bands(open_run(d), target)
+    got = outcomes.metric_bands(open_run(d), target)
     pd.testing.assert_frame_equal(got, _ref_metric_bands(d, target))
     assert "2023-02" in got.index
 
@@ -171,8 +171,8 @@ def test_summaries_never_hold_a_whole_table(
 
     monkeypatch.setattr(pq, "read_table", recording)
     store = open_run(run_store)
-    analysis.fund_answers(store)
-    analysis.target_answers(store)
+    outcomes.fund_answers(store)
+    outcomes.target_answers(store)
     for f in store.funds:
         analysis.cumulative_draw_bands(store, f)
     for by in ("level", "program", "fund"):
@@ -181,7 +181,7 @@ def test_summaries_never_hold_a_whole_table(
     analysis.fund_year_table(store)
     analysis.claims_not_paid(store)
     for t in store.targets:
-        analysis.metric_bands(store, t)
+        outcomes.metric_bands(store, t)
     assert reads and all(cols is not None for _, cols in reads)
     by_table: dict[str, set[str]] = {}
     for table, cols in reads:
@@ -241,7 +241,7 @@ def test_a_part_missing_a_column_is_named(run_store: Path, tmp_path: Path) -> No
     pq.write_table(pq.read_table(part).drop(["value"]), part)
     refresh_part_records(d)  # a store that verifies, written by a writer that lost a column
     with pytest.raises(StoreError, match=r"metrics: missing column\(s\) value"):
-        analysis.metric_bands(open_run(d), next(iter(open_run(d).targets)))
+        outcomes.metric_bands(open_run(d), next(iter(open_run(d).targets)))
 
 
 def test_an_unreadable_part_is_named(run_store: Path, tmp_path: Path) -> None:
@@ -285,4 +285,4 @@ def test_parts_with_a_column_all_missing_join_the_others(run_store: Path, tmp_pa
     assert list(got.loc[later.to_numpy(), "date_attained"].astype(object).fillna("-")) == list(
         whole.loc[later, "date_attained"].fillna("-")
     )
-    assert analysis.target_answers(open_run(d))
+    assert outcomes.target_answers(open_run(d))

@@ -26,7 +26,8 @@ from simulator.sweep.executors import (
     run_task,
 )
 from simulator.sweep.spec import SweepSpec, load_spec, spec_from_mapping
-from simulator.sweep.store import SweepStore, SweepStoreError, parquet_bytes
+from simulator.sweep.store import SweepStore, SweepStoreError
+from simulator.sweep.tables import parquet_bytes
 from tests.sweep.toys import ThresholdFactory, ThresholdModel, run_sweep, subprocess_env
 
 THRESHOLD_SPEC: dict[str, Any] = {

@@ -1,0 +1,104 @@
+"""What every command of the command line shares: one-line errors, exit codes, the language.
+
+No traceback ever reaches the user: :class:`FiscalsimGroup` turns the project's
+own errors into one line and exit status 2, and anything else (a bug) into one
+line that says where the full trace was saved, and exit status 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from simulator import __version__
+from simulator.errors import InputError
+from simulator.i18n import Lang, t
+from simulator.names import printable
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_INPUT = 2
+
+
+def fail(message: str) -> None:
+    """Print one message to stderr and exit with status 2."""
+    click.echo(printable(message, multiline=True), err=True)
+    raise click.exceptions.Exit(EXIT_INPUT)
+
+
+def input_errors(func: F) -> F:
+    """Turn :class:`InputError` into a clear message and exit status 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                click.echo(printable(str(problem), multiline=True), err=True)
+            raise click.exceptions.Exit(EXIT_INPUT) from None
+
+    return cast(F, wrapper)
+
+
+def lang_of(ctx: click.Context) -> Lang:
+    """The language chosen on the main group."""
+    root = ctx.find_root()
+    return cast(Lang, (root.obj or {}).get("lang", "zh"))
+
+
+class FiscalsimGroup(click.Group):
+    """The main command group: no traceback ever reaches the user.
+
+    The project's own errors (classes defined in ``simulator``) become one line
+    and exit status 2; anything else is a bug: one line that says so and where
+    the full trace was saved, and exit status 1.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, turning exceptions into one line each."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:  # the one place that sees every failure
+            if type(exc).__module__.split(".")[0] == "simulator":
+                click.echo(_one_line(str(exc)) or type(exc).__name__, err=True)
+                raise click.exceptions.Exit(EXIT_INPUT) from None
+            where = save_crash_report(exc)
+            lang = lang_of(ctx)
+            click.echo(t("internal_error", lang, error=_one_line(f"{type(exc).__name__}: {exc}"), where=where),
+                       err=True)
+            raise click.exceptions.Exit(1) from None
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    """The first line of a message, shortened, without control characters."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    first = "".join(ch if ch.isprintable() else "?" for ch in first)
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def save_crash_report(exc: BaseException) -> str:
+    """Write the full trace of an unexpected error to a file and return its path."""
+    import os
+    import tempfile
+    import time
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    header = f"fiscalsim {__version__}\ncommand: {' '.join(sys.argv)}\n\n"
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fiscalsim"
+    name = f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+    for folder in (base, Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(header + text, encoding="utf-8")
+            return str(folder / name)
+        except OSError:
+            continue
+    return "(not saved: no writable folder)"
