@@ -131,7 +131,7 @@ def test_alias_bomb_refused_fast_without_expansion() -> None:
     t0 = time.perf_counter()
     with pytest.raises(InputError, match="anchors and aliases"):
         load_scenario(path)
-    assert time.perf_counter() - t0 < 1.0
+    assert time.perf_counter() - t0 < 10.0  # expanding the bomb would take hours and gigabytes; a busy machine is not
     # A real process, interpreter start-up included, is still quick.
     t0 = time.perf_counter()
     proc = _run_cli("validate", str(path), timeout=30)
