@@ -17,7 +17,7 @@ import click
 
 from simulator import __version__
 from simulator.errors import InputError, Problem
-from simulator.i18n import Lang, level_name, t
+from simulator.i18n import Lang, Msg, did_you_mean_hint, level_name, localized, one_of, t
 from simulator.loader import LoadedScenario, load_scenario, split_path
 from simulator.money import MoneyFormatError, describe_amount, fen_to_yuan, parse_amount
 from simulator.names import cell_text, printable
@@ -25,6 +25,7 @@ from simulator.rules import Claims, Trace, by_level, explain_program, split_awar
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INPUT = 2
+BAD_SET_VALUE = Msg("--set 的取值有误", "bad --set value")
 
 
 def fail(message: str) -> None:
@@ -41,8 +42,9 @@ def input_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except InputError as exc:
+            lang = lang_of(click.get_current_context())
             for problem in exc.problems:
-                click.echo(printable(str(problem), multiline=True), err=True)
+                click.echo(printable(problem.render(lang), multiline=True), err=True)
             raise click.exceptions.Exit(EXIT_INPUT) from None
 
     return cast(F, wrapper)
@@ -70,7 +72,7 @@ class FiscalsimGroup(click.Group):
             raise
         except Exception as exc:  # the one place that sees every failure
             if type(exc).__module__.split(".")[0] == "simulator":
-                click.echo(_one_line(str(exc)) or type(exc).__name__, err=True)
+                click.echo(_one_line(localized(exc, lang_of(ctx))) or type(exc).__name__, err=True)
                 raise click.exceptions.Exit(EXIT_INPUT) from None
             where = save_crash_report(exc)
             lang = lang_of(ctx)
@@ -153,7 +155,7 @@ def validate(ctx: click.Context, paths: Sequence[Path]) -> None:
         except InputError as exc:
             bad += 1
             for problem in exc.problems:
-                click.echo(printable(str(problem), multiline=True), err=True)
+                click.echo(printable(problem.render(lang), multiline=True), err=True)
     if bad:
         click.echo(t("bad_files", lang, n=bad, total=len(paths)), err=True)
         raise click.exceptions.Exit(EXIT_INPUT)
@@ -188,9 +190,11 @@ def explain(ctx: click.Context, scenario: Path, key: str | None) -> None:
         from simulator.errors import did_you_mean
 
         guess = did_you_mean(key, [r["path"] for r in loaded.inputs()] + list(loaded.origins))
-        raise InputError(Problem("no such key in the resolved scenario", file=str(scenario), path=key,
-                                 expected="a dotted key path such as programs.ZB-4.rule.cap",
-                                 hint=f"did you mean {guess!r}?" if guess else None)) from None
+        raise InputError(Problem(Msg("解析后的情景中没有这个键", "no such key in the resolved scenario"),
+                                 file=str(scenario), path=key,
+                                 expected=Msg("以点分隔的键路径，如 programs.ZB-4.rule.cap",
+                                              "a dotted key path such as programs.ZB-4.rule.cap"),
+                                 hint=did_you_mean_hint(guess))) from None
     if isinstance(value, dict | list):
         click.echo(f"{printable(key)}:")
         rows = [r for r in loaded.inputs() if r["path"] == key or r["path"].startswith(key + ".")]
@@ -239,8 +243,9 @@ def _parse_sets(sets: Sequence[str], loaded: LoadedScenario, program_id: str) ->
     quantity, base, tier, place = 0, 0, "", ""
     for item in sets:
         if "=" not in item:
-            raise InputError(Problem("bad --set", path="--set", value=item, has_value=True,
-                                     expected="KEY=VALUE with KEY one of quantity, base, tier, place"))
+            raise InputError(Problem(Msg("--set 格式错误", "bad --set"), path="--set", value=item, has_value=True,
+                                     expected=Msg("KEY=VALUE，KEY 为 quantity、base、tier 或 place 之一",
+                                                  "KEY=VALUE with KEY one of quantity, base, tier, place")))
         k, v = (s.strip() for s in item.split("=", 1))
         try:
             if k == "quantity":
@@ -249,9 +254,8 @@ def _parse_sets(sets: Sequence[str], loaded: LoadedScenario, program_id: str) ->
                 try:
                     base = parse_amount(v)
                 except MoneyFormatError as exc:
-                    raise InputError(Problem("bad --set value", path="--set base", value=v, has_value=True,
-                                             expected=exc.expected,
-                                             hint=f"did you mean {exc.suggestion!r}?" if exc.suggestion else None)
+                    raise InputError(Problem(BAD_SET_VALUE, path="--set base", value=v, has_value=True,
+                                             expected=exc.expected_text, hint=did_you_mean_hint(exc.suggestion))
                                      ) from None
             elif k == "tier":
                 if v not in ("none", "municipal", "provincial", "national"):
@@ -259,19 +263,22 @@ def _parse_sets(sets: Sequence[str], loaded: LoadedScenario, program_id: str) ->
                 tier = v
             elif k == "place":
                 if v not in loaded.scenario.jurisdictions:
-                    raise InputError(Problem("unknown place", path="--set place", value=v, has_value=True,
-                                             expected="one of " + ", ".join(loaded.scenario.jurisdictions)))
+                    raise InputError(Problem(Msg("未知的地区", "unknown place"), path="--set place", value=v,
+                                             has_value=True, expected=one_of(loaded.scenario.jurisdictions)))
                 place = v
             else:
-                raise InputError(Problem("unknown --set key", path="--set", value=k, has_value=True,
-                                         expected="quantity, base, tier or place"))
+                raise InputError(Problem(Msg("未知的 --set 键", "unknown --set key"), path="--set", value=k,
+                                         has_value=True, expected=Msg("quantity、base、tier 或 place",
+                                                                      "quantity, base, tier or place")))
         except InputError:
             raise
         except (ValueError, MoneyFormatError):
-            expected = {"quantity": f"a whole number of units (e.g. m2) from 0 to {MAX_QUANTITY:,}",
-                        "base": 'an amount, e.g. "200万元"',
-                        "tier": "none, municipal, provincial or national"}[k]
-            raise InputError(Problem("bad --set value", path=f"--set {k}", value=v, has_value=True,
+            expected = {"quantity": Msg(f"0 到 {MAX_QUANTITY:,} 之间的整数（单位如 m2）",
+                                        f"a whole number of units (e.g. m2) from 0 to {MAX_QUANTITY:,}"),
+                        "base": Msg('金额，如 "200万元"', 'an amount, e.g. "200万元"'),
+                        "tier": Msg("none、municipal、provincial 或 national",
+                                    "none, municipal, provincial or national")}[k]
+            raise InputError(Problem(BAD_SET_VALUE, path=f"--set {k}", value=v, has_value=True,
                                      expected=expected)) from None
     return Claims.of(quantity=[quantity], base_fen=[base], tier=[tier], place=[place])
 
@@ -308,9 +315,9 @@ def award(ctx: click.Context, scenario: Path, program_id: str, sets: Sequence[st
         from simulator.errors import did_you_mean
 
         guess = did_you_mean(program_id, s.programs)
-        raise InputError(Problem("unknown program", file=str(scenario), path="programs", value=program_id,
-                                 has_value=True, expected="one of " + ", ".join(s.programs),
-                                 hint=f"did you mean {guess!r}?" if guess else None))
+        raise InputError(Problem(Msg("未知的项目", "unknown program"), file=str(scenario), path="programs",
+                                 value=program_id, has_value=True, expected=one_of(s.programs),
+                                 hint=did_you_mean_hint(guess)))
     program = s.programs[program_id]
     claims = _parse_sets(sets, loaded, program_id)
     trace = Trace()
@@ -441,7 +448,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
         fail(exc.message(lang))
         return
     except StoreError as exc:
-        fail(str(exc))
+        fail(localized(exc, lang))
         return
     print_summary(store.summary, store.manifest, lang)
     click.echo(("结果已写入 " if zh else "Results written to ") + str(out))
@@ -456,16 +463,17 @@ def _parse_overrides(sets: Sequence[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in sets:
         if "=" not in item:
-            raise InputError(Problem("bad --set", path="--set", value=item, has_value=True,
-                                     expected="KEY=VALUE with KEY a dotted path"))
+            raise InputError(Problem(Msg("--set 格式错误", "bad --set"), path="--set", value=item, has_value=True,
+                                     expected=Msg("KEY=VALUE，KEY 为以点分隔的键路径",
+                                                  "KEY=VALUE with KEY a dotted path")))
         k, v = item.split("=", 1)
         try:
             out[k.strip()] = load_text(v)
         except yaml.YAMLError:
             out[k.strip()] = v
         except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2020-02-30
-            raise InputError(Problem("bad --set value", path=f"--set {k.strip()}", value=v, has_value=True,
-                                     expected=f"a valid value ({exc})")) from None
+            raise InputError(Problem(BAD_SET_VALUE, path=f"--set {k.strip()}", value=v, has_value=True,
+                                     expected=Msg(f"有效的取值（{exc}）", f"a valid value ({exc})"))) from None
     return out
 
 
@@ -545,12 +553,13 @@ def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: P
         import csv
 
         if out.exists() and not force:
-            fail(f"{out}: already exists; use --force to overwrite it")
+            fail(f"{out}：已存在；用 --force 覆盖" if lang_of(ctx) == "zh" else
+                 f"{out}: already exists; use --force to overwrite it")
         with out.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["month", "t_months", "event", "who", "detail"])
             writer.writerows([cell_text(printable(v)) for v in row] for row in rows)
-        click.echo(f"{len(rows)} events -> {out}")
+        click.echo(f"{len(rows)} 个事件 -> {out}" if lang_of(ctx) == "zh" else f"{len(rows)} events -> {out}")
         return
     for month, tm, what, who, detail in rows:
         click.echo(printable(f"{month}  t={tm:>8}  {what:<11} {who:<28} {detail}"))
@@ -560,12 +569,15 @@ def _param_keys(text: str) -> list[str]:
     """The dotted paths of ``calibrate --params``: at least one, each once."""
     keys = [k.strip() for k in text.split(",") if k.strip()]
     if not keys:
-        raise InputError(Problem("no parameter to fit", path="--params", value=text, has_value=True,
-                                 expected="one or more dotted paths, e.g. populations.taian.firms.hte_rate"))
+        raise InputError(Problem(Msg("没有要拟合的参数", "no parameter to fit"), path="--params", value=text,
+                                 has_value=True,
+                                 expected=Msg("一个或多个以点分隔的路径，如 populations.taian.firms.hte_rate",
+                                              "one or more dotted paths, e.g. populations.taian.firms.hte_rate")))
     twice = sorted({k for k in keys if keys.count(k) > 1})
     if twice:
-        raise InputError(Problem("the same parameter twice", path="--params", value=", ".join(twice),
-                                 has_value=True, expected="each parameter once"))
+        raise InputError(Problem(Msg("同一参数出现两次", "the same parameter twice"), path="--params",
+                                 value=", ".join(twice), has_value=True,
+                                 expected=Msg("每个参数只出现一次", "each parameter once")))
     return keys
 
 

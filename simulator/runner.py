@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator import __version__
+from simulator.i18n import Msg
 from simulator.loader import LoadedScenario
 from simulator.lock import LOCK_FILE, LockHeld, StoreLock, holder_of, store_lock
 from simulator.metrics import MetricContext
@@ -93,7 +94,8 @@ def resolve_engine(name: str, reps: int) -> str:
         return "fast" if reps > AUTO_FAST_REPS else "des"
     if name in ("fast", "des"):
         return name
-    raise EngineUnavailable(f"unknown engine {name!r}; expected auto, fast or des")
+    raise EngineUnavailable(Msg(f"未知的引擎 {name!r}；应为 auto、fast 或 des",
+                                f"unknown engine {name!r}; expected auto, fast or des"))
 
 
 def engine_available(name: str) -> bool:
@@ -186,7 +188,7 @@ class RunError(StoreError):
     """
 
     def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
+        super().__init__(Msg(zh, en))
         self.zh = zh
         self.en = en
 
@@ -553,7 +555,7 @@ def run(loaded: LoadedScenario, opts: RunOptions, *,
         RunInterrupted: The run was stopped by a signal.
     """
     if opts.reps < 1:
-        raise StoreError("--reps must be at least 1")
+        raise StoreError(Msg("--reps 至少为 1", "--reps must be at least 1"))
     opts = opts.resolved()
     out = opts.out
     # Refuse before touching the folder (the lock file is made only where we may write); checked again under the lock.
