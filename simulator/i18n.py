@@ -42,6 +42,10 @@ class Msg:
     def __str__(self) -> str:
         return self.en
 
+    def __contains__(self, word: str) -> bool:
+        """Whether ``word`` is in the message, in either language."""
+        return word in self.zh or word in self.en
+
     def __add__(self, other: Text) -> Msg:
         """Join two texts (a plain string is the same in both languages)."""
         if isinstance(other, Msg):

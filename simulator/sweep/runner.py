@@ -22,6 +22,7 @@ from typing import Any, Literal
 import pandas as pd
 from tqdm import tqdm
 
+from simulator.i18n import Msg
 from simulator.sweep.design import Design, build_design
 from simulator.sweep.errors import SweepRunError, SweepSetupError
 from simulator.sweep.executors import (
@@ -72,11 +73,10 @@ def resolve_model_factory(spec: SweepSpec) -> ModelFactory:
             factory only the caller can give, or the scenario file is missing.
     """
     if spec.is_toy:
-        raise SweepSetupError(
-            f"示例模型 {spec.scenario!r} 不随 fiscalsim 提供，须由调用方传入其工厂 "
-            f"(test model {spec.scenario!r} is not part of fiscalsim: pass its factory, "
-            "run_sweep(..., factory=...))"
-        )
+        raise SweepSetupError(Msg(
+            f"示例模型 {spec.scenario!r} 不随 fiscalsim 提供，须由调用方传入其工厂 run_sweep(..., factory=...)",
+            f"test model {spec.scenario!r} is not part of fiscalsim: pass its factory, run_sweep(..., factory=...)",
+        ))
     path = spec.scenario_path()
     assert path is not None  # not a toy
     return scenario_factory(path, spec.engine)
@@ -108,10 +108,12 @@ def _check_picklable(factory: ModelFactory) -> None:
     try:
         pickle.dumps(factory)
     except Exception as exc:
-        raise SweepSetupError(
-            f"模型工厂无法序列化 (the model factory {type(factory).__name__} cannot be pickled for "
-            f"worker processes: {exc}; use a module-level dataclass, or --serial)"
-        ) from None
+        name = type(factory).__name__
+        raise SweepSetupError(Msg(
+            f"模型工厂 {name} 无法序列化，不能交给工作进程：{exc}；请使用模块级 dataclass，或加 --serial",
+            f"the model factory {name} cannot be pickled for worker processes: {exc}; "
+            "use a module-level dataclass, or --serial",
+        )) from None
 
 
 def _iter_tasks(
@@ -140,9 +142,8 @@ def _assemble(blocks: list[BlockResult]) -> pd.DataFrame:
     columns = list(blocks[0].frame.columns)
     for b in blocks[1:]:
         if list(b.frame.columns) != columns:
-            raise SweepRunError(
-                f"点 {b.point} 的各块输出列不一致 (blocks of point {b.point} returned different columns)"
-            )
+            raise SweepRunError(Msg(f"点 {b.point} 的各块输出列不一致",
+                                    f"blocks of point {b.point} returned different columns"))
     frame = (
         pd.concat([b.frame for b in blocks], ignore_index=True)
         if len(blocks) > 1
@@ -191,9 +192,7 @@ def run_sweep(
     """
     t_start = time.perf_counter()
     if resume and force:
-        raise SweepStoreError(
-            "--resume 与 --force 不能同时使用 (--resume and --force are mutually exclusive)"
-        )
+        raise SweepStoreError(Msg("--resume 与 --force 不能同时使用", "--resume and --force are mutually exclusive"))
     model_factory = factory if factory is not None else resolve_model_factory(spec)
     design = build_design(spec)
     store = SweepStore(out_dir)
@@ -276,10 +275,10 @@ class _PointWriter:
             self.expected_schema = schema
             self.run.manifest["outputs"] = schema
         elif schema != self.expected_schema:
-            raise SweepRunError(
-                f"点 {result.point} 的输出列与之前的点不同 (point {result.point} returned "
-                f"columns {schema} but earlier points returned {self.expected_schema})"
-            )
+            raise SweepRunError(Msg(
+                f"点 {result.point} 的输出列 {schema} 与之前的点 {self.expected_schema} 不同",
+                f"point {result.point} returned columns {schema} but earlier points returned {self.expected_schema}",
+            ))
         self.run.store.write_point(result.point, frame)
         self.timings[result.point] = round(sum(b.elapsed_s for b in blocks), 6)
         self.computed += 1

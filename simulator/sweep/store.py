@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.errors import StoreError
+from simulator.i18n import Lang, Msg, Text, pick
 from simulator.lock import LockHeld, store_lock
 from simulator.store import atomic_write
 
@@ -74,6 +75,9 @@ PARQUET_OPTIONS: dict[str, Any] = {
 """Fixed options of every Parquet file the store writes."""
 
 
+_NOT_A_DIR = Msg("{root} 不是目录", "{root} exists and is not a directory")
+
+
 class SweepStoreError(StoreError, RuntimeError):
     """The output directory cannot be used as asked (exists, mismatch, not a store, damaged, incomplete).
 
@@ -83,7 +87,15 @@ class SweepStoreError(StoreError, RuntimeError):
 
 
 class SweepModelError(RuntimeError):
-    """A model returned results that do not fit the sweep contract."""
+    """A model returned results that do not fit the sweep contract (``str()`` is English)."""
+
+    def __init__(self, message: Text) -> None:
+        self.text = message
+        super().__init__(str(message))
+
+    def localized(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return pick(self.text, lang)
 
 
 # --------------------------------------------------------------------------- data
@@ -110,9 +122,8 @@ def select_outputs(columns: Sequence[str], patterns: Sequence[str]) -> list[str]
         hits = [c for c in available if fnmatch.fnmatchcase(c, pattern)]
         if not hits:
             shown = ", ".join(available[:12]) + (" ..." if len(available) > 12 else "")
-            raise SweepModelError(
-                f"输出 {pattern!r} 未匹配模型的任何列 (output pattern matched no column; available: {shown})"
-            )
+            raise SweepModelError(Msg(f"输出 {pattern!r} 未匹配模型的任何列；可用的列：{shown}",
+                                      f"output pattern {pattern!r} matched no column; available: {shown}"))
         chosen.update(hits)
     return sorted(chosen)
 
@@ -122,17 +133,16 @@ def _normalise_column(name: str, series: pd.Series) -> np.ndarray:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         if series.isna().any():
-            raise SweepModelError(f"输出列 {name!r} 含缺失值 (boolean output has missing values)")
+            raise SweepModelError(Msg(f"布尔输出列 {name!r} 含缺失值", f"boolean output {name!r} has missing values"))
         return series.to_numpy(dtype=bool)
     if pd.api.types.is_integer_dtype(dtype):
         if series.isna().any():
-            raise SweepModelError(f"输出列 {name!r} 含缺失值 (integer output has missing values)")
+            raise SweepModelError(Msg(f"整数输出列 {name!r} 含缺失值", f"integer output {name!r} has missing values"))
         return series.to_numpy(dtype=np.int64)
     if pd.api.types.is_float_dtype(dtype):
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    raise SweepModelError(
-        f"输出列 {name!r} 类型为 {dtype} (output must be bool, integer or float, got {dtype})"
-    )
+    raise SweepModelError(Msg(f"输出列 {name!r} 类型为 {dtype}，应为布尔、整数或浮点数",
+                              f"output {name!r} must be bool, integer or float, got {dtype}"))
 
 
 def normalise_block(frame: Any, reps: Sequence[int], patterns: Sequence[str]) -> pd.DataFrame:
@@ -151,19 +161,21 @@ def normalise_block(frame: Any, reps: Sequence[int], patterns: Sequence[str]) ->
         SweepModelError: If the frame is malformed.
     """
     if not isinstance(frame, pd.DataFrame):
-        raise SweepModelError(
-            f"模型应返回 DataFrame (run_block must return a pandas DataFrame, got {type(frame).__name__})"
-        )
+        got_type = type(frame).__name__
+        raise SweepModelError(Msg(f"run_block 应返回 pandas DataFrame，实际为 {got_type}",
+                                  f"run_block must return a pandas DataFrame, got {got_type}"))
     if "rep" not in frame.columns:
-        raise SweepModelError("模型结果缺少 rep 列 (run_block result has no 'rep' column)")
+        raise SweepModelError(Msg("run_block 的结果缺少 'rep' 列", "run_block result has no 'rep' column"))
     if frame.columns.duplicated().any():
-        raise SweepModelError("模型结果列名重复 (run_block result has duplicate column names)")
+        raise SweepModelError(Msg("run_block 的结果列名重复", "run_block result has duplicate column names"))
     got = frame["rep"].to_numpy()
     if len(got) != len(reps) or sorted(int(r) for r in got) != sorted(int(r) for r in reps):
-        raise SweepModelError(
-            f"模型应对每个重复返回一行 (run_block must return one row per requested rep; asked "
-            f"{len(reps)} reps starting at {reps[0] if len(reps) else '-'}, got {len(got)} rows)"
-        )
+        first = reps[0] if len(reps) else "-"
+        raise SweepModelError(Msg(
+            f"run_block 应对每个请求的重复返回一行：请求 {len(reps)} 个（从 {first} 开始），实际 {len(got)} 行",
+            f"run_block must return one row per requested rep; asked {len(reps)} reps starting at {first}, "
+            f"got {len(got)} rows",
+        ))
     columns = select_outputs([str(c) for c in frame.columns], patterns)
     rep = np.asarray(got, dtype=np.int64)
     order = None if bool(np.all(rep[1:] > rep[:-1])) else np.argsort(rep, kind="stable")
@@ -380,7 +392,7 @@ class SweepStore:
         if not self.root.exists():
             return False
         if not self.root.is_dir():
-            raise SweepStoreError(f"{self.root} 不是目录 (exists and is not a directory)")
+            raise SweepStoreError(_NOT_A_DIR.format(root=self.root))
         return any(p.name != self.LOCK_FILE for p in self.root.iterdir())
 
     @contextlib.contextmanager
@@ -397,12 +409,12 @@ class SweepStore:
             SweepStoreError: If another process holds the lock.
         """
         if self.root.exists() and not self.root.is_dir():
-            raise SweepStoreError(f"{self.root} 不是目录 (exists and is not a directory)")
+            raise SweepStoreError(_NOT_A_DIR.format(root=self.root))
         try:
             with store_lock(self.root, "sweep"):
                 yield
         except LockHeld as exc:
-            raise SweepStoreError(str(exc)) from None
+            raise SweepStoreError(Msg(exc.message("zh"), exc.message("en"))) from None
 
     def is_sweep_store(self) -> bool:
         """Whether the directory holds a sweep manifest.
@@ -425,10 +437,10 @@ class SweepStore:
         if not self.is_nonempty():
             return
         if not self.is_sweep_store():
-            raise SweepStoreError(
-                f"{self.root} 非空且不是扫描结果目录，拒绝删除 (is not empty and is not a sweep "
-                "store: refusing to wipe it; choose another --out)"
-            )
+            raise SweepStoreError(Msg(
+                f"{self.root} 非空且不是扫描结果目录，拒绝删除；请换一个 --out",
+                f"{self.root} is not empty and is not a sweep store: refusing to wipe it; choose another --out",
+            ))
         for child in self.root.iterdir():
             if child.name == self.LOCK_FILE:
                 continue
@@ -571,7 +583,7 @@ class SweepStore:
         """
         path = self.root / name
         if not path.is_file():
-            raise SweepStoreError(f"{path} 不存在 (missing)")
+            raise SweepStoreError(Msg(f"{path} 不存在", f"{path} is missing"))
         return pq.read_table(path).to_pandas()
 
     def write_json(self, name: str, data: Mapping[str, Any]) -> None:
@@ -600,13 +612,12 @@ class SweepStore:
         try:
             data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise SweepStoreError(
-                f"{self.root} 中没有 manifest.json (no manifest.json: not a sweep store)"
-            ) from None
+            raise SweepStoreError(Msg(f"{self.root} 中没有 manifest.json：不是扫描结果目录",
+                                      f"{self.root}: no manifest.json: not a sweep store")) from None
         except (OSError, ValueError) as exc:
-            raise SweepStoreError(f"{self.manifest_path} 无法读取 (unreadable: {exc})") from None
+            raise SweepStoreError(Msg(f"{self.manifest_path} 无法读取：{exc}", f"{self.manifest_path} is unreadable: {exc}")) from None
         if not isinstance(data, dict):
-            raise SweepStoreError(f"{self.manifest_path} 格式错误 (not a JSON object)")
+            raise SweepStoreError(Msg(f"{self.manifest_path} 格式错误：不是 JSON 对象", f"{self.manifest_path} is not a JSON object"))
         return data
 
     def write_manifest(self, data: Mapping[str, Any]) -> None:
