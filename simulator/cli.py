@@ -429,7 +429,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
                        err=True)
     opts = RunOptions(reps=200 if reps is None else reps, seed=loaded.scenario.scenario.seed if seed is None else seed,
                       out=out, jobs=jobs, engine=engine or "auto", force=force, block=block, resume=resume,
-                      sets=tuple(sets))
+                      sets=tuple(sets), lang=lang)
 
     def stale(lock: StoreLock) -> None:
         click.echo(lock.stale_message(lang), err=True)
@@ -495,8 +495,10 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
     """A short human summary of a run."""
     zh = lang == "zh"
     sc = manifest["scenario"]
-    click.echo(f"{printable(sc['name'])}  ({manifest['reps']} {'次重复' if zh else 'replications'}, seed {manifest['seed']}, "
-               f"{manifest['timings'].get('total_s', 0):.1f} s)")
+    name = sc["name"] if zh else sc.get("name_en") or sc["name"]
+    seconds = manifest["timings"].get("total_s", 0)
+    click.echo(printable(f"{name}（{manifest['reps']} 次重复，随机种子 {manifest['seed']}，{seconds:.1f} 秒）" if zh else
+                         f"{name}  ({manifest['reps']} replications, seed {manifest['seed']}, {seconds:.1f} s)"))
     click.echo("资金:" if zh else "Funds:")
     for fid, f in summary["funds"].items():
         ex = f"{f['p_exhausted']:.0%}" + (f" ({f['exhaustion_median']})" if f["exhaustion_median"] else "")
@@ -507,8 +509,9 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
     for tid, tg in summary["targets"].items():
         unit = manifest.get("targets", {}).get(tid, {}).get("unit", "count")
         show = _money if unit == "yuan" else _num
+        tname = tg["name"] if zh else manifest.get("targets", {}).get(tid, {}).get("name_en") or tg["name"]
         click.echo(f"  {tid:<8} {'达成概率' if zh else 'P(attained)'} {tg['p_attained']:>5.0%}   "
-                   f"{'截止值中位数' if zh else 'median at deadline'} {show(tg['p50'])} / {show(tg['threshold'])}  {printable(tg['name'])}")
+                   f"{'截止值中位数' if zh else 'median at deadline'} {show(tg['p50'])} / {show(tg['threshold'])}  {printable(tname)}")
 
 
 @main.command()
@@ -563,6 +566,10 @@ def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: P
         return
     for month, tm, what, who, detail in rows:
         click.echo(printable(f"{month}  t={tm:>8}  {what:<11} {who:<28} {detail}"))
+
+
+_USED_FOR_ZH = {"fit": "拟合", "validate": "检验", "initial stock": "初始存量"}
+"""The ``used for`` column of ``calibrate`` in Chinese."""
 
 
 def _param_keys(text: str) -> list[str]:
@@ -634,14 +641,18 @@ def calibrate(ctx: click.Context, scenario: Path, observed: Path, param_keys: st
 
     atomic_write_bytes(target, params_yaml(result, str(scenario), str(observed), obs, reps, seed,
                                            _date(first, 1, 1)).encode("utf-8"))
-    click.echo("year  metric            observed   fitted mean   [p5, p95]            used for")
+    zh = lang == "zh"
+    click.echo("年份  指标              观测值     拟合均值      [p5, p95]            用途" if zh else
+               "year  metric            observed   fitted mean   [p5, p95]            used for")
     for r in result.rows:
+        used = _USED_FOR_ZH.get(r.used_for, r.used_for) if zh else r.used_for
         click.echo(f"{r.year}  {r.metric:<16} {r.observed:>9.4g}   {r.mean:>11.4g}   [{r.p5:.4g}, {r.p95:.4g}]"
-                   f"{'':>6}{r.used_for}")
+                   f"{'':>6}{used}")
     for k, v in result.params.items():
         lo, hi = result.bounds[k]
-        click.echo(f"{k} = {v:.6g}   (range {lo:g} – {hi:g})")
-    click.echo(f"RMSE {result.rmse_fit:.4g} ({result.rel_error_fit:.2%}), {result.evaluations} evaluations -> {target}")
+        click.echo(f"{k} = {v:.6g}   （范围 {lo:g} – {hi:g}）" if zh else f"{k} = {v:.6g}   (range {lo:g} – {hi:g})")
+    click.echo(f"RMSE {result.rmse_fit:.4g}（{result.rel_error_fit:.2%}），{result.evaluations} 次评估 -> {target}" if zh else
+               f"RMSE {result.rmse_fit:.4g} ({result.rel_error_fit:.2%}), {result.evaluations} evaluations -> {target}")
     if plot is not None:
         import matplotlib
 
@@ -658,7 +669,7 @@ def calibrate(ctx: click.Context, scenario: Path, observed: Path, param_keys: st
         ax.set_xlabel("year")
         fig.tight_layout()
         fig.savefig(plot, dpi=120)
-        click.echo(f"plot -> {plot}")
+        click.echo(f"{'图' if zh else 'plot'} -> {plot}")
 
 
 def _register() -> None:

@@ -20,7 +20,7 @@ import csv
 import io
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
 import click
 import numpy as np
@@ -31,6 +31,7 @@ from simulator.guidance import (
     TASchedule,
     ta_schedule,
 )
+from simulator.i18n import Lang, Msg, Text, pick
 from simulator.money import parse_amount
 
 __all__ = ["format_yuan", "fund_curve", "render_csv", "render_table"]
@@ -44,16 +45,33 @@ _OPTION_OF_PARAM = {
     "yield_": "--yield",
 }
 
+_RATES = Msg("应为比率，如 0.25,0.333,0.5", "expected rates like 0.25,0.333,0.5")
+
 _COLUMNS = ("year", "contribution", "distribution", "nav")
 
 
+def _lang() -> Lang:
+    """The language chosen with ``fiscalsim --lang`` (zh by default)."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root().obj if ctx is not None else None
+    return "en" if isinstance(root, dict) and root.get("lang") == "en" else "zh"
+
+
 class _BadValue(click.ClickException):
-    """A bad option value: one line on stderr, exit status 2."""
+    """A bad option value: one line on stderr, in the language of ``--lang``, exit status 2."""
 
     exit_code = 2
 
-    def __init__(self, option: str, value: str, reason: str) -> None:
-        super().__init__(f"Invalid value for '{option}': {value!r}: {reason}")
+    def __init__(self, option: str, value: str, reason: Text) -> None:
+        self.text = Msg(f"选项 '{option}' 的取值无效：{value!r}：{pick(reason, 'zh')}",
+                        f"Invalid value for '{option}': {value!r}: {pick(reason, 'en')}")
+        self.lang = _lang()  # the command's context is gone by the time the error is shown
+        super().__init__(self.text.en)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the message in the chosen language."""
+        lang = self.lang
+        click.echo(("错误：" if lang == "zh" else "Error: ") + self.text(lang), file=file, err=True)
 
 
 def _option_name(param: click.Parameter | None) -> str:
@@ -88,7 +106,8 @@ class _AmountType(click.ParamType):
             raise _BadValue(
                 _option_name(param),
                 str(value),
-                "expected a non-negative amount in yuan, e.g. 100000000, 1亿元, 5000万元, 5000万",
+                Msg("应为以元为单位的非负金额，如 100000000、1亿元、5000万元、5000万",
+                    "expected a non-negative amount in yuan, e.g. 100000000, 1亿元, 5000万元, 5000万"),
             ) from None
 
 
@@ -123,8 +142,9 @@ class _NumberType(click.ParamType):
         try:
             return _parse_number(str(value), percent=self.percent)
         except ValueError:
-            example = "a number such as 0.13 or 13%" if self.percent else "a number such as 2.5"
-            raise _BadValue(_option_name(param), str(value), f"expected {example}") from None
+            example = (Msg("应为数字，如 0.13 或 13%", "expected a number such as 0.13 or 13%") if self.percent
+                       else Msg("应为数字，如 2.5", "expected a number such as 2.5"))
+            raise _BadValue(_option_name(param), str(value), example) from None
 
 
 class _LifeType(click.ParamType):
@@ -140,7 +160,7 @@ class _LifeType(click.ParamType):
             return int(str(value).strip())
         except ValueError:
             raise _BadValue(
-                _option_name(param), str(value), "expected a whole number of years, e.g. 12"
+                _option_name(param), str(value), Msg("应为整数年数，如 12", "expected a whole number of years, e.g. 12")
             ) from None
 
 
@@ -157,7 +177,7 @@ class _RateListType(click.ParamType):
         text = _remember(value, param, ctx)
         parts = [part.strip() for part in text.replace("，", ",").split(",")]
         if not any(parts):
-            raise _BadValue(_option_name(param), text, "expected rates like 0.25,0.333,0.5")
+            raise _BadValue(_option_name(param), text, _RATES)
         rates = []
         for i, part in enumerate(parts, start=1):
             try:
@@ -166,7 +186,7 @@ class _RateListType(click.ParamType):
                 raise _BadValue(
                     _option_name(param),
                     text,
-                    f"rate {i} ({part!r}) is not a number; expected rates like 0.25,0.333,0.5",
+                    Msg(f"第 {i} 个比率（{part!r}）不是数字；", f"rate {i} ({part!r}) is not a number; ") + _RATES,
                 ) from None
         return tuple(rates)
 
@@ -383,6 +403,7 @@ def fund_curve(
         raise _BadValue(option, _typed(option, error.value), error.reason) from None
     except GuidanceOverflowError as error:
         raise _BadValue(
-            "--growth", _typed("--growth", growth), f"too large for --life {life}: {error}"
+            "--growth", _typed("--growth", growth), Msg(f"对 --life {life} 而言过大：{error}",
+                                                        f"too large for --life {life}: {error}")
         ) from None
     click.echo(render_csv(schedule) if fmt == "csv" else render_table(schedule), nl=False)

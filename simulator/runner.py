@@ -160,7 +160,8 @@ class RunOptions:
 
     ``resume`` finishes a stopped run in ``out`` instead of starting one;
     ``sets`` are the command line's ``--set`` items, recorded in the manifest
-    so that the command to resume can repeat them.
+    so that the command to resume can repeat them; ``lang`` is the language of
+    the progress bar (``zh`` or ``en``).
     """
 
     reps: int
@@ -173,6 +174,7 @@ class RunOptions:
     block: int | None = None
     resume: bool = False
     sets: tuple[str, ...] = ()
+    lang: str = "zh"
 
     def resolved(self) -> RunOptions:
         """These options with ``auto`` replaced by the engine that runs and the block size filled in."""
@@ -610,7 +612,7 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
                 "events_per_s": round(events / busy, 1) if busy > 0 else 0.0, "jobs": opts.jobs,
                 "blocks_reused": len(done_blocks)}
 
-    bar = _progress(opts.reps, opts.progress, initial=done_reps)
+    bar = _progress(opts.reps, opts.progress, initial=done_reps, lang=opts.lang)
     with _stop_on_signals():
         try:
             with contextlib.closing(_run_blocks(scenario, opts, blocks)) as finished:
@@ -637,13 +639,15 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
     return RunStore(out)
 
 
-def _progress(total: int, enabled: bool, initial: int = 0) -> Callable[..., None]:
-    """A tqdm bar on stderr when it is a terminal (or forced); a no-op otherwise."""
+def _progress(total: int, enabled: bool, initial: int = 0, lang: str = "zh") -> Callable[..., None]:
+    """A tqdm bar on stderr when it is a terminal (or forced), labelled in ``lang``; a no-op otherwise."""
     if not enabled:
         return lambda n, close=False: None
     from tqdm import tqdm
 
-    bar = tqdm(total=total, initial=initial, unit="rep", desc="模拟 simulating", file=sys.stderr,
+    zh = lang == "zh"
+    bar = tqdm(total=total, initial=initial, unit="次" if zh else "rep", desc="模拟" if zh else "simulating",
+               file=sys.stderr,
                disable=not sys.stderr.isatty() and not os.environ.get("FISCALSIM_PROGRESS"), mininterval=0.5)
 
     def step(n: int, close: bool = False) -> None:

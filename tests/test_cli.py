@@ -89,6 +89,11 @@ def test_run_trace_and_refusal_to_overwrite(tmp_path: Path) -> None:
     code, stdout, err = invoke("run", str(scen), "--reps", "4", "--out", str(out))
     assert code == 0, err
     assert (out / "summary.json").exists() and "T-HTE" in stdout
+    assert "次重复" in stdout and "达成概率" in stdout and "结果已写入" in stdout and "replications" not in stdout
+    code, stdout, err = invoke("--lang", "en", "run", str(scen), "--reps", "4", "--out", str(out), "--force")
+    assert code == 0, err
+    assert "4 replications" in stdout and "P(attained)" in stdout and "Results written to" in stdout
+    assert not any(word in stdout for word in ("次重复", "资金:", "目标:", "达成概率", "结果已写入", "生成报告"))
     code, _, err = invoke_en("run", str(scen), "--reps", "4", "--out", str(out))
     assert code == 2 and "--force" in err
     code, stdout, _ = invoke("run", str(scen), "--reps", "4", "--out", str(out), "--force",
@@ -130,10 +135,15 @@ populations:
     obs = tmp_path / "obs.csv"
     obs.write_text("year,metric,value\n2015,firms.hte,50\n2018,firms.hte,110\n2021,firms.hte,170\n", encoding="utf-8")
     out = tmp_path / "fit.yaml"
-    code, stdout, err = invoke("calibrate", str(scen), "--observed", str(obs), "--params",
+    code, stdout, err = invoke("--lang", "en", "calibrate", str(scen), "--observed", str(obs), "--params",
                                "populations.c.firms.hte_rate", "--out", str(out), "--reps", "6")
     assert code == 0, err
     assert "validate" in stdout  # 2021 is after the scenario start: shown, never fitted
+    assert_lang(stdout, "en")
+    code, zh, err = invoke("calibrate", str(scen), "--observed", str(obs), "--params",
+                           "populations.c.firms.hte_rate", "--out", str(out), "--reps", "6", "--force")
+    assert code == 0, err
+    assert "检验" in zh and "年份" in zh and "validate" not in zh and "evaluations" not in zh
     from simulator.params import load_params
 
     params = load_params(out)

@@ -187,7 +187,7 @@ def _sweep(
         if isinstance(factory, ScenarioFactory):
             check_factors(spec)
         result = run_sweep(
-            spec, out_dir, executor, resume=resume, force=force, progress=show, factory=factory
+            spec, out_dir, executor, resume=resume, force=force, progress=show, factory=factory, lang=_lang()
         )
     except (SweepSpecError, SweepSetupError, SweepStoreError) as exc:
         _fail(exc)

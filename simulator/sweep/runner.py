@@ -166,6 +166,7 @@ def run_sweep(
     force: bool = False,
     progress: bool | Literal["always"] = True,
     factory: ModelFactory | None = None,
+    lang: str = "zh",
 ) -> SweepResult:
     """Run (or resume) a sweep, streaming each finished point to ``out_dir``.
 
@@ -181,6 +182,7 @@ def run_sweep(
         progress: Show a progress bar on stderr when it is a terminal
             (``"always"``: even when it is not; False: never).
         factory: Model factory; defaults to :func:`resolve_model_factory`.
+        lang: Language of the progress bar (``zh`` or ``en``).
 
     Returns:
         A :class:`SweepResult`.
@@ -206,7 +208,7 @@ def run_sweep(
     check_store(store, spec, design, manifest["spec_hash"], resume=resume, force=force)
     run = _Run(spec, store, design, executor, model_factory, manifest, run_record, t_start)
     with store.locked():
-        return _run_locked(run, resume=resume, force=force, progress=progress)
+        return _run_locked(run, resume=resume, force=force, progress=progress, lang=lang)
 
 
 @dataclass
@@ -285,14 +287,14 @@ class _PointWriter:
         return True
 
 
-def _progress_bar(total: int, initial: int, progress: bool | Literal["always"]) -> tqdm[Any]:
-    """The points progress bar on stderr (disabled unless asked for or on a terminal)."""
+def _progress_bar(total: int, initial: int, progress: bool | Literal["always"], lang: str = "zh") -> tqdm[Any]:
+    """The points progress bar on stderr, labelled in ``lang`` (disabled unless asked for or on a terminal)."""
     show = progress == "always" or (progress is True and sys.stderr.isatty())
     return tqdm(
         total=total,
         initial=initial,
-        unit="点",
-        desc="扫描 sweep",
+        unit="点" if lang == "zh" else "point",
+        desc="扫描" if lang == "zh" else "sweep",
         file=sys.stderr,
         disable=not show,
         dynamic_ncols=True,
@@ -301,7 +303,7 @@ def _progress_bar(total: int, initial: int, progress: bool | Literal["always"]) 
 
 
 def _run_locked(
-    run: _Run, *, resume: bool, force: bool, progress: bool | Literal["always"]
+    run: _Run, *, resume: bool, force: bool, progress: bool | Literal["always"], lang: str = "zh"
 ) -> SweepResult:
     """Run the sweep while holding the store's lock (see :func:`run_sweep`)."""
     store, design, executor = run.store, run.design, run.executor
@@ -321,7 +323,7 @@ def _run_locked(
         raise
     log = _ManifestLog(run)
     writer = _PointWriter(run)
-    bar = _progress_bar(len(design), len(done), progress)
+    bar = _progress_bar(len(design), len(done), progress, lang)
     status = "failed"
     try:
         if todo:
