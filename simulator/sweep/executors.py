@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import pandas as pd
 
+from simulator.errors import TextError
 from simulator.i18n import Msg
 from simulator.sweep.errors import SweepRunError, SweepSetupError
 from simulator.sweep.store import normalise_block
@@ -457,7 +458,8 @@ def make_executor(
         dask_local is not None,
     ]
     if sum(chosen) > 1:
-        raise ValueError("--serial, --jobs, --scheduler and --dask-local are mutually exclusive")
+        raise TextError(Msg("--serial、--jobs、--scheduler 与 --dask-local 只能选用一个",
+                            "--serial, --jobs, --scheduler and --dask-local are mutually exclusive"))
     if serial:
         return SerialExecutor()
     if scheduler is not None:

@@ -36,9 +36,13 @@ def _invoke_error(command: Any, args: list[str]) -> Result:
     """Run a command that is refused without writing anything: one Chinese line by default, one English with en."""
     zh = CliRunner().invoke(command, args, catch_exceptions=False)
     assert zh.exit_code == 2
-    assert_lang(_one_error_line(zh), "zh")
+    line = _one_error_line(zh)
+    assert line.startswith("错误：")
+    assert_lang(line.removeprefix("错误："), "zh")
     result = _invoke(command, args)
-    assert_lang(_one_error_line(result), "en")
+    line = _one_error_line(result)
+    assert line.startswith("error: ")
+    assert_lang(line, "en")
     return result
 
 
@@ -92,6 +96,8 @@ def test_bad_options_exit_2(
     result = _invoke_error(sweep, [str(write_spec(SPEC)), "--out", str(tmp_path / "out"), *extra])
     assert result.exit_code == 2
     assert text in _one_error_line(result)
+    assert "mutually exclusive" not in CliRunner().invoke(sweep, [str(write_spec(SPEC)), "--out", str(tmp_path / "o"),
+                                                                 *extra]).stderr
 
 
 def test_existing_directory_and_spec_mismatch_exit_2(
