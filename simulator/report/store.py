@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.errors import StoreError as StoreError  # the project's one store error, re-exported
-from simulator.i18n import Lang
+from simulator.i18n import Lang, Msg
 from simulator.schema import TABLE_NAMES, TEXT_COLUMNS, report_columns
 from simulator.verify import require_whole
 
@@ -68,9 +68,10 @@ def store_kind(path: str | Path) -> str:
     """
     d = Path(path)
     if not d.is_dir():
-        raise StoreError(f"{d}: not a directory (expected a result store)")
+        raise StoreError(Msg(f"{d}：不是目录（应为结果目录）", f"{d}: not a directory (expected a result store)"))
     if not (d / "manifest.json").exists():
-        raise StoreError(f"{d}: 不是 fiscalsim 结果目录，没有 manifest.json (not a fiscalsim result store: no manifest.json)")
+        raise StoreError(Msg(f"{d}：不是 fiscalsim 结果目录，没有 manifest.json",
+                             f"{d}: not a fiscalsim result store: no manifest.json"))
     manifest = _read_json(d / "manifest.json")
     kind = manifest.get("kind")
     if kind not in ("run", "sweep"):
@@ -198,7 +199,7 @@ def open_run(path: str | Path, lang: Lang = "zh") -> RunStore:
     """
     d = Path(path)
     if not d.is_dir():
-        raise StoreError(f"{d}: not a directory (expected a result store)")
+        raise StoreError(Msg(f"{d}：不是目录（应为结果目录）", f"{d}: not a directory (expected a result store)"))
     mpath = d / "manifest.json"
     manifest = _read_json(mpath)
     where = str(mpath)
