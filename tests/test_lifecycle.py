@@ -403,7 +403,10 @@ def test_sweep_workers_die_when_the_sweep_is_killed(tmp_path: Path) -> None:
     spec.write_text("scenario: toy:threshold?sleep=0.5\ndesign: grid\nreplications: 4\nseed: 2\n"
                     "factors:\n  x1: {range: [0.0, 1.0], count: 200}\n", encoding="utf-8")
     out = tmp_path / "sweep"
-    proc = _fiscalsim("sweep", spec, "--out", out, "--jobs", "2", cwd=tmp_path)
+    # fiscalsim itself knows no test model: the sweep command with the test models runs it
+    proc = subprocess.Popen([sys.executable, "-m", "tests.sweep.toys", "sweep", str(spec), "--out", str(out),
+                             "--jobs", "2"], cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
     _assert_children_die_with(proc, lambda: len(list(out.glob("points/point=*/part-0.parquet"))) >= 2)
 
 
