@@ -77,9 +77,9 @@ def _guard(lang: Lang, store: Path, build: Callable[[], Path]) -> Path:
     except StoreError as exc:
         _fail(localized(exc, lang), lang)
     except ExportError as exc:
-        _fail(str(exc), lang)
+        _fail(localized(exc, lang), lang)
     except FontNotFoundError as exc:
-        _fail(str(exc), lang, EXIT_FAILURE)
+        _fail(localized(exc, lang), lang, EXIT_FAILURE)
     except PermissionError as exc:
         _fail(
             _msg("write_failed", lang, path=exc.filename or "", err=exc.strerror),
