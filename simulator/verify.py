@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 
 from simulator.commands import resume_command_of
 from simulator.errors import StoreError
-from simulator.i18n import Lang
+from simulator.i18n import Lang, Msg, pick
 from simulator.schema import TABLE_NAMES
 from simulator.store import read_journal
 
@@ -122,7 +122,8 @@ class Verification:
     Attributes:
         store: The store folder.
         kind: ``run``, ``sweep`` or ``""`` when the manifest could not be read.
-        problems: One line per problem (empty when the store is whole).
+        problems: One line per problem, in ``lang`` (empty when the store is whole).
+        texts: The same problems in both languages.
         counts: ``parts``/``points``, ``reps`` and ``bytes`` of a whole store.
     """
 
@@ -131,11 +132,21 @@ class Verification:
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     lang: Lang = "zh"
+    texts: list[Msg] = field(default_factory=list)
 
     def add(self, file: str | Path, message: str, /, **kw: object) -> None:
-        """Record a problem with a file of the store (``file`` relative to the store, or ``""``)."""
+        """Record a problem with a file of the store (``file`` relative to the store, or ``""``).
+
+        A keyword value that is a :class:`~simulator.i18n.Msg` is filled in in each language.
+        """
         where = f"{self.store}" + (f": {file}" if str(file) else "")
-        self.problems.append(f"{where}: {_t(message, self.lang, **kw)}")
+
+        def say(lang: Lang) -> str:
+            return f"{where}: {_t(message, lang, **{k: pick(v, lang) if isinstance(v, Msg) else v for k, v in kw.items()})}"
+
+        text = Msg(say("zh"), say("en"))
+        self.texts.append(text)
+        self.problems.append(text(self.lang))
 
     def ok_line(self) -> str:
         """The line printed for a whole store."""
@@ -342,7 +353,8 @@ def check_run_store(path: str | Path, lang: Lang = "zh", *, require_complete: bo
     status = manifest.get("status")
     if require_complete and status != "complete":
         why = {"running": "why_running", "interrupted": "why_interrupted"}.get(str(status), "why_other")
-        v.add("manifest.json", "status", status=status, why=_t(why, lang, cmd=resume_command_of(v.store, manifest)))
+        cmd = resume_command_of(v.store, manifest)
+        v.add("manifest.json", "status", status=status, why=Msg(_t(why, "zh", cmd=cmd), _t(why, "en", cmd=cmd)))
     raw = manifest.get("parts")
     if not isinstance(raw, list):
         v.add("manifest.json", "no_parts")
@@ -419,7 +431,7 @@ def check_sweep_store(path: str | Path, lang: Lang = "zh") -> Verification:
     ids = [str(row[col]) for row in design["rows"] if isinstance(row, list) and row]
     reps = manifest.get("replications")
     store = SweepStore(v.store)
-    problems: dict[str, str] = {}
+    problems: dict[str, Msg] = {}
     total = 0
     for pid in ids:
         point_path = store.point_path(pid)
@@ -428,13 +440,14 @@ def check_sweep_store(path: str | Path, lang: Lang = "zh") -> Verification:
         except FileNotFoundError:
             continue  # counted below as not done
         except OSError as exc:
-            problems[pid] = f"点文件无法读取 (point file unreadable: {exc})"
+            problems[pid] = Msg(f"点文件无法读取：{exc}", f"point file unreadable: {exc}")
             continue
         what = store.point_problem(pid, data)
         if what is None:
             record = store.read_record(pid) or {}
             if _is_int(reps) and record.get("rows") != reps:
-                what = _t("point_rows", lang, got=record.get("rows"), want=reps)
+                rows = record.get("rows")
+                what = Msg(_t("point_rows", "zh", got=rows, want=reps), _t("point_rows", "en", got=rows, want=reps))
         if what is None:
             total += len(data)
         else:
@@ -505,6 +518,7 @@ def require_whole(path: str | Path, lang: Lang = "zh", *, require_complete: bool
     else:
         v = check_run_store(path, lang, require_complete=require_complete)
         error = StoreError
-    if v.problems:
-        more = _t("more", lang, n=len(v.problems) - 1, store=v.store) if len(v.problems) > 1 else ""
-        raise error(v.problems[0] + more)
+    if v.texts:
+        n = len(v.texts) - 1
+        more = Msg(_t("more", "zh", n=n, store=v.store), _t("more", "en", n=n, store=v.store)) if n else Msg("", "")
+        raise error(v.texts[0] + more)

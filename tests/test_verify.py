@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.errors import StoreError
+from simulator.i18n import localized
 from simulator.runner import RunOptions, run
 from simulator.store import RunStore
 from simulator.sweep.executors import SerialExecutor
@@ -206,12 +207,15 @@ def test_run_reads_its_own_unfinished_store_through_the_journal(copy: Path) -> N
     (copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     (copy / "summary.json").unlink()
     (copy / "parts.jsonl").write_text("".join(json.dumps(p) + "\n" for p in parts), encoding="utf-8")
-    with pytest.raises(StoreError, match="状态为 running"):
+    with pytest.raises(StoreError) as info:
         RunStore(copy)
+    assert "状态为 running" in localized(info.value, "zh") and "status is running" in localized(info.value, "en")
+    assert str(info.value) == localized(info.value, "en")
     assert RunStore(copy, require_complete=False).table("targets")["rep"].nunique() == REPS
     _flip_part(copy)
-    with pytest.raises(StoreError, match="SHA-256"):
+    with pytest.raises(StoreError, match="sha256 differs") as info:
         RunStore(copy, require_complete=False)
+    assert "SHA-256 与记录不符" in localized(info.value, "zh")
 
 
 # --------------------------------------------------------------------------- sweeps

@@ -341,7 +341,7 @@ class SweepStore:
             return None
         return data if isinstance(data, dict) else None
 
-    def point_problem(self, point: str, data: bytes | None = None) -> str | None:
+    def point_problem(self, point: str, data: bytes | None = None) -> Msg | None:
         """Check one point's file against its record.
 
         Args:
@@ -350,32 +350,31 @@ class SweepStore:
 
         Returns:
             None if the file matches its record (size, sha256 and rows), else
-            what is wrong, in Chinese and English.
+            what is wrong, in both languages.
         """
         path = self.point_path(point)
         if data is None:
             try:
                 data = path.read_bytes()
             except FileNotFoundError:
-                return "点文件缺失 (point file missing)"
+                return Msg("点文件缺失", "point file missing")
             except OSError as exc:
-                return f"点文件无法读取 (point file unreadable: {exc})"
+                return Msg(f"点文件无法读取：{exc}", f"point file unreadable: {exc}")
         record = self.read_record(point)
         if record is None:
-            return f"缺少或无法读取 {self.RECORD_FILE} (no readable point record: size and hash unknown)"
+            return Msg(f"缺少或无法读取 {self.RECORD_FILE}：大小和哈希未知",
+                       f"no readable point record ({self.RECORD_FILE}): size and hash unknown")
         if record.get("bytes") != len(data):
-            return (
-                f"文件大小 {len(data)} 字节，记录为 {record.get('bytes')} 字节 "
-                f"(size {len(data)} bytes, recorded {record.get('bytes')}: truncated or replaced)"
-            )
+            return Msg(f"文件大小 {len(data)} 字节，记录为 {record.get('bytes')} 字节（被截断或替换）",
+                       f"size {len(data)} bytes, recorded {record.get('bytes')}: truncated or replaced")
         if record.get("sha256") != hashlib.sha256(data).hexdigest():
-            return "SHA-256 与记录不符 (sha256 differs from the record: the file is damaged)"
+            return Msg("SHA-256 与记录不符（文件已损坏）", "sha256 differs from the record: the file is damaged")
         try:
             rows = pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
         except (pa.ArrowException, OSError) as exc:
-            return f"不是有效的 Parquet 文件 (not a readable Parquet file: {exc})"
+            return Msg(f"不是有效的 Parquet 文件：{exc}", f"not a readable Parquet file: {exc}")
         if rows != record.get("rows"):
-            return f"行数 {rows}，记录为 {record.get('rows')} (rows {rows}, recorded {record.get('rows')})"
+            return Msg(f"行数 {rows}，记录为 {record.get('rows')}", f"rows {rows}, recorded {record.get('rows')}")
         return None
 
     # ---------------------------------------------------------------- state
