@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -48,6 +49,16 @@ _OPTION_OF_PARAM = {
 _RATES = Msg("应为比率，如 0.25,0.333,0.5", "expected rates like 0.25,0.333,0.5")
 
 _COLUMNS = ("year", "contribution", "distribution", "nav")
+_COLUMNS_ZH = ("年份", "出资", "分配", "净值")
+
+
+def _width(text: str) -> int:
+    """Terminal width of ``text``: wide (CJK) characters take two columns.
+
+    >>> _width("年份"), _width("nav")
+    (4, 3)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def _lang() -> Lang:
@@ -240,7 +251,7 @@ def render_csv(schedule: TASchedule) -> str:
     return buffer.getvalue()
 
 
-def render_table(schedule: TASchedule) -> str:
+def render_table(schedule: TASchedule, lang: Lang = "en") -> str:
     """The schedule as an aligned table in yuan, with a totals line.
 
     The totals line sums contributions and distributions; NAV is a stock, so
@@ -248,6 +259,7 @@ def render_table(schedule: TASchedule) -> str:
 
     Args:
         schedule: The yearly flows.
+        lang: Language of the header and the totals label.
 
     Returns:
         The table text, ending with a newline.
@@ -265,19 +277,20 @@ def render_table(schedule: TASchedule) -> str:
         (str(t), _grouped(format_yuan(c)), _grouped(format_yuan(d)), _grouped(format_yuan(nav)))
         for t, c, d, nav in _rows(schedule)
     ]
+    columns = _COLUMNS_ZH if lang == "zh" else _COLUMNS
     totals = (
-        "total",
+        "合计" if lang == "zh" else "total",
         _grouped(format_yuan(schedule.total_contribution_fen)),
         _grouped(format_yuan(schedule.total_distribution_fen)),
         "",
     )
-    widths = [max(len(row[i]) for row in [_COLUMNS, *body, totals]) for i in range(4)]
+    widths = [max(_width(row[i]) for row in [columns, *body, totals]) for i in range(4)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(cell.rjust(width) for cell, width in zip(cells, widths, strict=True))
+        return "  ".join(" " * (width - _width(cell)) + cell for cell, width in zip(cells, widths, strict=True))
 
     rule = line(["-" * width for width in widths])
-    lines = [line(_COLUMNS), rule, *(line(row) for row in body), rule, line(totals).rstrip()]
+    lines = [line(columns), rule, *(line(row) for row in body), rule, line(totals).rstrip()]
     return "\n".join(lines) + "\n"
 
 
@@ -406,4 +419,4 @@ def fund_curve(
             "--growth", _typed("--growth", growth), Msg(f"对 --life {life} 而言过大：{error}",
                                                         f"too large for --life {life}: {error}")
         ) from None
-    click.echo(render_csv(schedule) if fmt == "csv" else render_table(schedule), nl=False)
+    click.echo(render_csv(schedule) if fmt == "csv" else render_table(schedule, _lang()), nl=False)
