@@ -109,7 +109,7 @@ def engine_fn(name: str) -> EngineFn:
         return _des_block
     if name == "fast":
         return _fast_block
-    raise EngineUnavailable(f"unknown engine {name!r}; expected fast or des")
+    raise EngineUnavailable(Msg(f"未知的引擎 {name!r}；应为 fast 或 des", f"unknown engine {name!r}; expected fast or des"))
 
 
 def block_size(engine: str) -> int:
