@@ -29,6 +29,7 @@ from scipy import optimize
 
 from simulator.engines.des.world import run_replication
 from simulator.errors import InputError, Problem
+from simulator.i18n import Msg
 from simulator.loader import LoadedScenario, split_path
 from simulator.model.calendar import Calendar
 from simulator.model.metrics import MetricContext, metric_series
@@ -86,18 +87,21 @@ def read_observed(path: Path) -> list[Observation]:
         InputError: Naming the file, the line and what was expected.
     """
     if not path.exists() or path.is_dir():
-        raise InputError(Problem("observed file not found", file=str(path), expected="a CSV file with year,metric,value"))
+        raise InputError(Problem(Msg("找不到观测数据文件", "observed file not found"), file=str(path),
+                                 expected=Msg("含 year,metric,value 列的 CSV 文件", "a CSV file with year,metric,value")))
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError(Problem("not UTF-8 text", file=str(path), line=line,
-                                 expected="a UTF-8 CSV file (save it as UTF-8, not GBK)")) from None
+        raise InputError(Problem(Msg("不是 UTF-8 文本", "not UTF-8 text"), file=str(path), line=line,
+                                 expected=Msg("UTF-8 编码的 CSV 文件（请另存为 UTF-8，而非 GBK）",
+                                              "a UTF-8 CSV file (save it as UTF-8, not GBK)"))) from None
     if "\x00" in text:
-        raise InputError(Problem("binary file", file=str(path), expected="a UTF-8 CSV file with year,metric,value"))
+        raise InputError(Problem(Msg("是二进制文件", "binary file"), file=str(path),
+                                 expected=Msg("含 year,metric,value 列的 UTF-8 CSV 文件", "a UTF-8 CSV file with year,metric,value")))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != ["year", "metric", "value"]:
-        raise InputError(Problem("bad header", file=str(path), line=1, value=reader.fieldnames, has_value=True,
+        raise InputError(Problem(Msg("表头有误", "bad header"), file=str(path), line=1, value=reader.fieldnames, has_value=True,
                                  expected="year,metric,value"))
     rows: list[Observation] = []
     seen: dict[tuple[int, str], int] = {}
@@ -105,13 +109,14 @@ def read_observed(path: Path) -> list[Observation]:
         obs = _observation(path, i, row)
         key = (obs.year, obs.metric)
         if key in seen:
-            raise InputError(Problem("the same year and metric twice", file=str(path), line=i,
+            raise InputError(Problem(Msg("同一年份和指标出现两次", "the same year and metric twice"), file=str(path), line=i,
                                      value=f"{obs.year},{obs.metric}", has_value=True,
-                                     expected=f"one value per year and metric (first given on line {seen[key]})"))
+                                     expected=Msg(f"每个年份和指标一个取值（首次出现在第 {seen[key]} 行）",
+                                                  f"one value per year and metric (first given on line {seen[key]})")))
         seen[key] = i
         rows.append(obs)
     if not rows:
-        raise InputError(Problem("no observations", file=str(path), expected="at least one row"))
+        raise InputError(Problem(Msg("没有观测数据", "no observations"), file=str(path), expected=Msg("至少一行", "at least one row")))
     return rows
 
 
@@ -120,17 +125,19 @@ def _observation(path: Path, line: int, row: dict[str, Any]) -> Observation:
     try:
         year, metric, value = int(str(row["year"]).strip()), str(row["metric"]).strip(), float(row["value"])
     except (TypeError, ValueError, AttributeError):
-        raise InputError(Problem("bad row", file=str(path), line=line, value=row, has_value=True,
-                                 expected="an integer year, a metric name and a number")) from None
+        raise InputError(Problem(Msg("数据行有误", "bad row"), file=str(path), line=line, value=row, has_value=True,
+                                 expected=Msg("整数年份、指标名和一个数", "an integer year, a metric name and a number"))) from None
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InputError(Problem("implausible year", file=str(path), line=line, path="year", value=year,
-                                 has_value=True, expected=f"a year from {FIRST_YEAR} to {LAST_YEAR}"))
+        raise InputError(Problem(Msg("年份不合理", "implausible year"), file=str(path), line=line, path="year", value=year,
+                                 has_value=True, expected=Msg(f"{FIRST_YEAR} 至 {LAST_YEAR} 之间的年份",
+                                                              f"a year from {FIRST_YEAR} to {LAST_YEAR}")))
     if not metric:
-        raise InputError(Problem("empty metric", file=str(path), line=line, path="metric",
-                                 expected="a metric name, e.g. hte"))
+        raise InputError(Problem(Msg("指标为空", "empty metric"), file=str(path), line=line, path="metric",
+                                 expected=Msg("指标名，如 hte", "a metric name, e.g. hte")))
     if not math.isfinite(value) or value < 0:
-        raise InputError(Problem("bad value", file=str(path), line=line, path="value", value=row["value"],
-                                 has_value=True, expected="a finite number at least 0 (a count or an amount)"))
+        raise InputError(Problem(Msg("取值有误", "bad value"), file=str(path), line=line, path="value", value=row["value"],
+                                 has_value=True, expected=Msg("不小于 0 的有限数（数量或金额）",
+                                                              "a finite number at least 0 (a count or an amount)")))
     return Observation(year, metric, value, line)
 
 
@@ -143,8 +150,9 @@ def metric_for(s: Scenario, name: str, city: str) -> Metric:
         return Metric(count="firms", state=parts[1])
     if parts[0] in ("platforms", "incubators") and len(parts) == 3:
         return Metric(count=parts[0], types=[parts[1]], tier=parts[2], or_higher=False)
-    raise InputError(Problem("unknown metric", path="metric", value=name, has_value=True,
-                             expected="a target id of the scenario, firms.<state> or platforms.<type>.<tier>"))
+    raise InputError(Problem(Msg("未知的指标", "unknown metric"), path="metric", value=name, has_value=True,
+                             expected=Msg("情景的目标编号、firms.<state> 或 platforms.<type>.<tier>",
+                                          "a target id of the scenario, firms.<state> or platforms.<type>.<tier>")))
 
 
 def _get(raw: dict[str, Any], path: str) -> Any:
@@ -214,8 +222,9 @@ def _start_and_bounds(loaded: LoadedScenario, param_paths: Sequence[str]) -> tup
         try:
             v = float(_get(loaded.raw, p))
         except (KeyError, IndexError, TypeError, ValueError):
-            raise InputError(Problem("not a numeric scenario value", file=loaded.file, path=p,
-                                     expected="a dotted path to a number, e.g. populations.taian.firms.hte_rate")) from None
+            raise InputError(Problem(Msg("不是情景中的数值", "not a numeric scenario value"), file=loaded.file, path=p,
+                                     expected=Msg("指向数值的点分路径，如 populations.taian.firms.hte_rate",
+                                                  "a dotted path to a number, e.g. populations.taian.firms.hte_rate"))) from None
         x0.append(v)
         prov = loaded.provenance.get(p)
         rng = None
@@ -238,14 +247,15 @@ def calibrate(loaded: LoadedScenario, observed: Sequence[Observation], param_pat
     cities = s.cities()
     city = city or (cities[0] if len(cities) == 1 else None)
     if city is None:
-        raise InputError(Problem("the scenario has several cities", path="--city", expected="--city <id>"))
+        raise InputError(Problem(Msg("情景包含多个城市", "the scenario has several cities"), path="--city", expected="--city <id>"))
     start = s.scenario.start
     # A yearly figure is the stock at the end of that year; at month granularity it is usable
     # when December of that year is not after the start month.
     fit_obs = [o for o in observed if date(o.year, 12, 1) <= start.replace(day=1)]
     if not fit_obs:
-        raise InputError(Problem(f"no observation is dated up to the scenario's start ({start})", path="--observed",
-                                 expected="at least one year-end observation not after the start"))
+        raise InputError(Problem(Msg(f"没有日期不晚于情景开始日（{start}）的观测", f"no observation is dated up to the scenario's start ({start})"),
+                                 path="--observed",
+                                 expected=Msg("至少一个不晚于开始日的年末观测", "at least one year-end observation not after the start")))
     metrics = {o.metric: metric_for(s, o.metric, city) for o in observed}
     x0, bounds = _start_and_bounds(loaded, param_paths)
     anchor = min(fit_obs, key=lambda o: o.year)
@@ -253,8 +263,10 @@ def calibrate(loaded: LoadedScenario, observed: Sequence[Observation], param_pat
     first_year = anchor.year + 1
     fit_obs = [o for o in fit_obs if o is not anchor]
     if not fit_obs:
-        raise InputError(Problem("only one observation is dated up to the scenario's start", path="--observed",
-                                 expected="two or more (the first one is the initial stock of the replay)"))
+        raise InputError(Problem(Msg("只有一个观测不晚于情景开始日", "only one observation is dated up to the scenario's start"),
+                                 path="--observed",
+                                 expected=Msg("两个或以上（第一个是回放的初始存量）",
+                                              "two or more (the first one is the initial stock of the replay)")))
     fit_years = sorted({o.year for o in observed if o.year >= first_year})
     last_year = max(fit_years)
     evaluations = 0

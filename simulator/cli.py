@@ -6,7 +6,6 @@ one clear message per problem and exit status 2, never a traceback.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,12 +14,17 @@ from typing import Any
 import click
 
 from simulator import __version__
-from simulator.cli_support import EXIT_INPUT, FiscalsimGroup, fail, input_errors, lang_of
+from simulator.cli_support import (
+    BAD_SET_VALUE,
+    EXIT_INPUT,
+    FiscalsimGroup,
+    fail,
+    input_errors,
+    lang_of,
+)
 from simulator.errors import InputError, Problem
-from simulator.i18n import Lang, level_name, t
-from simulator.loader import LoadedScenario, load_scenario, split_path
-from simulator.model.rules import Claims, Trace, by_level, explain_program, split_award, total_award
-from simulator.money import MoneyFormatError, describe_amount, fen_to_yuan, parse_amount
+from simulator.i18n import Lang, Msg, did_you_mean_hint, localized, t
+from simulator.loader import load_scenario, split_path
 from simulator.names import cell_text, printable
 
 
@@ -70,7 +74,7 @@ def validate(ctx: click.Context, paths: Sequence[Path]) -> None:
         except InputError as exc:
             bad += 1
             for problem in exc.problems:
-                click.echo(printable(str(problem), multiline=True), err=True)
+                click.echo(printable(problem.render(lang), multiline=True), err=True)
     if bad:
         click.echo(t("bad_files", lang, n=bad, total=len(paths)), err=True)
         raise click.exceptions.Exit(EXIT_INPUT)
@@ -105,9 +109,11 @@ def explain(ctx: click.Context, scenario: Path, key: str | None) -> None:
         from simulator.errors import did_you_mean
 
         guess = did_you_mean(key, [r["path"] for r in loaded.inputs()] + list(loaded.origins))
-        raise InputError(Problem("no such key in the resolved scenario", file=str(scenario), path=key,
-                                 expected="a dotted key path such as programs.ZB-4.rule.cap",
-                                 hint=f"did you mean {guess!r}?" if guess else None)) from None
+        raise InputError(Problem(Msg("解析后的情景中没有这个键", "no such key in the resolved scenario"),
+                                 file=str(scenario), path=key,
+                                 expected=Msg("以点分隔的键路径，如 programs.ZB-4.rule.cap",
+                                              "a dotted key path such as programs.ZB-4.rule.cap"),
+                                 hint=did_you_mean_hint(guess))) from None
     if isinstance(value, dict | list):
         click.echo(f"{printable(key)}:")
         rows = [r for r in loaded.inputs() if r["path"] == key or r["path"].startswith(key + ".")]
@@ -129,145 +135,6 @@ def explain(ctx: click.Context, scenario: Path, key: str | None) -> None:
 def _input_line(row: dict[str, str]) -> str:
     """One input of ``explain``: path, value and source, control characters escaped."""
     return printable(f"{row['path']} = {row['value']}    [{row['source_kind']}] {row['source']}")
-
-
-MAX_QUANTITY = 10**9
-"""The largest claim quantity `award` accepts (units such as m2; keeps rate x quantity exact in int64 fen)."""
-
-
-def _whole_quantity(text: str) -> int:
-    """A claim quantity: a whole number from 0 to :data:`MAX_QUANTITY` (``15000``, ``1.5e4``, ``15,000``).
-
-    Raises:
-        ValueError: For anything else (negative, fractional, not finite, too large).
-    """
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        value = Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not value.is_finite() or value != value.to_integral_value() or not 0 <= value <= MAX_QUANTITY:
-        raise ValueError(text)
-    return int(value)
-
-
-def _parse_sets(sets: Sequence[str], loaded: LoadedScenario, program_id: str) -> Claims:
-    quantity, base, tier, place = 0, 0, "", ""
-    for item in sets:
-        if "=" not in item:
-            raise InputError(Problem("bad --set", path="--set", value=item, has_value=True,
-                                     expected="KEY=VALUE with KEY one of quantity, base, tier, place"))
-        k, v = (s.strip() for s in item.split("=", 1))
-        try:
-            if k == "quantity":
-                quantity = _whole_quantity(v)
-            elif k == "base":
-                try:
-                    base = parse_amount(v)
-                except MoneyFormatError as exc:
-                    raise InputError(Problem("bad --set value", path="--set base", value=v, has_value=True,
-                                             expected=exc.expected,
-                                             hint=f"did you mean {exc.suggestion!r}?" if exc.suggestion else None)
-                                     ) from None
-            elif k == "tier":
-                if v not in ("none", "municipal", "provincial", "national"):
-                    raise ValueError
-                tier = v
-            elif k == "place":
-                if v not in loaded.scenario.jurisdictions:
-                    raise InputError(Problem("unknown place", path="--set place", value=v, has_value=True,
-                                             expected="one of " + ", ".join(loaded.scenario.jurisdictions)))
-                place = v
-            else:
-                raise InputError(Problem("unknown --set key", path="--set", value=k, has_value=True,
-                                         expected="quantity, base, tier or place"))
-        except InputError:
-            raise
-        except (ValueError, MoneyFormatError):
-            expected = {"quantity": f"a whole number of units (e.g. m2) from 0 to {MAX_QUANTITY:,}",
-                        "base": 'an amount, e.g. "200万元"',
-                        "tier": "none, municipal, provincial or national"}[k]
-            raise InputError(Problem("bad --set value", path=f"--set {k}", value=v, has_value=True,
-                                     expected=expected)) from None
-    return Claims.of(quantity=[quantity], base_fen=[base], tier=[tier], place=[place])
-
-
-def yuan_number(fen: int) -> int | float:
-    """A JSON number in yuan (integer when whole)."""
-    y = fen_to_yuan(fen)
-    return int(y) if y == y.to_integral_value() else float(y)
-
-
-@main.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
-@click.argument("program_id")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="Describe the claim: quantity=15000 (units, e.g. m2), base=200万元 (spending/cost), "
-                   "tier=national|provincial|municipal, place=<jurisdiction id>.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.pass_context
-@input_errors
-def award(ctx: click.Context, scenario: Path, program_id: str, sets: Sequence[str], fmt: str) -> None:
-    """What one claim under PROGRAM_ID would receive, with the rule trace and the split.
-
-    \b
-    Examples:
-      fiscalsim award scenarios/zibo.yaml ZB-4 --set quantity=15000
-      fiscalsim award scenarios/zibo.yaml ZB-10 --set base=40万元 --set place=gaoqing
-      fiscalsim award scenarios/taian.yaml TA-1 --format json
-    case_by_case rules show the midpoint of their range (runs draw from it).
-    """
-    lang = lang_of(ctx)
-    loaded = load_scenario(scenario)
-    s = loaded.scenario
-    if program_id not in s.programs:
-        from simulator.errors import did_you_mean
-
-        guess = did_you_mean(program_id, s.programs)
-        raise InputError(Problem("unknown program", file=str(scenario), path="programs", value=program_id,
-                                 has_value=True, expected="one of " + ", ".join(s.programs),
-                                 hint=f"did you mean {guess!r}?" if guess else None))
-    program = s.programs[program_id]
-    claims = _parse_sets(sets, loaded, program_id)
-    trace = Trace()
-    parts = explain_program(program, claims, trace)
-    total = int(total_award(parts)[0])
-    lines = split_award(program, parts, s)
-    levels = by_level(lines)
-    funds: dict[str, int] = {}
-    for line in lines:
-        funds[line.fund] = funds.get(line.fund, 0) + int(line.amount.sum())
-    if fmt == "json":
-        out = {
-            "program": program_id,
-            "name": program.name,
-            "source": program.source,
-            "total_yuan": yuan_number(total),
-            "by_level": {k: yuan_number(v) for k, v in levels.items()},
-            "by_fund": {k: yuan_number(v) for k, v in funds.items()},
-            "parts": {k: yuan_number(int(v[0])) for k, v in parts.items()},
-            "trace": trace.steps,
-        }
-        text = json.dumps(out, ensure_ascii=False, indent=2)
-        if printable(text, multiline=True) != text:  # a C1 or bidi character: escape everything
-            text = json.dumps(out, ensure_ascii=True, indent=2)
-        click.echo(text)
-        return
-    click.echo(printable(f"{t('program', lang)}: {program_id} {program.name}   [{program.source}]"))
-    click.echo(f"{t('claim', lang)}: quantity={claims.quantity[0]} base={describe_amount(int(claims.base_fen[0]))}"
-               f" tier={claims.tier[0] or '-'} place={claims.place[0] or '-'}")
-    click.echo(f"{t('rule_trace', lang)}:")
-    for step in trace.steps:
-        click.echo(f"  {printable(step)}")
-    click.echo(f"{t('total', lang)}: {describe_amount(total)}")
-    click.echo(f"{t('by_level', lang)}:")
-    for lvl, amt in levels.items():
-        click.echo(f"  {level_name(lvl, lang):<8} {describe_amount(amt):>14}  ({amt / total:.0%})" if total else
-                   f"  {level_name(lvl, lang):<8} {describe_amount(amt):>14}")
-    click.echo(f"{t('by_fund', lang)}:")
-    for fund_id, amt in funds.items():
-        click.echo(f"  {fund_id:<24} {describe_amount(amt):>14}  {printable(s.funds[fund_id].name)}")
 
 
 @main.command("run")
@@ -341,7 +208,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
                        err=True)
     opts = RunOptions(reps=200 if reps is None else reps, seed=loaded.scenario.scenario.seed if seed is None else seed,
                       out=out, jobs=jobs, engine=engine or "auto", force=force, block=block, resume=resume,
-                      sets=tuple(sets))
+                      sets=tuple(sets), lang=lang)
 
     def stale(lock: StoreLock) -> None:
         click.echo(lock.stale_message(lang), err=True)
@@ -360,7 +227,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
         fail(exc.message(lang))
         return
     except StoreError as exc:
-        fail(str(exc))
+        fail(localized(exc, lang))
         return
     print_summary(store.summary, store.manifest, lang)
     click.echo(("结果已写入 " if zh else "Results written to ") + str(out))
@@ -375,16 +242,17 @@ def _parse_overrides(sets: Sequence[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in sets:
         if "=" not in item:
-            raise InputError(Problem("bad --set", path="--set", value=item, has_value=True,
-                                     expected="KEY=VALUE with KEY a dotted path"))
+            raise InputError(Problem(Msg("--set 格式错误", "bad --set"), path="--set", value=item, has_value=True,
+                                     expected=Msg("KEY=VALUE，KEY 为以点分隔的键路径",
+                                                  "KEY=VALUE with KEY a dotted path")))
         k, v = item.split("=", 1)
         try:
             out[k.strip()] = load_text(v)
         except yaml.YAMLError:
             out[k.strip()] = v
         except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2020-02-30
-            raise InputError(Problem("bad --set value", path=f"--set {k.strip()}", value=v, has_value=True,
-                                     expected=f"a valid value ({exc})")) from None
+            raise InputError(Problem(BAD_SET_VALUE, path=f"--set {k.strip()}", value=v, has_value=True,
+                                     expected=Msg(f"有效的取值（{exc}）", f"a valid value ({exc})"))) from None
     return out
 
 
@@ -406,8 +274,10 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
     """A short human summary of a run."""
     zh = lang == "zh"
     sc = manifest["scenario"]
-    click.echo(f"{printable(sc['name'])}  ({manifest['reps']} {'次重复' if zh else 'replications'}, seed {manifest['seed']}, "
-               f"{manifest['timings'].get('total_s', 0):.1f} s)")
+    name = sc["name"] if zh else sc.get("name_en") or sc["name"]
+    seconds = manifest["timings"].get("total_s", 0)
+    click.echo(printable(f"{name}（{manifest['reps']} 次重复，随机种子 {manifest['seed']}，{seconds:.1f} 秒）" if zh else
+                         f"{name}  ({manifest['reps']} replications, seed {manifest['seed']}, {seconds:.1f} s)"))
     click.echo("资金:" if zh else "Funds:")
     for fid, f in summary["funds"].items():
         ex = f"{f['p_exhausted']:.0%}" + (f" ({f['exhaustion_median']})" if f["exhaustion_median"] else "")
@@ -418,8 +288,9 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
     for tid, tg in summary["targets"].items():
         unit = manifest.get("targets", {}).get(tid, {}).get("unit", "count")
         show = _money if unit == "yuan" else _num
+        tname = tg["name"] if zh else manifest.get("targets", {}).get(tid, {}).get("name_en") or tg["name"]
         click.echo(f"  {tid:<8} {'达成概率' if zh else 'P(attained)'} {tg['p_attained']:>5.0%}   "
-                   f"{'截止值中位数' if zh else 'median at deadline'} {show(tg['p50'])} / {show(tg['threshold'])}  {printable(tg['name'])}")
+                   f"{'截止值中位数' if zh else 'median at deadline'} {show(tg['p50'])} / {show(tg['threshold'])}  {printable(tname)}")
 
 
 @main.command()
@@ -464,27 +335,35 @@ def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: P
         import csv
 
         if out.exists() and not force:
-            fail(f"{out}: already exists; use --force to overwrite it")
+            fail(f"{out}：已存在；用 --force 覆盖" if lang_of(ctx) == "zh" else
+                 f"{out}: already exists; use --force to overwrite it")
         with out.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["month", "t_months", "event", "who", "detail"])
             writer.writerows([cell_text(printable(v)) for v in row] for row in rows)
-        click.echo(f"{len(rows)} events -> {out}")
+        click.echo(f"{len(rows)} 个事件 -> {out}" if lang_of(ctx) == "zh" else f"{len(rows)} events -> {out}")
         return
     for month, tm, what, who, detail in rows:
         click.echo(printable(f"{month}  t={tm:>8}  {what:<11} {who:<28} {detail}"))
+
+
+_USED_FOR_ZH = {"fit": "拟合", "validate": "检验", "initial stock": "初始存量"}
+"""The ``used for`` column of ``calibrate`` in Chinese."""
 
 
 def _param_keys(text: str) -> list[str]:
     """The dotted paths of ``calibrate --params``: at least one, each once."""
     keys = [k.strip() for k in text.split(",") if k.strip()]
     if not keys:
-        raise InputError(Problem("no parameter to fit", path="--params", value=text, has_value=True,
-                                 expected="one or more dotted paths, e.g. populations.taian.firms.hte_rate"))
+        raise InputError(Problem(Msg("没有要拟合的参数", "no parameter to fit"), path="--params", value=text,
+                                 has_value=True,
+                                 expected=Msg("一个或多个以点分隔的路径，如 populations.taian.firms.hte_rate",
+                                              "one or more dotted paths, e.g. populations.taian.firms.hte_rate")))
     twice = sorted({k for k in keys if keys.count(k) > 1})
     if twice:
-        raise InputError(Problem("the same parameter twice", path="--params", value=", ".join(twice),
-                                 has_value=True, expected="each parameter once"))
+        raise InputError(Problem(Msg("同一参数出现两次", "the same parameter twice"), path="--params",
+                                 value=", ".join(twice), has_value=True,
+                                 expected=Msg("每个参数只出现一次", "each parameter once")))
     return keys
 
 
@@ -541,14 +420,18 @@ def calibrate(ctx: click.Context, scenario: Path, observed: Path, param_keys: st
 
     atomic_write_bytes(target, params_yaml(result, str(scenario), str(observed), obs, reps, seed,
                                            _date(first, 1, 1)).encode("utf-8"))
-    click.echo("year  metric            observed   fitted mean   [p5, p95]            used for")
+    zh = lang == "zh"
+    click.echo("年份  指标              观测值     拟合均值      [p5, p95]            用途" if zh else
+               "year  metric            observed   fitted mean   [p5, p95]            used for")
     for r in result.rows:
+        used = _USED_FOR_ZH.get(r.used_for, r.used_for) if zh else r.used_for
         click.echo(f"{r.year}  {r.metric:<16} {r.observed:>9.4g}   {r.mean:>11.4g}   [{r.p5:.4g}, {r.p95:.4g}]"
-                   f"{'':>6}{r.used_for}")
+                   f"{'':>6}{used}")
     for k, v in result.params.items():
         lo, hi = result.bounds[k]
-        click.echo(f"{k} = {v:.6g}   (range {lo:g} – {hi:g})")
-    click.echo(f"RMSE {result.rmse_fit:.4g} ({result.rel_error_fit:.2%}), {result.evaluations} evaluations -> {target}")
+        click.echo(f"{k} = {v:.6g}   （范围 {lo:g} – {hi:g}）" if zh else f"{k} = {v:.6g}   (range {lo:g} – {hi:g})")
+    click.echo(f"RMSE {result.rmse_fit:.4g}（{result.rel_error_fit:.2%}），{result.evaluations} 次评估 -> {target}" if zh else
+               f"RMSE {result.rmse_fit:.4g} ({result.rel_error_fit:.2%}), {result.evaluations} evaluations -> {target}")
     if plot is not None:
         import matplotlib
 
@@ -565,10 +448,11 @@ def calibrate(ctx: click.Context, scenario: Path, observed: Path, param_keys: st
         ax.set_xlabel("year")
         fig.tight_layout()
         fig.savefig(plot, dpi=120)
-        click.echo(f"plot -> {plot}")
+        click.echo(f"{'图' if zh else 'plot'} -> {plot}")
 
 
 def _register() -> None:
+    from simulator.award_cli import award
     from simulator.guidance_cli import fund_curve
     from simulator.report.cli import register as register_report
     from simulator.sweep.cli import sweep, sweep_summary
@@ -579,6 +463,7 @@ def _register() -> None:
     main.add_command(sweep)
     main.add_command(sweep_summary)
     main.add_command(verify_command)
+    main.add_command(award)
 
 
 _register()

@@ -17,11 +17,12 @@ import click
 
 from simulator import __version__
 from simulator.errors import InputError
-from simulator.i18n import Lang, t
+from simulator.i18n import Lang, Msg, localized, t
 from simulator.names import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INPUT = 2
+BAD_SET_VALUE = Msg("--set 的取值有误", "bad --set value")
 
 
 def fail(message: str) -> None:
@@ -38,8 +39,9 @@ def input_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except InputError as exc:
+            lang = lang_of(click.get_current_context())
             for problem in exc.problems:
-                click.echo(printable(str(problem), multiline=True), err=True)
+                click.echo(printable(problem.render(lang), multiline=True), err=True)
             raise click.exceptions.Exit(EXIT_INPUT) from None
 
     return cast(F, wrapper)
@@ -67,7 +69,7 @@ class FiscalsimGroup(click.Group):
             raise
         except Exception as exc:  # the one place that sees every failure
             if type(exc).__module__.split(".")[0] == "simulator":
-                click.echo(_one_line(str(exc)) or type(exc).__name__, err=True)
+                click.echo(_one_line(localized(exc, lang_of(ctx))) or type(exc).__name__, err=True)
                 raise click.exceptions.Exit(EXIT_INPUT) from None
             where = save_crash_report(exc)
             lang = lang_of(ctx)

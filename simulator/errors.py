@@ -2,8 +2,9 @@
 
 Every problem with user input is raised as an :class:`InputError` (a
 ``ValueError`` subclass) that knows the file, the line, the key path, the bad
-value and what was expected.  The CLI prints ``str(error)`` and exits with
-status 2; no traceback ever reaches the user.
+value and what was expected.  The CLI prints it in the language of
+``--lang`` (``localized(lang)``) and exits with status 2; no traceback ever
+reaches the user.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from simulator.i18n import Lang, Msg, Text, pick
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
@@ -30,43 +33,77 @@ def _short(value: object, limit: int = 80) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in an input file."""
+    """One problem found in an input file.
 
-    message: str
+    ``message``, ``expected`` and ``hint`` are :class:`~simulator.i18n.Msg`
+    pairs (written once, in both languages) or plain strings (data);
+    :meth:`render` says the problem in one language, ``str()`` in English.
+    """
+
+    message: Text
     file: str | None = None
     line: int | None = None
     path: str | None = None
     value: object = field(default=None)
     has_value: bool = False
-    expected: str | None = None
-    hint: str | None = None
+    expected: Text | None = None
+    hint: Text | None = None
 
-    def __str__(self) -> str:
+    def render(self, lang: Lang = "en") -> str:
+        """The problem on one line, in ``lang``: where, key path, message, value, expected form, hint."""
+        zh = lang == "zh"
         where = self.file or "<input>"
         if self.line is not None:
             where += f":{self.line}"
         parts = [where + ":"]
         if self.path:
             parts.append(f"{self.path}:")
-        parts.append(self.message)
+        parts.append(pick(self.message, lang))
         text = " ".join(parts)
         if self.has_value:
-            text += f" (got {_short(self.value)})"
+            text += f"（实际为 {_short(self.value)}）" if zh else f" (got {_short(self.value)})"
         if self.expected:
-            text += f"; expected {self.expected}"
+            text += f"；应为{pick(self.expected, lang)}" if zh else f"; expected {pick(self.expected, lang)}"
         if self.hint:
-            text += f". {self.hint}"
+            text += f"。{pick(self.hint, lang)}" if zh else f". {pick(self.hint, lang)}"
         return text
+
+    def __str__(self) -> str:
+        return self.render("en")
 
 
 class InputError(ValueError):
-    """One or more problems in user input (scenario, params, sweep spec)."""
+    """One or more problems in user input (scenario, params, sweep spec).
+
+    ``str()`` is English (one line per problem); :meth:`localized` gives the
+    lines in the language the user chose.
+    """
 
     def __init__(self, problems: Sequence[Problem] | Problem) -> None:
         self.problems: tuple[Problem, ...] = (
             (problems,) if isinstance(problems, Problem) else tuple(problems)
         )
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def localized(self, lang: Lang) -> str:
+        """Every problem, one per line, in ``lang``."""
+        return "\n".join(p.render(lang) for p in self.problems)
+
+
+class TextError(ValueError):
+    """A check inside the schema failed; its message is written in both languages.
+
+    Raised by model validators; the loader turns it into a :class:`Problem`
+    whose message is :attr:`msg`. ``str()`` is English.
+    """
+
+    def __init__(self, msg: Msg) -> None:
+        self.msg = msg
+        super().__init__(msg.en)
+
+    def localized(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return self.msg(lang)
 
 
 class ScenarioError(InputError):
@@ -81,5 +118,14 @@ class StoreError(ValueError):
     """A result store (run or sweep) is missing, damaged, incomplete or would be overwritten.
 
     The message names the store, the file and what is wrong; the CLI prints it
+    (in the language of ``--lang`` when it is a :class:`~simulator.i18n.Msg`)
     and exits with status 2.
     """
+
+    def __init__(self, message: Text) -> None:
+        self.text = message
+        super().__init__(str(message))
+
+    def localized(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return pick(self.text, lang)

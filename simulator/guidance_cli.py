@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
 import click
 import numpy as np
 
+from simulator.i18n import Lang, Msg, Text, pick
 from simulator.model.guidance import (
     GuidanceOverflowError,
     GuidanceParameterError,
@@ -44,16 +46,43 @@ _OPTION_OF_PARAM = {
     "yield_": "--yield",
 }
 
+_RATES = Msg("应为比率，如 0.25,0.333,0.5", "expected rates like 0.25,0.333,0.5")
+
 _COLUMNS = ("year", "contribution", "distribution", "nav")
+_COLUMNS_ZH = ("年份", "出资", "分配", "净值")
+
+
+def _width(text: str) -> int:
+    """Terminal width of ``text``: wide (CJK) characters take two columns.
+
+    >>> _width("年份"), _width("nav")
+    (4, 3)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _lang() -> Lang:
+    """The language chosen with ``fiscalsim --lang`` (zh by default)."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root().obj if ctx is not None else None
+    return "en" if isinstance(root, dict) and root.get("lang") == "en" else "zh"
 
 
 class _BadValue(click.ClickException):
-    """A bad option value: one line on stderr, exit status 2."""
+    """A bad option value: one line on stderr, in the language of ``--lang``, exit status 2."""
 
     exit_code = 2
 
-    def __init__(self, option: str, value: str, reason: str) -> None:
-        super().__init__(f"Invalid value for '{option}': {value!r}: {reason}")
+    def __init__(self, option: str, value: str, reason: Text) -> None:
+        self.text = Msg(f"选项 '{option}' 的取值无效：{value!r}：{pick(reason, 'zh')}",
+                        f"Invalid value for '{option}': {value!r}: {pick(reason, 'en')}")
+        self.lang = _lang()  # the command's context is gone by the time the error is shown
+        super().__init__(self.text.en)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the message in the chosen language."""
+        lang = self.lang
+        click.echo(("错误：" if lang == "zh" else "Error: ") + self.text(lang), file=file, err=True)
 
 
 def _option_name(param: click.Parameter | None) -> str:
@@ -88,7 +117,8 @@ class _AmountType(click.ParamType):
             raise _BadValue(
                 _option_name(param),
                 str(value),
-                "expected a non-negative amount in yuan, e.g. 100000000, 1亿元, 5000万元, 5000万",
+                Msg("应为以元为单位的非负金额，如 100000000、1亿元、5000万元、5000万",
+                    "expected a non-negative amount in yuan, e.g. 100000000, 1亿元, 5000万元, 5000万"),
             ) from None
 
 
@@ -123,8 +153,9 @@ class _NumberType(click.ParamType):
         try:
             return _parse_number(str(value), percent=self.percent)
         except ValueError:
-            example = "a number such as 0.13 or 13%" if self.percent else "a number such as 2.5"
-            raise _BadValue(_option_name(param), str(value), f"expected {example}") from None
+            example = (Msg("应为数字，如 0.13 或 13%", "expected a number such as 0.13 or 13%") if self.percent
+                       else Msg("应为数字，如 2.5", "expected a number such as 2.5"))
+            raise _BadValue(_option_name(param), str(value), example) from None
 
 
 class _LifeType(click.ParamType):
@@ -140,7 +171,7 @@ class _LifeType(click.ParamType):
             return int(str(value).strip())
         except ValueError:
             raise _BadValue(
-                _option_name(param), str(value), "expected a whole number of years, e.g. 12"
+                _option_name(param), str(value), Msg("应为整数年数，如 12", "expected a whole number of years, e.g. 12")
             ) from None
 
 
@@ -157,7 +188,7 @@ class _RateListType(click.ParamType):
         text = _remember(value, param, ctx)
         parts = [part.strip() for part in text.replace("，", ",").split(",")]
         if not any(parts):
-            raise _BadValue(_option_name(param), text, "expected rates like 0.25,0.333,0.5")
+            raise _BadValue(_option_name(param), text, _RATES)
         rates = []
         for i, part in enumerate(parts, start=1):
             try:
@@ -166,7 +197,7 @@ class _RateListType(click.ParamType):
                 raise _BadValue(
                     _option_name(param),
                     text,
-                    f"rate {i} ({part!r}) is not a number; expected rates like 0.25,0.333,0.5",
+                    Msg(f"第 {i} 个比率（{part!r}）不是数字；", f"rate {i} ({part!r}) is not a number; ") + _RATES,
                 ) from None
         return tuple(rates)
 
@@ -220,7 +251,7 @@ def render_csv(schedule: TASchedule) -> str:
     return buffer.getvalue()
 
 
-def render_table(schedule: TASchedule) -> str:
+def render_table(schedule: TASchedule, lang: Lang = "en") -> str:
     """The schedule as an aligned table in yuan, with a totals line.
 
     The totals line sums contributions and distributions; NAV is a stock, so
@@ -228,6 +259,7 @@ def render_table(schedule: TASchedule) -> str:
 
     Args:
         schedule: The yearly flows.
+        lang: Language of the header and the totals label.
 
     Returns:
         The table text, ending with a newline.
@@ -245,19 +277,20 @@ def render_table(schedule: TASchedule) -> str:
         (str(t), _grouped(format_yuan(c)), _grouped(format_yuan(d)), _grouped(format_yuan(nav)))
         for t, c, d, nav in _rows(schedule)
     ]
+    columns = _COLUMNS_ZH if lang == "zh" else _COLUMNS
     totals = (
-        "total",
+        "合计" if lang == "zh" else "total",
         _grouped(format_yuan(schedule.total_contribution_fen)),
         _grouped(format_yuan(schedule.total_distribution_fen)),
         "",
     )
-    widths = [max(len(row[i]) for row in [_COLUMNS, *body, totals]) for i in range(4)]
+    widths = [max(_width(row[i]) for row in [columns, *body, totals]) for i in range(4)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(cell.rjust(width) for cell, width in zip(cells, widths, strict=True))
+        return "  ".join(" " * (width - _width(cell)) + cell for cell, width in zip(cells, widths, strict=True))
 
     rule = line(["-" * width for width in widths])
-    lines = [line(_COLUMNS), rule, *(line(row) for row in body), rule, line(totals).rstrip()]
+    lines = [line(columns), rule, *(line(row) for row in body), rule, line(totals).rstrip()]
     return "\n".join(lines) + "\n"
 
 
@@ -383,6 +416,7 @@ def fund_curve(
         raise _BadValue(option, _typed(option, error.value), error.reason) from None
     except GuidanceOverflowError as error:
         raise _BadValue(
-            "--growth", _typed("--growth", growth), f"too large for --life {life}: {error}"
+            "--growth", _typed("--growth", growth), Msg(f"对 --life {life} 而言过大：{error}",
+                                                        f"too large for --life {life}: {error}")
         ) from None
-    click.echo(render_csv(schedule) if fmt == "csv" else render_table(schedule), nl=False)
+    click.echo(render_csv(schedule) if fmt == "csv" else render_table(schedule, _lang()), nl=False)

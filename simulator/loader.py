@@ -25,6 +25,7 @@ from typing import Any
 from simulator import scenario as sc
 from simulator.crosscheck import cross_check
 from simulator.errors import InputError, ParamsError, Problem, ScenarioError
+from simulator.i18n import Msg
 from simulator.merge import MergeState, Origin, apply_override, merge_base, merge_value, split_path
 from simulator.money import describe_amount
 from simulator.params import Parameter, load_params
@@ -53,7 +54,8 @@ __all__ = [
 ]
 
 CONTROL_KEYS = ("extends", "params", "overrides")
-EXTENDS_FORM = "a relative path such as ../zibo.yaml"
+EXTENDS_FORM = Msg("相对路径，如 ../zibo.yaml", "a relative path such as ../zibo.yaml")
+EXTENDS_NOT_A_PATH = Msg("`extends` 必须是情景文件的路径", "`extends` must be a path to a scenario file")
 
 
 @dataclass(frozen=True)
@@ -172,8 +174,11 @@ def _named(problems: typing.Sequence[Problem], path: Path) -> list[Problem]:
 
 
 def _cycle(chain: list[str], file: str, line: int | None = None, path: str = "extends", **kw: Any) -> InputError:
-    return InputError(Problem(f"`extends` forms a cycle: {' -> '.join(chain)}", file=file, line=line, path=path,
-                              expected="a chain of scenarios that ends in a baseline", **kw))
+    shown = " -> ".join(chain)
+    return InputError(Problem(Msg(f"`extends` 形成循环：{shown}", f"`extends` forms a cycle: {shown}"), file=file,
+                              line=line, path=path,
+                              expected=Msg("以一个基准情景结束的情景链", "a chain of scenarios that ends in a baseline"),
+                              **kw))
 
 
 def _load_into(path: Path, stack: tuple[str, ...]) -> MergeState:
@@ -206,22 +211,23 @@ def _bases(path: Path, doc: YamlDoc, stack: tuple[str, ...]) -> list[Path]:
     elif isinstance(raw, str):
         items = [(raw, ("extends",))]
     else:
-        raise InputError(Problem("`extends` must be a path to a scenario file", file=doc.file, line=line,
+        raise InputError(Problem(EXTENDS_NOT_A_PATH, file=doc.file, line=line,
                                  path="extends", value=raw, has_value=True,
-                                 expected=f"{EXTENDS_FORM}, or a list of such paths"))
+                                 expected=EXTENDS_FORM + Msg("，或这类路径的列表", ", or a list of such paths")))
     out = []
     for parent, where in items:
         at = doc.line_of(where)
         if not isinstance(parent, str) or not parent.strip():
-            raise InputError(Problem("`extends` must be a path to a scenario file", file=doc.file, line=at,
+            raise InputError(Problem(EXTENDS_NOT_A_PATH, file=doc.file, line=at,
                                      path=dotted(where), value=parent, has_value=True, expected=EXTENDS_FORM))
         ppath = (path.parent / parent).resolve()
         if str(ppath) in stack:
             raise _cycle([*stack, str(ppath)], doc.file, at, dotted(where), value=parent, has_value=True)
         if not ppath.exists():
-            raise InputError(Problem(f"`extends` names a file that does not exist: {ppath}", file=doc.file,
+            raise InputError(Problem(Msg(f"`extends` 指向的文件不存在：{ppath}",
+                                         f"`extends` names a file that does not exist: {ppath}"), file=doc.file,
                                      line=at, path=dotted(where), value=parent, has_value=True,
-                                     expected="an existing scenario file"))
+                                     expected=Msg("已存在的情景文件", "an existing scenario file")))
         out.append(ppath)
     return out
 
@@ -231,7 +237,8 @@ def _own_params(path: Path, doc: YamlDoc, state: MergeState) -> None:
     if raw_params is None:
         return
     if not isinstance(raw_params, list) or not all(isinstance(x, str) for x in raw_params):
-        raise InputError(Problem("`params` must be a list of params file paths", file=doc.file,
+        raise InputError(Problem(Msg("`params` 必须是参数文件路径的列表", "`params` must be a list of params file paths"),
+                                 file=doc.file,
                                  line=doc.line_of(("params",)), path="params", value=raw_params,
                                  has_value=True, expected="[../params/behaviour.yaml, ...]"))
     for i, rel in enumerate(raw_params):
@@ -243,7 +250,8 @@ def _own_overrides(doc: YamlDoc, state: MergeState) -> None:
     if ovr is None:
         return
     if not isinstance(ovr, dict):
-        raise InputError(Problem("`overrides` must map dotted key paths to values", file=doc.file,
+        raise InputError(Problem(Msg("`overrides` 必须把以点分隔的键路径映射到取值",
+                                     "`overrides` must map dotted key paths to values"), file=doc.file,
                                  line=doc.line_of(("overrides",)), path="overrides", value=ovr, has_value=True,
                                  expected='{"programs.ZB-4.rule.cap": "80万元"}'))
     for okey, oval in ovr.items():
@@ -258,8 +266,9 @@ def _load_params(state: MergeState, problems: list[Problem]) -> dict[str, Parame
             continue
         seen.add(path)
         if not path.exists():
-            problems.append(Problem(f"params file not found: {path}", file=file, line=line, path="params",
-                                    expected="an existing params/*.yaml file"))
+            problems.append(Problem(Msg(f"找不到参数文件：{path}", f"params file not found: {path}"), file=file,
+                                    line=line, path="params",
+                                    expected=Msg("已存在的 params/*.yaml 文件", "an existing params/*.yaml file")))
             continue
         try:
             params.update(load_params(path))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import InputError, Problem, did_you_mean
+from simulator.i18n import Msg, did_you_mean_hint
 from simulator.yamlio import KeyPath, YamlDoc, dotted
 
 
@@ -158,8 +159,10 @@ def apply_override(state: MergeState, key: str, value: Any, origin: Origin) -> N
     try:
         segs = split_path(key)
     except ValueError:
-        raise InputError(Problem("bad key path in overrides", file=origin.file, line=origin.line, path="overrides",
-                                 value=key, has_value=True, expected="a dotted path such as programs.ZB-4.rule.cap")) from None
+        raise InputError(Problem(Msg("overrides 中的键路径有误", "bad key path in overrides"), file=origin.file,
+                                 line=origin.line, path="overrides", value=key, has_value=True,
+                                 expected=Msg("以点分隔的路径，如 programs.ZB-4.rule.cap",
+                                              "a dotted path such as programs.ZB-4.rule.cap"))) from None
     node: Any = state.data
     walked: list[str | int] = []
     for seg in segs[:-1]:
@@ -171,10 +174,13 @@ def apply_override(state: MergeState, key: str, value: Any, origin: Origin) -> N
         else:
             choices = list(node) if isinstance(node, dict) else []
             hint = did_you_mean(str(seg), [str(c) for c in choices])
-            raise InputError(Problem(f"override path does not exist: no {seg!r} under {dotted(tuple(walked)) or 'the top level'}",
+            under = dotted(tuple(walked))
+            raise InputError(Problem(Msg(f"覆盖路径不存在：{under or '顶层'}下没有 {seg!r}",
+                                         f"override path does not exist: no {seg!r} under {under or 'the top level'}"),
                                      file=origin.file, line=origin.line, path=key,
-                                     expected="a key path that exists in the scenario (see `fiscalsim explain`)",
-                                     hint=f"did you mean {hint!r}?" if hint else None))
+                                     expected=Msg("情景中存在的键路径（见 `fiscalsim explain`）",
+                                                  "a key path that exists in the scenario (see `fiscalsim explain`)"),
+                                     hint=did_you_mean_hint(hint)))
         walked.append(seg)
     last = segs[-1]
     full: KeyPath = (*walked, str(last) if isinstance(node, dict) else last)
@@ -183,7 +189,8 @@ def apply_override(state: MergeState, key: str, value: Any, origin: Origin) -> N
     elif isinstance(node, list) and isinstance(last, int) and last < len(node):
         node[last] = copy.deepcopy(value)
     else:
-        raise InputError(Problem("override path does not exist", file=origin.file, line=origin.line, path=key,
-                                 expected="a key path that exists in the scenario"))
+        raise InputError(Problem(Msg("覆盖路径不存在", "override path does not exist"), file=origin.file,
+                                 line=origin.line, path=key,
+                                 expected=Msg("情景中存在的键路径", "a key path that exists in the scenario")))
     _drop_origins(state, full)
     _record(state, full, value, origin)

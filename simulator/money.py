@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from simulator.i18n import Lang, Msg, Text, pick
+
 FEN_PER_YUAN = 100
 MAX_AMOUNT_YUAN = 10**12
 """The largest single amount accepted (10000亿元 = 1万亿元, about the whole province's yearly budget).
@@ -35,25 +37,37 @@ class MoneyFormatError(ValueError):
 
     Attributes:
         value: The value as written.
-        expected: The accepted form.
+        expected: The accepted form, in English.
+        expected_text: The accepted form in both languages (what the CLI shows).
         suggestion: What the value probably means, in an accepted form (e.g.
             ``"5000万元"`` for ``"5千万"``), or ``None``.
     """
 
-    def __init__(self, value: object, expected: str, suggestion: str | None = None) -> None:
+    def __init__(self, value: object, expected: Text, suggestion: str | None = None) -> None:
         self.value = value
-        self.expected = expected
+        self.expected = str(expected)
+        self.expected_text = expected
         self.suggestion = suggestion
         hint = f"; did you mean {suggestion!r}?" if suggestion else ""
         super().__init__(f"cannot read {value!r}; expected {expected}{hint}")
 
+    def localized(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        if lang == "en":
+            return str(self)
+        hint = f"；是否应为 {self.suggestion!r}？" if self.suggestion else ""
+        return f"无法读取 {self.value!r}；应为{pick(self.expected_text, lang)}{hint}"
 
-AMOUNT_FORM = 'a non-negative amount in yuan, e.g. 500000, "50万元", "1亿元"'
-RATE_FORM = 'a rate with a unit, e.g. "100元/m2", "10万元/个"'
-SHARE_FORM = 'a share between 0 and 1, e.g. 0.3, "30%", "1/3"'
+
+AMOUNT_FORM = Msg('以元为单位的非负金额，如 500000、"50万元"、"1亿元"',
+                  'a non-negative amount in yuan, e.g. 500000, "50万元", "1亿元"')
+RATE_FORM = Msg('带单位的费率，如 "100元/m2"、"10万元/个"', 'a rate with a unit, e.g. "100元/m2", "10万元/个"')
+SHARE_FORM = Msg('0 到 1 之间的比例，如 0.3、"30%"、"1/3"', 'a share between 0 and 1, e.g. 0.3, "30%", "1/3"')
+RATIO_FORM = Msg('非负的配比，如 0.2、1、"20%"', 'a non-negative ratio, e.g. 0.2, 1, "20%"')
+TWO_DECIMALS = Msg("（至多精确到分，即 2 位小数）", " (at most 2 decimals of a yuan)")
 
 
-def _decimal_yuan(value: object, expected: str) -> Decimal:
+def _decimal_yuan(value: object, expected: Text) -> Decimal:
     if isinstance(value, bool):
         raise MoneyFormatError(value, expected)
     if isinstance(value, int):
@@ -87,11 +101,12 @@ def parse_amount(value: object) -> int:
     yuan = _decimal_yuan(value, AMOUNT_FORM)
     fen = yuan * FEN_PER_YUAN
     if fen < 0:
-        raise MoneyFormatError(value, AMOUNT_FORM + " (amounts cannot be negative)")
+        raise MoneyFormatError(value, AMOUNT_FORM + Msg("（金额不能为负）", " (amounts cannot be negative)"))
     if fen != fen.to_integral_value():
-        raise MoneyFormatError(value, AMOUNT_FORM + " (at most 2 decimals of a yuan)")
+        raise MoneyFormatError(value, AMOUNT_FORM + TWO_DECIMALS)
     if fen > MAX_AMOUNT_FEN:
-        raise MoneyFormatError(value, AMOUNT_FORM + " (at most 10000亿元, the limit that keeps the ledger's sums exact)")
+        raise MoneyFormatError(value, AMOUNT_FORM + Msg("（至多 10000亿元，保证账目合计精确的上限）",
+                                                        " (at most 10000亿元, the limit that keeps the ledger's sums exact)"))
     return int(fen)
 
 
@@ -188,7 +203,7 @@ def parse_rate(value: object) -> Rate:
         raise MoneyFormatError(value, RATE_FORM)
     fen = Decimal(m.group("num").replace(",", "")) * _UNITS[m.group("unit")] * FEN_PER_YUAN
     if fen != fen.to_integral_value():
-        raise MoneyFormatError(value, RATE_FORM + " (at most 2 decimals of a yuan)")
+        raise MoneyFormatError(value, RATE_FORM + TWO_DECIMALS)
     return Rate(int(fen), m.group("per"))
 
 
@@ -208,7 +223,7 @@ def parse_share(value: object) -> Fraction:
     return frac
 
 
-def parse_ratio(value: object, expected: str = "a non-negative ratio, e.g. 0.2, 1, \"20%\"") -> Fraction:
+def parse_ratio(value: object, expected: Text = RATIO_FORM) -> Fraction:
     """Read a non-negative ratio exactly (may exceed 1, e.g. a 1.5x match).
 
     >>> parse_ratio("150%")

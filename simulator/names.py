@@ -19,6 +19,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from simulator.errors import TextError
+from simulator.i18n import Msg
+
 NAME_MAX = 300
 """Longest name, in characters (the longest shipped name has 104; English names of long Chinese program titles run past 200)."""
 
@@ -41,11 +44,12 @@ def _describe(ch: str) -> str:
     return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
 
 
-def _check(text: str, unsafe: re.Pattern[str], what: str) -> str:
+def _check(text: str, unsafe: re.Pattern[str], what: Msg) -> str:
     found = unsafe.search(text)
     if found:
-        raise ValueError(f"control character {_describe(found.group())} at character {found.start() + 1};"
-                         f" expected {what}")
+        char, at = _describe(found.group()), found.start() + 1
+        raise TextError(Msg(f"第 {at} 个字符是控制字符 {char}；应为{what.zh}",
+                            f"control character {char} at character {at}; expected {what.en}"))
     return text
 
 
@@ -68,7 +72,7 @@ def check_name(text: str) -> str:
     ...
     ValueError: control character U+001B ESC at character 5; expected one line of text without control characters
     """
-    return _check(text, _UNSAFE, "one line of text without control characters")
+    return _check(text, _UNSAFE, Msg("不含控制字符的单行文本", "one line of text without control characters"))
 
 
 def check_prose(text: str) -> str:
@@ -83,7 +87,8 @@ def check_prose(text: str) -> str:
     Raises:
         ValueError: naming the character, its position and the expected form.
     """
-    return _check(text, _UNSAFE_PROSE, "text without control characters (line breaks and tabs allowed)")
+    return _check(text, _UNSAFE_PROSE, Msg("不含控制字符的文本（可换行、可用制表符）",
+                                           "text without control characters (line breaks and tabs allowed)"))
 
 
 Name = Annotated[str, Field(max_length=NAME_MAX), AfterValidator(check_name)]

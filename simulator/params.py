@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import ParamsError, Problem, did_you_mean
+from simulator.i18n import Msg, did_you_mean_hint, one_of
 from simulator.yamlio import KeyPath, YamlDoc, dotted, load_yaml
 
 PARAM_KEYS = {"description", "unit", "range", "values", "note", "reference"}
@@ -79,8 +80,8 @@ def load_params(path: Path) -> dict[str, Parameter]:
     if problems:
         raise ParamsError(problems)
     if not out:
-        raise ParamsError(Problem("holds no parameter (a mapping with `values:`)", file=doc.file,
-                                  expected="at least one parameter"))
+        raise ParamsError(Problem(Msg("没有任何参数（带 `values:` 的映射）", "holds no parameter (a mapping with `values:`)"),
+                                  file=doc.file, expected=Msg("至少一个参数", "at least one parameter")))
     return out
 
 
@@ -88,9 +89,10 @@ def _walk(doc: YamlDoc, node: Any, path: KeyPath, stem: str, out: dict[str, Para
     if not isinstance(node, dict):
         if path and path[-1] in ("description", "note", "source"):
             return
-        problems.append(Problem("expected a mapping or a parameter", file=doc.file, line=doc.line_of(path),
-                                path=dotted(path), value=node, has_value=True,
-                                expected="a parameter: {description, unit, range, values: {DATE: {value, source}}}"))
+        problems.append(Problem(Msg("此处应为映射或参数", "expected a mapping or a parameter"), file=doc.file,
+                                line=doc.line_of(path), path=dotted(path), value=node, has_value=True,
+                                expected=Msg("参数：{description, unit, range, values: {DATE: {value, source}}}",
+                                             "a parameter: {description, unit, range, values: {DATE: {value, source}}}")))
         return
     if "values" in node:
         param = _parameter(doc, node, path, stem, problems)
@@ -108,14 +110,15 @@ def _parameter(doc: YamlDoc, node: dict[str, Any], path: KeyPath, stem: str, pro
     for key in node:
         if key not in PARAM_KEYS:
             hint = did_you_mean(key, PARAM_KEYS)
-            problems.append(Problem(f"unknown key {key!r} in a parameter", file=doc.file, line=doc.line_of((*path, key)),
-                                    path=dotted((*path, key)), expected=", ".join(sorted(PARAM_KEYS)),
-                                    hint=f"did you mean {hint!r}?" if hint else None))
+            problems.append(Problem(Msg(f"参数中有未知的键 {key!r}", f"unknown key {key!r} in a parameter"), file=doc.file,
+                                    line=doc.line_of((*path, key)), path=dotted((*path, key)),
+                                    expected=one_of(sorted(PARAM_KEYS)), hint=did_you_mean_hint(hint)))
             ok = False
     values = node.get("values")
     dated: list[DatedValue] = []
     if not isinstance(values, dict) or not values:
-        problems.append(Problem("`values` must map dates to {value, source}", file=doc.file,
+        problems.append(Problem(Msg("`values` 必须把日期映射到 {value, source}", "`values` must map dates to {value, source}"),
+                                file=doc.file,
                                 line=doc.line_of((*path, "values")), path=dotted((*path, "values")),
                                 value=values, has_value=True, expected="{2020-01-01: {value: 0.6, source: ...}}"))
         return None
@@ -123,12 +126,13 @@ def _parameter(doc: YamlDoc, node: dict[str, Any], path: KeyPath, stem: str, pro
         vpath = (*path, "values", raw_date)
         when = _parse_date(raw_date)
         if when is None:
-            problems.append(Problem("not a date", file=doc.file, line=doc.line_of(vpath), path=dotted(vpath),
+            problems.append(Problem(Msg("不是日期", "not a date"), file=doc.file, line=doc.line_of(vpath), path=dotted(vpath),
                                     value=raw_date, has_value=True, expected="YYYY-MM-DD"))
             ok = False
             continue
         if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
-            problems.append(Problem("each dated value needs `value` and `source`", file=doc.file,
+            problems.append(Problem(Msg("每个带日期的取值都需要 `value` 和 `source`", "each dated value needs `value` and `source`"),
+                                    file=doc.file,
                                     line=doc.line_of(vpath), path=dotted(vpath), value=entry, has_value=True,
                                     expected="{value: ..., source: ...}"))
             ok = False
@@ -136,16 +140,18 @@ def _parameter(doc: YamlDoc, node: dict[str, Any], path: KeyPath, stem: str, pro
         extra = set(entry) - {"value", "source", "note"}
         if extra:
             guess = did_you_mean(sorted(extra)[0], ("value", "source", "note"))
-            problems.append(Problem(f"unknown key(s) {sorted(extra)}", file=doc.file, line=doc.line_of(vpath),
-                                    path=dotted(vpath), expected="value, source, note",
-                                    hint=f"did you mean {guess!r}?" if guess else None))
+            extras = sorted(extra)
+            problems.append(Problem(Msg(f"未知的键 {extras}", f"unknown key(s) {extras}"), file=doc.file,
+                                    line=doc.line_of(vpath), path=dotted(vpath), expected=one_of(["value", "source", "note"]),
+                                    hint=did_you_mean_hint(guess)))
             ok = False
         src = entry["source"]
         if not isinstance(src, str) or not src.strip():
-            problems.append(Problem("`source` must be a non-empty text", file=doc.file,
+            problems.append(Problem(Msg("`source` 必须是非空文本", "`source` must be a non-empty text"), file=doc.file,
                                     line=doc.line_of((*vpath, "source")), path=dotted((*vpath, "source")),
                                     value=src, has_value=True,
-                                    expected='a clause id, "reported: ...", "assumption: <rationale>" or "fitted: ..."'))
+                                    expected=Msg('条款编号，或 "reported: ..."、"assumption: <rationale>"、"fitted: ..."',
+                                                 'a clause id, "reported: ...", "assumption: <rationale>" or "fitted: ..."')))
             ok = False
             continue
         dated.append(DatedValue(when, entry["value"], src.strip(), doc.line_of(vpath)))
@@ -154,7 +160,8 @@ def _parameter(doc: YamlDoc, node: dict[str, Any], path: KeyPath, stem: str, pro
     if rng is not None:
         if (not isinstance(rng, list) or len(rng) != 2 or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in rng)
                 or rng[0] > rng[1]):
-            problems.append(Problem("`range` must be [low, high] numbers with low <= high", file=doc.file,
+            problems.append(Problem(Msg("`range` 必须是 [low, high] 两个数且 low <= high",
+                                        "`range` must be [low, high] numbers with low <= high"), file=doc.file,
                                     line=doc.line_of((*path, "range")), path=dotted((*path, "range")),
                                     value=rng, has_value=True, expected="[low, high]"))
             ok = False

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from simulator.errors import InputError, Problem
+from simulator.i18n import Msg
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -34,11 +35,12 @@ def check_output_file(path: Path, *, force: bool, option: str = "--out") -> None
             created or written.
     """
     if path.is_dir():
-        raise InputError(Problem("is a folder", file=str(path), path=option,
-                                 expected="the path of a file to write (e.g. add a file name)"))
+        raise InputError(Problem(Msg("是文件夹", "is a folder"), file=str(path), path=option,
+                                 expected=Msg("要写入的文件路径（例如加上文件名）",
+                                              "the path of a file to write (e.g. add a file name)")))
     if path.exists() and not force:
-        raise InputError(Problem("already exists", file=str(path), path=option,
-                                 expected="a new file, or --force to overwrite it"))
+        raise InputError(Problem(Msg("已存在", "already exists"), file=str(path), path=option,
+                                 expected=Msg("新文件，或用 --force 覆盖", "a new file, or --force to overwrite it")))
     _check_writable_parent(path, option)
 
 
@@ -47,11 +49,13 @@ def _check_writable_parent(path: Path, option: str, shown: Path | None = None) -
     base = _nearest_existing(path.parent)
     shown = shown or path
     if not base.is_dir():
-        raise InputError(Problem("cannot be created", file=str(shown), path=option,
-                                 expected=f"a path under a folder ({base} is not a folder)"))
+        raise InputError(Problem(Msg("无法创建", "cannot be created"), file=str(shown), path=option,
+                                 expected=Msg(f"位于文件夹下的路径（{base} 不是文件夹）",
+                                              f"a path under a folder ({base} is not a folder)")))
     if not os.access(base, os.W_OK | os.X_OK) or str(base.resolve()).startswith(("/proc", "/sys")):
-        raise InputError(Problem("cannot be written", file=str(shown), path=option,
-                                 expected=f"a path in a folder you can write ({base} is not writable)"))
+        raise InputError(Problem(Msg("无法写入", "cannot be written"), file=str(shown), path=option,
+                                 expected=Msg(f"可写文件夹中的路径（{base} 不可写）",
+                                              f"a path in a folder you can write ({base} is not writable)")))
 
 
 def check_output_dir(path: Path, *, option: str = "--out") -> None:
@@ -65,6 +69,6 @@ def check_output_dir(path: Path, *, option: str = "--out") -> None:
         InputError: If the path is a file, or its nearest existing folder cannot be written.
     """
     if path.exists() and not path.is_dir():
-        raise InputError(Problem("is a file, not a folder", file=str(path), path=option,
-                                 expected="the path of a folder for the results"))
+        raise InputError(Problem(Msg("是文件，不是文件夹", "is a file, not a folder"), file=str(path), path=option,
+                                 expected=Msg("存放结果的文件夹路径", "the path of a folder for the results")))
     _check_writable_parent(path / "_", option, shown=path)

@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import Problem, did_you_mean
+from simulator.i18n import Msg, did_you_mean_hint
 from simulator.merge import MergeState
 from simulator.params import Parameter
 from simulator.yamlio import KeyPath, dotted
 
 CLAUSE_RE = re.compile(r"^[A-Z]{2}-T?\d+\b")
-SOURCE_FORMS = 'a clause id such as "ZB-4 四(三)2", "assumption: <rationale>", "reported: <where>", "fitted: <file>"'
+SOURCE_FORMS = Msg('条款编号，如 "ZB-4 四(三)2"，或 "assumption: <rationale>"、"reported: <where>"、"fitted: <file>"',
+                   'a clause id such as "ZB-4 四(三)2", "assumption: <rationale>", "reported: <where>", "fitted: <file>"')
 _UNSOURCED_OK = ("scenario",)
 
 
@@ -95,16 +97,20 @@ def resolve_refs(state: MergeState, params: dict[str, Parameter], prov: dict[str
             extra = set(node) - {"param", "at", "note"}
             ref = node["param"]
             if extra or not isinstance(ref, str):
-                problems.append(Problem("a parameter reference is {param: <file stem>.<key>} (optional `at: DATE`)",
+                problems.append(Problem(Msg("参数引用的写法是 {param: <file stem>.<key>}（可加 `at: DATE`）",
+                                            "a parameter reference is {param: <file stem>.<key>} (optional `at: DATE`)"),
                                         file=file, line=line, path=dotted(path), value=node, has_value=True,
                                         expected="{param: behaviour.firms.hte_pass}"))
                 continue
             if ref not in params:
                 hint = did_you_mean(ref, params)
-                problems.append(Problem(f"unknown parameter {ref!r}", file=file, line=line, path=dotted(path),
-                                        expected="a parameter defined in one of the scenario's `params:` files",
-                                        hint=f"did you mean {hint!r}?" if hint else
-                                        ("the scenario lists no params files" if not params else None)))
+                problems.append(Problem(Msg(f"未知的参数 {ref!r}", f"unknown parameter {ref!r}"), file=file, line=line,
+                                        path=dotted(path),
+                                        expected=Msg("情景的某个 `params:` 文件中定义的参数",
+                                                     "a parameter defined in one of the scenario's `params:` files"),
+                                        hint=did_you_mean_hint(hint) if hint else
+                                        (Msg("情景没有列出任何参数文件", "the scenario lists no params files")
+                                         if not params else None)))
                 continue
             when = node.get("at", start)
             if not isinstance(when, date):
@@ -123,10 +129,10 @@ def resolve_refs(state: MergeState, params: dict[str, Parameter], prov: dict[str
         prov[dotted(path)] = p
 
 
-def _bad_source(src: object) -> str:
+def _bad_source(src: object) -> Msg:
     if str(src).strip().lower().startswith("assumption"):
-        return "an assumption needs its rationale"
-    return "unrecognised source"
+        return Msg("假设需要写明理由", "an assumption needs its rationale")
+    return Msg("无法识别的来源", "unrecognised source")
 
 
 def _scenario_start(data: dict[str, Any]) -> date | None:
@@ -198,9 +204,10 @@ def _number(state: MergeState, node: Any, path: KeyPath, inherited: Provenance |
         prov[key] = Provenance("setting", "date")
     else:
         file, line = state.line(path)
-        problems.append(Problem("this number has no source", file=file, line=line, path=key, value=node,
-                                has_value=True, expected="a `source:` on it or on an enclosing mapping ("
-                                + SOURCE_FORMS + ")"))
+        problems.append(Problem(Msg("这个数字没有来源", "this number has no source"), file=file, line=line, path=key,
+                                value=node, has_value=True,
+                                expected=Msg("在它或其所在映射上写 `source:`（", "a `source:` on it or on an enclosing mapping (")
+                                + SOURCE_FORMS + Msg("）", ")")))
 
 
 def _is_date_key(key: str) -> bool:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator import __version__
+from simulator.i18n import Msg
 from simulator.loader import LoadedScenario
 from simulator.lock import LOCK_FILE, LockHeld, StoreLock, holder_of, store_lock
 from simulator.model.metrics import MetricContext
@@ -86,7 +87,8 @@ def resolve_engine(name: str, reps: int) -> str:
         return "fast" if reps > AUTO_FAST_REPS else "des"
     if name in ("fast", "des"):
         return name
-    raise EngineUnavailable(f"unknown engine {name!r}; expected auto, fast or des")
+    raise EngineUnavailable(Msg(f"未知的引擎 {name!r}；应为 auto、fast 或 des",
+                                f"unknown engine {name!r}; expected auto, fast or des"))
 
 
 def engine_available(name: str) -> bool:
@@ -100,7 +102,7 @@ def engine_fn(name: str) -> EngineFn:
         return _des_block
     if name == "fast":
         return _fast_block
-    raise EngineUnavailable(f"unknown engine {name!r}; expected fast or des")
+    raise EngineUnavailable(Msg(f"未知的引擎 {name!r}；应为 fast 或 des", f"unknown engine {name!r}; expected fast or des"))
 
 
 def block_size(engine: str) -> int:
@@ -151,7 +153,8 @@ class RunOptions:
 
     ``resume`` finishes a stopped run in ``out`` instead of starting one;
     ``sets`` are the command line's ``--set`` items, recorded in the manifest
-    so that the command to resume can repeat them.
+    so that the command to resume can repeat them; ``lang`` is the language of
+    the progress bar (``zh`` or ``en``).
     """
 
     reps: int
@@ -164,6 +167,7 @@ class RunOptions:
     block: int | None = None
     resume: bool = False
     sets: tuple[str, ...] = ()
+    lang: str = "zh"
 
     def resolved(self) -> RunOptions:
         """These options with ``auto`` replaced by the engine that runs and the block size filled in."""
@@ -179,7 +183,7 @@ class RunError(StoreError):
     """
 
     def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
+        super().__init__(Msg(zh, en))
         self.zh = zh
         self.en = en
 
@@ -507,7 +511,7 @@ def run(loaded: LoadedScenario, opts: RunOptions, *,
         RunInterrupted: The run was stopped by a signal.
     """
     if opts.reps < 1:
-        raise StoreError("--reps must be at least 1")
+        raise StoreError(Msg("--reps 至少为 1", "--reps must be at least 1"))
     opts = opts.resolved()
     out = opts.out
     # Refuse before touching the folder (the lock file is made only where we may write); checked again under the lock.
@@ -562,7 +566,7 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
                 "events_per_s": round(events / busy, 1) if busy > 0 else 0.0, "jobs": opts.jobs,
                 "blocks_reused": len(done_blocks)}
 
-    bar = progress_bar(opts.reps, opts.progress, initial=done_reps)
+    bar = progress_bar(opts.reps, opts.progress, initial=done_reps, lang=opts.lang)
     with stop_on_signals():
         try:
             with contextlib.closing(_run_blocks(scenario, opts, blocks)) as finished:

@@ -20,6 +20,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from simulator.errors import TextError
+from simulator.i18n import Msg
 from simulator.money import parse_amount
 from simulator.names import Name, Prose, SingleLine
 from simulator.scenario_base import (
@@ -151,14 +153,16 @@ class Header(Node):
     @model_validator(mode="after")
     def _calendar(self) -> Header:
         if self.end <= self.start:
-            raise ValueError(f"end {self.end} must be after start {self.start}")
+            raise TextError(Msg(f"结束日期 end {self.end} 必须晚于开始日期 start {self.start}",
+                                f"end {self.end} must be after start {self.start}"))
         return self
 
     @field_validator("start", "end")
     @classmethod
     def _plausible_year(cls, value: date) -> date:
         if not FIRST_YEAR <= value.year <= LAST_YEAR:
-            raise ValueError(f"must lie in the years {FIRST_YEAR}-{LAST_YEAR} (got {value})")
+            raise TextError(Msg(f"须在 {FIRST_YEAR}-{LAST_YEAR} 年之间（实际为 {value}）",
+                                f"must lie in the years {FIRST_YEAR}-{LAST_YEAR} (got {value})"))
         return value
 
     @field_validator("end")
@@ -166,7 +170,8 @@ class Header(Node):
     def _horizon(cls, end: date, info: ValidationInfo) -> date:
         start = info.data.get("start")
         if isinstance(start, date) and (end.year - start.year) >= MAX_HORIZON_YEARS:
-            raise ValueError(f"a scenario spans at most {MAX_HORIZON_YEARS} years (got {start} to {end})")
+            raise TextError(Msg(f"情景最长 {MAX_HORIZON_YEARS} 年（实际为 {start} 至 {end}）",
+                                f"a scenario spans at most {MAX_HORIZON_YEARS} years (got {start} to {end})"))
         return end
 
 
@@ -268,7 +273,8 @@ class Program(Node):
     @model_validator(mode="after")
     def _response_on_calls(self) -> Program:
         if self.response is not None and not isinstance(self.trigger, OnCall):
-            raise ValueError("`response` (applications respond to the award) applies to `on: call` triggers only")
+            raise TextError(Msg("`response`（申请数随奖补额变化）只适用于 `on: call` 触发",
+                                "`response` (applications respond to the award) applies to `on: call` triggers only"))
         return self
 
 
@@ -351,14 +357,17 @@ class Metric(Node):
             k for k in ("count", "new", "indicator", "appropriated", "drawn", "awards") if getattr(self, k)
         ]
         if len(chosen) != 1:
-            raise ValueError(
-                "give exactly one of count, new, indicator, appropriated, drawn, awards"
-                + (f" (got {', '.join(chosen)})" if chosen else "")
-            )
+            got = ", ".join(chosen)
+            raise TextError(Msg("count、new、indicator、appropriated、drawn、awards 须恰好给出一个"
+                                + (f"（实际为 {got}）" if chosen else ""),
+                                "give exactly one of count, new, indicator, appropriated, drawn, awards"
+                                + (f" (got {got})" if chosen else "")))
         if self.new == "firms" and self.state not in (None, "hte", "tech_sme"):
-            raise ValueError("`new: firms` counts first certifications: state must be hte or tech_sme")
+            raise TextError(Msg("`new: firms` 统计首次认定：state 必须为 hte 或 tech_sme",
+                                "`new: firms` counts first certifications: state must be hte or tech_sme"))
         if self.yearly and self.count:
-            raise ValueError("`yearly: true` applies to flows (new, indicator, drawn, awards), not to `count:` stocks")
+            raise TextError(Msg("`yearly: true` 适用于流量（new、indicator、drawn、awards），不适用于 `count:` 存量",
+                                "`yearly: true` applies to flows (new, indicator, drawn, awards), not to `count:` stocks"))
         return self
 
     def label(self) -> str:

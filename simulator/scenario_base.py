@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from simulator.errors import TextError
+from simulator.i18n import Msg
 from simulator.money import Rate, parse_amount, parse_rate, parse_ratio, parse_share
 from simulator.names import Prose, SingleLine
 
@@ -34,12 +36,15 @@ def _num_or_amount(value: Any) -> Any:
         return parse_amount(value) / 100
     try:
         if isinstance(value, int | float | str) and not isinstance(value, bool) and not math.isfinite(float(value)):
-            raise ValueError("must be a finite number")
-    except (TypeError, ValueError) as exc:
-        if "finite" in str(exc):
-            raise
+            raise TextError(Msg("必须是有限的数", "must be a finite number"))
+    except TextError:
+        raise
+    except (TypeError, ValueError):
+        pass
     return value
 
+
+HIGH_BELOW_LOW = Msg("`high` 不能小于 `low`", "`high` must not be below `low`")
 
 Num = Annotated[float, BeforeValidator(_num_or_amount)]
 

@@ -11,7 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from simulator.scenario_base import Id, Money, Node, RateField, Ratio, Share, Tier
+from simulator.errors import TextError
+from simulator.i18n import Msg
+from simulator.scenario_base import HIGH_BELOW_LOW, Id, Money, Node, RateField, Ratio, Share, Tier
 
 # --------------------------------------------------------------------------- rules
 
@@ -26,7 +28,7 @@ class Fixed(Node):
     @model_validator(mode="after")
     def _one(self) -> Fixed:
         if (self.amount is None) == (self.by_tier is None):
-            raise ValueError("give exactly one of `amount` or `by_tier`")
+            raise TextError(Msg("`amount` 与 `by_tier` 须恰好给出一个", "give exactly one of `amount` or `by_tier`"))
         return self
 
 
@@ -57,7 +59,7 @@ class CaseByCase(Node):
     @model_validator(mode="after")
     def _range(self) -> CaseByCase:
         if self.high < self.low:
-            raise ValueError("`high` must not be below `low`")
+            raise TextError(HIGH_BELOW_LOW)
         return self
 
 
@@ -72,7 +74,7 @@ class Matching(Node):
     @model_validator(mode="after")
     def _one(self) -> Matching:
         if (self.ratio is None) == (self.match is None):
-            raise ValueError("give exactly one of `ratio` or `match`")
+            raise TextError(Msg("`ratio` 与 `match` 须恰好给出一个", "give exactly one of `ratio` or `match`"))
         return self
 
 

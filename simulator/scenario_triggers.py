@@ -12,7 +12,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from simulator.errors import TextError
+from simulator.i18n import Msg
 from simulator.scenario_base import (
+    HIGH_BELOW_LOW,
     INCUBATOR_TYPES,
     FirmState,
     IncubatorType,
@@ -51,13 +54,14 @@ class Dist(Node):
         }[self.dist]
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
-            raise ValueError(f"distribution {self.dist!r} needs {', '.join(missing)}")
+            need_keys = ", ".join(missing)
+            raise TextError(Msg(f"分布 {self.dist!r} 需要 {need_keys}", f"distribution {self.dist!r} needs {need_keys}"))
         for k in ("value", "low", "high", "mode", "median", "mean"):
             v = getattr(self, k)
             if v is not None and v < 0:
-                raise ValueError(f"`{k}` must not be negative")
+                raise TextError(Msg(f"`{k}` 不能为负", f"`{k}` must not be negative"))
         if self.low is not None and self.high is not None and self.high < self.low:
-            raise ValueError("`high` must not be below `low`")
+            raise TextError(HIGH_BELOW_LOW)
         return self
 
 
@@ -141,7 +145,8 @@ class Quota(Node):
     def _valid(self) -> Quota:
         lo, hi = self.bounds
         if lo < 0 or hi < lo:
-            raise ValueError("quota must be N >= 0 or [low, high] with 0 <= low <= high")
+            raise TextError(Msg("名额必须为 N >= 0，或 [low, high] 且 0 <= low <= high",
+                                "quota must be N >= 0 or [low, high] with 0 <= low <= high"))
         return self
 
 

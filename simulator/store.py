@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.errors import StoreError as StoreError  # the project's one store error, re-exported
+from simulator.i18n import Msg
 from simulator.model.calendar import Calendar
 from simulator.model.metrics import MetricContext, evaluate_target, metric_series
 from simulator.model.records import RepResult
@@ -172,7 +173,8 @@ class RunStore:
         self.path = Path(path)
         mf = self.path / "manifest.json"
         if not mf.exists():
-            raise StoreError(f"{self.path}: not a result store (no manifest.json); run `fiscalsim run` first")
+            raise StoreError(Msg(f"{self.path}：不是结果目录（没有 manifest.json）；请先运行 `fiscalsim run`",
+                                 f"{self.path}: not a result store (no manifest.json); run `fiscalsim run` first"))
         require_whole(self.path, require_complete=require_complete)
         self.manifest: dict[str, Any] = json.loads(mf.read_text(encoding="utf-8"))
         sf = self.path / "summary.json"
@@ -191,11 +193,12 @@ class RunStore:
                 row instead of a string: what the summary of a large run uses).
         """
         if name not in TABLES:
-            raise StoreError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
+            raise StoreError(Msg(f"未知的表 {name!r}；应为以下之一：{', '.join(TABLES)}",
+                                 f"unknown table {name!r}; expected one of {', '.join(TABLES)}"))
         folder = self.path / "tables" / name
         parts = sorted(folder.glob("part-*.parquet"))
         if not parts:
-            raise StoreError(f"{folder}: no data")
+            raise StoreError(Msg(f"{folder}：没有数据", f"{folder}: no data"))
         if categorical:
             table = pa.concat_tables([pq.read_table(p, filters=filters).unify_dictionaries() for p in parts])
             return table.to_pandas(strings_to_categorical=True)

@@ -17,7 +17,8 @@ from typing import Any
 import pydantic
 
 from simulator import scenario as sc
-from simulator.errors import Problem, did_you_mean
+from simulator.errors import Problem, TextError, did_you_mean
+from simulator.i18n import Msg, Text, did_you_mean_hint, one_of
 from simulator.merge import MergeState
 from simulator.money import AMOUNT_FORM, RATE_FORM, SHARE_FORM, MoneyFormatError
 from simulator.yamlio import KeyPath, dotted
@@ -95,48 +96,56 @@ def _union_tags(union: Any, key: str) -> tuple[str, ...]:
 
 
 _UNION_TAGS: dict[str, tuple[str, ...]] = {"kind": _union_tags(sc.Rule, "kind"), "on": _union_tags(sc.Trigger, "on")}
-ID_FORM = "letters, digits, '-' or '_', starting with a letter or digit, at most 64 characters"
+ID_FORM = Msg("字母、数字、'-' 或 '_'，以字母或数字开头，至多 64 个字符",
+              "letters, digits, '-' or '_', starting with a letter or digit, at most 64 characters")
 
 
 def _num(x: Any) -> str:
     return f"{x:g}" if isinstance(x, float) else str(x)
 
 
-def _plain(kind: str, ctx: dict[str, Any], msg: str) -> tuple[str, str | None]:
+def _plain(kind: str, ctx: dict[str, Any], msg: str) -> tuple[Text, Text | None]:
     """A plain message and expected form for a pydantic error type (the raw text if unknown)."""
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "not a whole number", "a whole number"
+        return Msg("不是整数", "not a whole number"), Msg("整数", "a whole number")
     if kind == "finite_number":
-        return "not a finite number", "a finite number (not nan or inf)"
+        return Msg("不是有限数", "not a finite number"), Msg("有限数（不能是 nan 或 inf）", "a finite number (not nan or inf)")
     if kind in ("float_parsing", "float_type"):
-        return "not a number", "a number"
+        return Msg("不是数字", "not a number"), Msg("数字", "a number")
     if kind in ("bool_parsing", "bool_type"):
-        return "not true or false", "true or false"
+        return Msg("不是 true 或 false", "not true or false"), Msg("true 或 false", "true or false")
     if kind.startswith(("date_", "datetime_")):
-        return "not a date", "a date YYYY-MM-DD"
-    bounds = {"greater_than_equal": ("ge", "must be at least"), "greater_than": ("gt", "must be greater than"),
-              "less_than_equal": ("le", "must be at most"), "less_than": ("lt", "must be less than")}
+        return Msg("不是日期", "not a date"), Msg("日期 YYYY-MM-DD", "a date YYYY-MM-DD")
+    bounds = {"greater_than_equal": ("ge", "不得小于", "must be at least"),
+              "greater_than": ("gt", "必须大于", "must be greater than"),
+              "less_than_equal": ("le", "不得大于", "must be at most"),
+              "less_than": ("lt", "必须小于", "must be less than")}
     if kind in bounds and bounds[kind][0] in ctx:
-        return f"{bounds[kind][1]} {_num(ctx[bounds[kind][0]])}", None
+        key, zh, en = bounds[kind]
+        return Msg(f"{zh} {_num(ctx[key])}", f"{en} {_num(ctx[key])}"), None
     if kind == "literal_error":
-        return "not one of the allowed values", f"one of {ctx.get('expected', '')}"
+        allowed = str(ctx.get("expected", ""))
+        return (Msg("不是允许的取值之一", "not one of the allowed values"),
+                Msg(f"以下之一：{allowed.replace(' or ', ', ')}", f"one of {allowed}"))
     if kind == "too_short":
         n = ctx.get("min_length", 1)
-        return f"needs at least {n} item{'s' if n != 1 else ''}", None
+        return Msg(f"至少需要 {n} 项", f"needs at least {n} item{'s' if n != 1 else ''}"), None
     if kind == "too_long":
-        return f"has too many items ({ctx.get('actual_length', '?')})", f"at most {ctx.get('max_length', '?')}"
+        actual, most = ctx.get("actual_length", "?"), ctx.get("max_length", "?")
+        return Msg(f"项数过多（{actual}）", f"has too many items ({actual})"), Msg(f"至多 {most} 项", f"at most {most}")
     if kind in ("list_type", "tuple_type"):
-        return "not a list", "a list such as [a, b]"
+        return Msg("不是列表", "not a list"), Msg("列表，如 [a, b]", "a list such as [a, b]")
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "not a mapping", "key: value pairs"
+        return Msg("不是映射", "not a mapping"), Msg("key: value 键值对", "key: value pairs")
     if kind == "string_type":
-        return "not a text", "a text"
+        return Msg("不是文本", "not a text"), Msg("文本", "a text")
     if kind == "string_pattern_mismatch":
-        return "not a valid id", ID_FORM
+        return Msg("不是有效的标识", "not a valid id"), ID_FORM
     if kind == "string_too_short":
-        return "must not be empty", "a non-empty text"
+        return Msg("不能为空", "must not be empty"), Msg("非空文本", "a non-empty text")
     if kind == "string_too_long":
-        return "text is too long", f"at most {ctx.get('max_length', '?')} characters"
+        most = ctx.get("max_length", "?")
+        return Msg("文本过长", "text is too long"), Msg(f"至多 {most} 个字符", f"at most {most} characters")
     return msg, None
 
 
@@ -156,11 +165,11 @@ def _node_at(data: Any, path: KeyPath) -> Any:
 class _Text:
     """The words of one problem, before it is placed (file, line, key path)."""
 
-    msg: str
+    msg: Text
     value: Any
     has_value: bool = True
-    expected: str | None = None
-    hint: str | None = None
+    expected: Text | None = None
+    hint: Text | None = None
 
 
 def _unknown_key(err: Any, path: KeyPath) -> _Text:
@@ -169,9 +178,10 @@ def _unknown_key(err: Any, path: KeyPath) -> _Text:
     allowed = sorted((f.alias or n for n, f in model.model_fields.items()) if model else [],
                      key=lambda k: k in ("source", "note"))  # the model's own keys first
     guess = did_you_mean(key, allowed or (_FIELD_VOCAB - {key}))
-    return _Text(f"unknown key {key!r}", err.get("input"), has_value=False,
-                 expected=("one of " + ", ".join(allowed)) if allowed else "a key listed in docs/scenario-language.md",
-                 hint=f"did you mean {guess!r}?" if guess else None)
+    return _Text(Msg(f"未知的键 {key!r}", f"unknown key {key!r}"), err.get("input"), has_value=False,
+                 expected=one_of(allowed) if allowed else Msg("docs/scenario-language.md 中列出的键",
+                                                              "a key listed in docs/scenario-language.md"),
+                 hint=did_you_mean_hint(guess))
 
 
 def _union_tag(err: Any, kind: str) -> _Text:
@@ -179,16 +189,19 @@ def _union_tag(err: Any, kind: str) -> _Text:
     value: Any = err.get("input")
     disc = str(ctx.get("discriminator", "")).strip("'")
     tags = _UNION_TAGS.get(disc, ())
-    expected = "one of " + (", ".join(tags) if tags else str(ctx.get("expected_tags", "")))
+    expected = one_of(tags if tags else [str(ctx.get("expected_tags", ""))])
     if kind == "union_tag_invalid":
         value = ctx.get("tag", value)
         guess = did_you_mean(str(value), tags)
-        return _Text(f"unknown `{disc or 'kind'}:` value", value, expected=expected,
-                     hint=f"did you mean {guess!r}?" if guess else None)
+        tag = disc or "kind"
+        return _Text(Msg(f"未知的 `{tag}:` 取值", f"unknown `{tag}:` value"), value, expected=expected,
+                     hint=did_you_mean_hint(guess))
     keys = value if isinstance(value, dict) else {}
     near = [str(k) for k in keys if disc and did_you_mean(str(k), [disc])]
-    return _Text(f"missing `{disc}:` key" if disc else "needs a `kind:`/`on:` key", value, expected=expected,
-                 hint=f"did you mean {disc!r} instead of {near[0]!r}?" if near else None)
+    return _Text(Msg(f"缺少 `{disc}:` 键", f"missing `{disc}:` key") if disc else
+                 Msg("需要 `kind:`/`on:` 键", "needs a `kind:`/`on:` key"), value, expected=expected,
+                 hint=Msg(f"是否应为 {disc!r} 而不是 {near[0]!r}？", f"did you mean {disc!r} instead of {near[0]!r}?")
+                 if near else None)
 
 
 def _value_problem(err: Any, kind: str, path: KeyPath) -> _Text:
@@ -197,26 +210,31 @@ def _value_problem(err: Any, kind: str, path: KeyPath) -> _Text:
     msg = str(err["msg"])
     text = _Text(msg, err.get("input"))
     if isinstance(cause, MoneyFormatError):
-        text.msg = ("bad share" if cause.expected.startswith(SHARE_FORM) else
-                    "bad rate" if cause.expected.startswith(RATE_FORM) else
-                    "bad amount" if cause.expected.startswith(AMOUNT_FORM) else
-                    "bad ratio" if "ratio" in cause.expected else "bad value")
-        text.expected = cause.expected
+        expected = cause.expected
+        text.msg = (Msg("比例有误", "bad share") if expected.startswith(SHARE_FORM.en) else
+                    Msg("费率有误", "bad rate") if expected.startswith(RATE_FORM.en) else
+                    Msg("金额有误", "bad amount") if expected.startswith(AMOUNT_FORM.en) else
+                    Msg("配比有误", "bad ratio") if "ratio" in expected else Msg("取值有误", "bad value"))
+        text.expected = cause.expected_text
         text.value = cause.value
-        text.hint = f"did you mean {cause.suggestion!r}?" if cause.suggestion else None
+        text.hint = did_you_mean_hint(cause.suggestion)
+    elif isinstance(cause, TextError):
+        text.msg = cause.msg
+        if "(got " in cause.msg.en:
+            text.has_value = False
     elif msg.startswith("Value error, "):
         text.msg = msg[len("Value error, "):]
         if "(got " in text.msg:
             text.has_value = False
     elif err["loc"] and err["loc"][-1] == "[key]":
         plain, text.expected = _plain(kind, ctx, msg)
-        text.msg = f"bad key: {plain}"
+        text.msg = Msg("键有误：", "bad key: ") + plain
         text.value = path[-1] if path else text.value
     else:
         text.msg, text.expected = _plain(kind, ctx, msg)
         if kind == "literal_error":
             guess = did_you_mean(str(text.value), re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
-            text.hint = f"did you mean {guess!r}?" if guess else None
+            text.hint = did_you_mean_hint(guess)
     return text
 
 
@@ -226,7 +244,7 @@ def _text_of(err: Any, path: KeyPath) -> _Text:
     if kind == "extra_forbidden":
         return _unknown_key(err, path)
     if kind == "missing":
-        return _Text("missing required key", err.get("input"), has_value=False)
+        return _Text(Msg("缺少必需的键", "missing required key"), err.get("input"), has_value=False)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         return _union_tag(err, kind)
     return _value_problem(err, kind, path)
@@ -237,7 +255,7 @@ def validate(state: MergeState, problems: list[Problem]) -> sc.Scenario | None:
     try:
         return sc.Scenario.model_validate(state.data)
     except pydantic.ValidationError as exc:
-        seen: set[tuple[KeyPath, str]] = set()
+        seen: set[tuple[KeyPath, Text]] = set()
         for err in exc.errors(include_url=False):
             path = _raw_path(state.data, err["loc"])
             text = _text_of(err, path)
@@ -251,7 +269,7 @@ def validate(state: MergeState, problems: list[Problem]) -> sc.Scenario | None:
             node = _node_at(state.data, path)
             if err["type"] == "value_error" and isinstance(node, dict):
                 # A check across keys (end after start, high above low): point at the first key it names.
-                named = [w for w in re.findall(r"[A-Za-z_]+", text.msg) if w in node]
+                named = [w for w in re.findall(r"[A-Za-z_]+", str(text.msg)) if w in node]
                 if named:
                     file, line = state.line((*path, named[0]))
             problems.append(Problem(text.msg, file=file, line=line, path=dotted(path) or None, value=text.value,

@@ -13,9 +13,8 @@ for:
   funds), its probabilities lie in [0, 1] and its amounts are finite and not
   negative.
 
-A sweep store written by ``fiscalsim sweep`` is whole when its last run
-completed, every design point's file matches its record (size, sha256, rows)
-and no point folder lies outside the design.
+Sweep stores are verified by :mod:`simulator.sweep.verify` with the same
+:class:`Verification` and messages.
 
 Every problem is one line naming the store, the file and what is wrong, in
 Chinese by default or English.  :func:`require_whole` raises the project's
@@ -38,7 +37,7 @@ import pyarrow.parquet as pq
 
 from simulator.commands import resume_command_of
 from simulator.errors import StoreError
-from simulator.i18n import Lang
+from simulator.i18n import Lang, Msg, pick
 from simulator.schema import TABLE_NAMES
 from simulator.storeio import read_journal
 
@@ -111,7 +110,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def _t(key: str, lang: Lang, /, **kw: object) -> str:
+def message(key: str, lang: Lang, /, **kw: object) -> str:
     return MESSAGES[key][lang].format(**kw)
 
 
@@ -122,7 +121,8 @@ class Verification:
     Attributes:
         store: The store folder.
         kind: ``run``, ``sweep`` or ``""`` when the manifest could not be read.
-        problems: One line per problem (empty when the store is whole).
+        problems: One line per problem, in ``lang`` (empty when the store is whole).
+        texts: The same problems in both languages.
         counts: ``parts``/``points``, ``reps`` and ``bytes`` of a whole store.
     """
 
@@ -131,20 +131,30 @@ class Verification:
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     lang: Lang = "zh"
+    texts: list[Msg] = field(default_factory=list)
 
-    def add(self, file: str | Path, message: str, /, **kw: object) -> None:
-        """Record a problem with a file of the store (``file`` relative to the store, or ``""``)."""
+    def add(self, file: str | Path, key: str, /, **kw: object) -> None:
+        """Record a problem with a file of the store (``file`` relative to the store, or ``""``).
+
+        A keyword value that is a :class:`~simulator.i18n.Msg` is filled in in each language.
+        """
         where = f"{self.store}" + (f": {file}" if str(file) else "")
-        self.problems.append(f"{where}: {_t(message, self.lang, **kw)}")
+
+        def say(lang: Lang) -> str:
+            return f"{where}: {message(key, lang, **{k: pick(v, lang) if isinstance(v, Msg) else v for k, v in kw.items()})}"
+
+        text = Msg(say("zh"), say("en"))
+        self.texts.append(text)
+        self.problems.append(text(self.lang))
 
     def ok_line(self) -> str:
         """The line printed for a whole store."""
         if self.kind == "sweep":
-            return _t("ok_sweep", self.lang, store=self.store, **self.counts)
-        return _t("ok_run", self.lang, store=self.store, **self.counts)
+            return message("ok_sweep", self.lang, store=self.store, **self.counts)
+        return message("ok_run", self.lang, store=self.store, **self.counts)
 
 
-def _read_json(v: Verification, name: str) -> dict[str, Any] | None:
+def read_json_into(v: Verification, name: str) -> dict[str, Any] | None:
     path = v.store / name
     if not path.is_file():
         v.add(name, "no_manifest" if name == "manifest.json" else "no_file")
@@ -163,7 +173,7 @@ def _read_json(v: Verification, name: str) -> dict[str, Any] | None:
     return data
 
 
-def _is_int(x: object) -> TypeGuard[int]:
+def is_int(x: object) -> TypeGuard[int]:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
@@ -182,7 +192,7 @@ def _record_problem(rec: object) -> str | None:
         if not isinstance(rec.get(key), str):
             return f"'{key}' must be a string"
     for key in ("bytes", "first_rep", "last_rep", "rows"):
-        if not _is_int(rec.get(key)) or rec[key] < 0:
+        if not is_int(rec.get(key)) or rec[key] < 0:
             return f"'{key}' must be a non-negative integer"
     if rec["table"] not in TABLE_NAMES:
         return f"unknown table {rec['table']!r}"
@@ -325,7 +335,7 @@ def check_run_store(path: str | Path, lang: Lang = "zh", *, require_complete: bo
     if not v.store.is_dir():
         v.add("", "not_dir")
         return v
-    manifest = _read_json(v, "manifest.json")
+    manifest = read_json_into(v, "manifest.json")
     if manifest is None:
         return v
     if manifest.get("kind") != "run":
@@ -335,14 +345,15 @@ def check_run_store(path: str | Path, lang: Lang = "zh", *, require_complete: bo
         v.add("manifest.json", "format", got=repr(manifest.get("format")), want=SUPPORTED_FORMAT)
         return v
     raw_reps = manifest.get("reps")
-    if not _is_int(raw_reps) or raw_reps < 1:
+    if not is_int(raw_reps) or raw_reps < 1:
         v.add("manifest.json", "reps", got=repr(raw_reps))
         return v
     reps = int(raw_reps)
     status = manifest.get("status")
     if require_complete and status != "complete":
         why = {"running": "why_running", "interrupted": "why_interrupted"}.get(str(status), "why_other")
-        v.add("manifest.json", "status", status=status, why=_t(why, lang, cmd=resume_command_of(v.store, manifest)))
+        cmd = resume_command_of(v.store, manifest)
+        v.add("manifest.json", "status", status=status, why=Msg(message(why, "zh", cmd=cmd), message(why, "en", cmd=cmd)))
     raw = manifest.get("parts")
     if not isinstance(raw, list):
         v.add("manifest.json", "no_parts")
@@ -372,7 +383,7 @@ def check_run_store(path: str | Path, lang: Lang = "zh", *, require_complete: bo
         v.add(stray, "extra")
     _check_coverage(v, records, reps)
     if require_complete:
-        summary = _read_json(v, "summary.json")
+        summary = read_json_into(v, "summary.json")
         if summary is not None:
             _check_summary(v, manifest, summary)
     v.counts = {"parts": len(records), "reps": reps, "bytes": total}
@@ -384,127 +395,27 @@ def verify_run_store(path: str | Path, lang: Lang = "zh") -> list[str]:
     return check_run_store(path, lang).problems
 
 
-# --------------------------------------------------------------------------- sweep stores
-
-
-def check_sweep_store(path: str | Path, lang: Lang = "zh") -> Verification:
-    """Verify a sweep store written by ``fiscalsim sweep`` and count what it holds.
-
-    Args:
-        path: The sweep folder.
-        lang: Language of the problems.
-
-    Returns:
-        The verification (``problems`` empty when the sweep is complete and
-        every point file matches its record).
-    """
-    from simulator.sweep.store import SweepStore
-
-    v = Verification(Path(path), "sweep", lang=lang)
-    if not v.store.is_dir():
-        v.add("", "not_dir")
-        return v
-    manifest = _read_json(v, "manifest.json")
-    if manifest is None:
-        return v
-    if manifest.get("kind") != "sweep":
-        v.add("manifest.json", "kind", got=repr(manifest.get("kind")), want="'sweep'")
-        return v
-    design = manifest.get("design")
-    if not isinstance(design, Mapping) or not isinstance(design.get("rows"), list):
-        v.add("manifest.json", "no_design")
-        return v
-    columns = list(design.get("columns") or [])
-    col = columns.index("point") if "point" in columns else 0
-    ids = [str(row[col]) for row in design["rows"] if isinstance(row, list) and row]
-    reps = manifest.get("replications")
-    store = SweepStore(v.store)
-    problems: dict[str, str] = {}
-    total = 0
-    for pid in ids:
-        point_path = store.point_path(pid)
-        try:
-            data = point_path.read_bytes()
-        except FileNotFoundError:
-            continue  # counted below as not done
-        except OSError as exc:
-            problems[pid] = f"点文件无法读取 (point file unreadable: {exc})"
-            continue
-        what = store.point_problem(pid, data)
-        if what is None:
-            record = store.read_record(pid) or {}
-            if _is_int(reps) and record.get("rows") != reps:
-                what = _t("point_rows", lang, got=record.get("rows"), want=reps)
-        if what is None:
-            total += len(data)
-        else:
-            problems[pid] = what
-    present = {pid for pid in ids if store.point_path(pid).is_file()}
-    done = len(present) - len(problems)
-    for pid, what in problems.items():
-        v.add(store.point_path(pid).relative_to(v.store).as_posix(), "point", what=what)
-    for pid in sorted(set(store.stored_point_dirs()) - set(ids)):
-        v.add(f"points/point={pid}", "point_outside", point=pid)
-    runs = manifest.get("runs")
-    last = runs[-1] if isinstance(runs, list) and runs and isinstance(runs[-1], Mapping) else {}
-    spec = manifest.get("spec_file") or "SPEC"
-    if last.get("status") != "complete":
-        v.add("manifest.json", "sweep_status", status=last.get("status"), done=done, total=len(ids), spec=spec,
-              store=v.store)
-    elif done < len(ids):
-        v.add("points", "sweep_points", done=done, total=len(ids), spec=spec, store=v.store)
-    v.counts = {"points": len(ids), "reps": int(reps) if _is_int(reps) else 0, "bytes": total}
-    return v
-
-
-def verify_sweep_store(path: str | Path, lang: Lang = "zh") -> list[str]:
-    """Problems found in a sweep store (empty when it is whole; see :func:`check_sweep_store`)."""
-    return check_sweep_store(path, lang).problems
-
-
-# --------------------------------------------------------------------------- any store
-
-
-def store_kind_of(path: str | Path) -> str | None:
-    """The ``kind`` in a store's manifest, or None when it cannot be read."""
-    try:
-        data = json.loads((Path(path) / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    kind = data.get("kind") if isinstance(data, dict) else None
-    return str(kind) if kind is not None else None
-
-
-def check_store(path: str | Path, lang: Lang = "zh") -> Verification:
-    """Verify a run or sweep store, whichever its manifest says it is."""
-    if store_kind_of(path) == "sweep":
-        return check_sweep_store(path, lang)
-    return check_run_store(path, lang)
+def raise_first(v: Verification, error: type[StoreError] = StoreError) -> None:
+    """Raise ``error`` with a verification's first problem (and how many more there are), if any."""
+    if v.texts:
+        n = len(v.texts) - 1
+        more = Msg(message("more", "zh", n=n, store=v.store), message("more", "en", n=n, store=v.store)) if n else Msg("", "")
+        raise error(v.texts[0] + more)
 
 
 def require_whole(path: str | Path, lang: Lang = "zh", *, require_complete: bool = True) -> None:
-    """Refuse a store that fails verification, with one message.
+    """Refuse a run store that fails verification, with one message.
+
+    Sweep stores are verified by :func:`simulator.sweep.verify.require_whole_sweep`.
 
     Args:
-        path: A run or sweep store.
+        path: A run store.
         lang: Language of the message.
-        require_complete: For run stores only: False lets the run read the
-            store it is still writing (see :func:`check_run_store`).
+        require_complete: False lets the run read the store it is still writing
+            (see :func:`check_run_store`).
 
     Raises:
         StoreError: naming the store, the file and what is wrong (the first
-            problem, and how many more there are); a sweep store raises the
-            sweep's :class:`~simulator.sweep.store.SweepStoreError`, a
-            ``StoreError`` too.
+            problem, and how many more there are).
     """
-    if store_kind_of(path) == "sweep":
-        from simulator.sweep.store import SweepStoreError
-
-        v = check_sweep_store(path, lang)
-        error: type[StoreError] = SweepStoreError
-    else:
-        v = check_run_store(path, lang, require_complete=require_complete)
-        error = StoreError
-    if v.problems:
-        more = _t("more", lang, n=len(v.problems) - 1, store=v.store) if len(v.problems) > 1 else ""
-        raise error(v.problems[0] + more)
+    raise_first(check_run_store(path, lang, require_complete=require_complete))

@@ -11,7 +11,7 @@ from typing import cast
 import click
 
 from simulator.i18n import Lang
-from simulator.verify import check_store
+from simulator.sweep.verify import check_store
 
 EXIT_INPUT = 2
 """Exit status of a store that fails verification."""

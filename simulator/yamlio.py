@@ -29,9 +29,13 @@ from typing import Any
 import yaml
 
 from simulator.errors import InputError, Problem
+from simulator.i18n import Msg, Text
 
 MAX_BYTES = 5_000_000
 MAX_DEPTH = 64
+UTF8_TEXT = Msg("UTF-8 编码的 YAML 文本文件", "a UTF-8 YAML text file")
+YAML_MAPPING = Msg("YAML 映射", "a YAML mapping")
+_WHAT_ZH = {"scenario": "情景", "params": "参数", "sweep spec": "扫描规格", "spec": "规格", "observed": "观测数据"}
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -64,8 +68,8 @@ class Refused(yaml.MarkedYAMLError):
     :func:`parse_yaml`; through :func:`load_text` it is a PyYAML error like any other.
     """
 
-    def __init__(self, message: str, mark: Any, path: KeyPath = (), **problem: Any) -> None:
-        super().__init__(problem=message, problem_mark=mark)
+    def __init__(self, message: Text, mark: Any, path: KeyPath = (), **problem: Any) -> None:
+        super().__init__(problem=str(message), problem_mark=mark)
         self.message = message
         self.path = path
         self.fields = problem
@@ -103,7 +107,7 @@ class YamlDoc:
         return self.lines.get((), None)
 
 
-def _fail(file: str, message: str, line: int | None = None, path: KeyPath = (), **kw: Any) -> InputError:
+def _fail(file: str, message: Text, line: int | None = None, path: KeyPath = (), **kw: Any) -> InputError:
     return InputError(Problem(message, file=file, line=line, path=dotted(path) or None, **kw))
 
 
@@ -111,25 +115,27 @@ def read_text(path: Path, what: str = "scenario") -> str:
     """Read a small UTF-8 text file, refusing directories, binaries and empty files."""
     file = str(path)
     if not path.exists():
-        raise _fail(file, f"{what} file not found")
+        raise _fail(file, Msg(f"找不到{_WHAT_ZH.get(what, what)}文件", f"{what} file not found"))
     if path.is_dir():
-        raise _fail(file, f"is a directory, not a {what} file", expected="a .yaml file")
+        raise _fail(file, Msg(f"是文件夹，不是{_WHAT_ZH.get(what, what)}文件", f"is a directory, not a {what} file"),
+                    expected=Msg(".yaml 文件", "a .yaml file"))
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise _fail(file, f"file is too large ({size} bytes)", expected=f"at most {MAX_BYTES} bytes")
+        raise _fail(file, Msg(f"文件过大（{size} 字节）", f"file is too large ({size} bytes)"),
+                    expected=Msg(f"至多 {MAX_BYTES} 字节", f"at most {MAX_BYTES} bytes"))
     raw = path.read_bytes()
     if b"\x00" in raw[:8192]:
-        raise _fail(file, "looks like a binary file", expected="a UTF-8 YAML text file")
+        raise _fail(file, Msg("看起来是二进制文件", "looks like a binary file"), expected=UTF8_TEXT)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise _fail(file, f"is not valid UTF-8 text (byte {exc.start})", line=line,
-                    expected="a UTF-8 YAML text file (re-save it as UTF-8)") from None
+        raise _fail(file, Msg(f"不是有效的 UTF-8 文本（第 {exc.start} 字节）", f"is not valid UTF-8 text (byte {exc.start})"),
+                    line=line, expected=UTF8_TEXT + Msg("（请另存为 UTF-8）", " (re-save it as UTF-8)")) from None
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
-        raise _fail(file, f"the {what} file is empty", expected="a YAML mapping")
+        raise _fail(file, Msg(f"{_WHAT_ZH.get(what, what)}文件为空", f"the {what} file is empty"), expected=YAML_MAPPING)
     return text
 
 
@@ -149,21 +155,21 @@ def parse_yaml(text: str, file: str, *, exponent_floats: bool = False) -> YamlDo
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(file, exc) from None
     except yaml.YAMLError as exc:
-        raise _fail(file, f"YAML syntax error: {exc}") from None
+        raise _fail(file, Msg(f"YAML 语法错误：{exc}", f"YAML syntax error: {exc}")) from None
     try:
         nodes = list(yaml.compose_all(text, Loader=loader))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(file, exc) from None
     nodes = [n for n in nodes if n is not None]
     if not nodes:
-        raise _fail(file, "the file is empty", expected="a YAML mapping")
+        raise _fail(file, Msg("文件为空", "the file is empty"), expected=YAML_MAPPING)
     if len(nodes) > 1:
-        raise _fail(file, "holds several YAML documents (---)", line=nodes[1].start_mark.line + 1,
-                    expected="exactly one document")
+        raise _fail(file, Msg("包含多个 YAML 文档（---）", "holds several YAML documents (---)"),
+                    line=nodes[1].start_mark.line + 1, expected=Msg("恰好一个文档", "exactly one document"))
     root = nodes[0]
     if not isinstance(root, yaml.MappingNode):
-        raise _fail(file, "the top level is not a mapping", line=root.start_mark.line + 1,
-                    expected="key: value pairs at the top level")
+        raise _fail(file, Msg("顶层不是映射", "the top level is not a mapping"), line=root.start_mark.line + 1,
+                    expected=Msg("顶层为 key: value 键值对", "key: value pairs at the top level"))
     lines: dict[KeyPath, int] = {(): root.start_mark.line + 1}
     try:
         data = _build(root, (), lines, yaml.SafeLoader(""))
@@ -195,13 +201,15 @@ def _check_events(text: str, loader: type[yaml.SafeLoader]) -> None:
     for event in yaml.parse(text, Loader=loader):
         mark = event.start_mark
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise Refused("YAML anchors and aliases (&name / *name) are not allowed", mark,
-                          hint="write the value out, or use `extends:` to share a baseline")
+            raise Refused(Msg("不允许使用 YAML 锚点和别名（&name / *name）",
+                              "YAML anchors and aliases (&name / *name) are not allowed"), mark,
+                          hint=Msg("请直接写出取值，或用 `extends:` 共用基准情景",
+                                   "write the value out, or use `extends:` to share a baseline"))
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise Refused(f"nesting is too deep (more than {MAX_DEPTH} levels)", mark,
-                              expected="a scenario or params tree")
+                raise Refused(Msg(f"嵌套层数过多（超过 {MAX_DEPTH} 层）", f"nesting is too deep (more than {MAX_DEPTH} levels)"),
+                              mark, expected=Msg("情景或参数的树结构", "a scenario or params tree"))
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -216,29 +224,35 @@ def _yaml_error(file: str, exc: yaml.MarkedYAMLError) -> InputError:
     line = mark.line + 1 if mark is not None else None
     problem = exc.problem or str(exc)
     if "could not determine a constructor" in str(exc):
-        problem = "unsupported YAML tag " + str(exc).split("tag")[-1].strip()
+        tag = str(exc).split("tag")[-1].strip()
+        return _fail(file, Msg(f"YAML 语法错误：不支持的 YAML 标签 {tag}", f"YAML syntax error: unsupported YAML tag {tag}"),
+                     line=line)
     ctx = exc.context_mark
     if exc.context and ctx is not None and ctx.line + 1 != line:
         # e.g. an unclosed [ or {: the problem shows at the end, the cause is where it opened.
-        problem += f" ({exc.context} that starts at line {ctx.line + 1})"
-    return _fail(file, f"YAML syntax error: {problem}", line=line)
+        return _fail(file, Msg(f"YAML 语法错误：{problem}（{exc.context}，始于第 {ctx.line + 1} 行）",
+                               f"YAML syntax error: {problem} ({exc.context} that starts at line {ctx.line + 1})"),
+                     line=line)
+    return _fail(file, Msg(f"YAML 语法错误：{problem}", f"YAML syntax error: {problem}"), line=line)
 
 
 def _build(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], ctor: yaml.SafeLoader) -> Any:
     """Plain data from a node tree, recording the line of each key path; :class:`Refused` for what is not read."""
     if node.tag not in _PLAIN_TAGS:
-        raise Refused(f"unsupported YAML tag {node.tag!r}", node.start_mark, path,
-                      hint="only plain YAML values are read; object tags are never constructed")
+        raise Refused(Msg(f"不支持的 YAML 标签 {node.tag!r}", f"unsupported YAML tag {node.tag!r}"), node.start_mark, path,
+                      hint=Msg("只读取普通 YAML 取值；对象标签从不构造",
+                               "only plain YAML values are read; object tags are never constructed"))
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
-                raise Refused("mapping keys must be plain text", key_node.start_mark, path)
+                raise Refused(Msg("映射的键必须是普通文本", "mapping keys must be plain text"), key_node.start_mark, path)
             # Keys are kept as written: YAML 1.1 would turn `on:` or `no:` into booleans.
             key = str(key_node.value)
             if key in out:
-                raise Refused(f"duplicate key {key!r} (first at line {lines[(*path, key)]})", key_node.start_mark,
-                              path, expected="each key once per mapping")
+                first = lines[(*path, key)]
+                raise Refused(Msg(f"重复的键 {key!r}（首次出现在第 {first} 行）", f"duplicate key {key!r} (first at line {first})"),
+                              key_node.start_mark, path, expected=Msg("每个映射中每个键只出现一次", "each key once per mapping"))
             lines[(*path, key)] = key_node.start_mark.line + 1
             out[key] = _build(value_node, (*path, key), lines, ctor)
         return out
@@ -253,5 +267,8 @@ def _build(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], ctor: yaml
     except (ValueError, OverflowError, yaml.YAMLError) as exc:
         # A plain scalar that PyYAML resolves but cannot build, e.g. the date 2020-13-01.
         what = "date" if node.tag.endswith(":timestamp") else node.tag.rsplit(":", 1)[-1]
-        raise Refused(f"not a valid {what}: {exc}", node.start_mark, path, value=node.value, has_value=True,
-                      expected="a real calendar date YYYY-MM-DD" if what == "date" else None) from None
+        what_zh = "日期" if what == "date" else what
+        raise Refused(Msg(f"不是有效的{what_zh}：{exc}", f"not a valid {what}: {exc}"), node.start_mark, path,
+                      value=node.value, has_value=True,
+                      expected=Msg("真实存在的日历日期 YYYY-MM-DD", "a real calendar date YYYY-MM-DD") if what == "date"
+                      else None) from None

@@ -5,7 +5,9 @@ as params files) carries its expectation in its first line::
 
     # expect: programs.ZB-4.rule.cap | bad amount | -5万元 | :23:
 
-Every pipe-separated fragment must appear in the error output.  Files that
+Every pipe-separated fragment must appear in the error output with
+``--lang en``; with the default ``--lang zh`` the same error is in Chinese
+(its file, line and key path unchanged).  Files that
 cannot hold a comment (an empty file, a directory) have a sidecar
 ``<name>.expect`` instead.  ``tests/badinput/support/`` holds valid files the
 fixtures extend or refer to; they are not fixtures.
@@ -25,6 +27,7 @@ from simulator.cli import main
 from simulator.errors import InputError
 from simulator.loader import load_scenario
 from simulator.params import load_params
+from tests.langcheck import assert_lang, is_chinese
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -68,8 +71,8 @@ def test_corpus_is_large_and_well_formed() -> None:
 
 @pytest.mark.parametrize("path", FIXTURES, ids=IDS)
 def test_fixture_message(path: Path) -> None:
-    """`fiscalsim validate` refuses the fixture with every expected fragment and the file name."""
-    result = CliRunner().invoke(main, ["validate", str(path)])
+    """`fiscalsim --lang en validate` refuses the fixture with every expected fragment and the file name."""
+    result = CliRunner().invoke(main, ["--lang", "en", "validate", str(path)])
     assert result.exit_code == EXIT_INPUT, (result.exit_code, result.output, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit)
     err = result.stderr
@@ -77,6 +80,32 @@ def test_fixture_message(path: Path) -> None:
     assert not missing, f"{path.name}: missing {missing} in:\n{err}"
     assert str(path) in err, f"the message does not name the file:\n{err}"
     assert "Traceback" not in result.output
+    assert_lang(err, "en", data=str(path))
+
+
+def _place_fragments(path: Path) -> list[str]:
+    """The fragments that are places, not words: the line (``:23:``) and the key path (first fragment, no spaces)."""
+    frags = expectations(path)
+    out = [f for f in frags if f.startswith(":") and f.endswith(":")]
+    if " " not in frags[0] and "`" not in frags[0] and not frags[0].startswith(":"):
+        out.append(frags[0])
+    return out
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=IDS)
+def test_fixture_message_zh(path: Path) -> None:
+    """By default (zh) the same error is Chinese, at the same file, line and key path."""
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == EXIT_INPUT, (result.exit_code, result.output, result.exception)
+    err = result.stderr
+    first = err.splitlines()[0]
+    assert first.startswith(str(path.parent)), err
+    assert is_chinese(first.replace(str(path), " ")), f"the first line is not Chinese:\n{err}"
+    assert_lang(err, "zh", data=str(path))
+    missing = [frag for frag in _place_fragments(path) if frag not in err]
+    assert not missing, f"{path.name}: missing {missing} in:\n{err}"
+    english = CliRunner().invoke(main, ["--lang", "en", "validate", str(path)]).stderr
+    assert err != english
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=IDS)
@@ -102,7 +131,7 @@ def _run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str
 
 def test_real_subprocess_whole_corpus() -> None:
     """One real process validates the whole corpus: exit 2, no traceback, every file refused."""
-    proc = _run_cli("validate", *(str(p) for p in FIXTURES))
+    proc = _run_cli("--lang", "en", "validate", *(str(p) for p in FIXTURES))
     assert proc.returncode == EXIT_INPUT, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
     for path in FIXTURES:
@@ -115,7 +144,7 @@ def test_real_subprocess_whole_corpus() -> None:
 def test_real_subprocess_per_file_messages() -> None:
     """In a real process, each file's own message line carries its fragments."""
     paths = [CORPUS / n for n in ("unsafe_tag_os_system.yaml", "binary.yaml", "not_utf8.yaml")]
-    proc = _run_cli("validate", *(str(p) for p in paths))
+    proc = _run_cli("--lang", "en", "validate", *(str(p) for p in paths))
     assert proc.returncode == EXIT_INPUT
     assert "Traceback" not in proc.stderr + proc.stdout
     for path in paths:
@@ -137,14 +166,17 @@ def test_alias_bomb_refused_fast_without_expansion() -> None:
     proc = _run_cli("validate", str(path), timeout=30)
     assert time.perf_counter() - t0 < 15.0
     assert proc.returncode == EXIT_INPUT
-    assert "anchors and aliases" in proc.stderr
+    assert "锚点和别名" in proc.stderr
 
 
 def test_missing_scenario_file(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.yaml"
-    result = CliRunner().invoke(main, ["validate", str(missing)])
+    result = CliRunner().invoke(main, ["--lang", "en", "validate", str(missing)])
     assert result.exit_code == EXIT_INPUT
     assert str(missing) in result.stderr and "not found" in result.stderr
+    result = CliRunner().invoke(main, ["validate", str(missing)])
+    assert result.exit_code == EXIT_INPUT
+    assert str(missing) in result.stderr and "找不到情景文件" in result.stderr
 
 
 def test_valid_support_files_pass() -> None:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from simulator import __version__
 from simulator.cli import main
 from tests.engine_fixtures import tiny_city_yaml
+from tests.langcheck import assert_lang
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = ROOT / "docs" / "examples" / "minimal.yaml"
@@ -22,6 +23,17 @@ def invoke(*args: str) -> tuple[int, str, str]:
     """Run the CLI in-process; returns (exit code, stdout, stderr)."""
     res = CliRunner().invoke(main, list(args), obj={})
     return res.exit_code, res.stdout, res.stderr
+
+
+def invoke_en(*args: str) -> tuple[int, str, str]:
+    """Run the CLI in English, after checking that the default (zh) run fails alike in Chinese."""
+    code_zh, _, err_zh = invoke(*args)
+    code, out, err = invoke("--lang", "en", *args)
+    assert code_zh == code
+    if code == 2:
+        assert_lang(err_zh, "zh")
+        assert_lang(err, "en")
+    return code, out, err
 
 
 def test_version_and_help_of_every_command() -> None:
@@ -51,19 +63,22 @@ def test_award_place_exception_and_bad_inputs() -> None:
     assert code == 0
     # 高青县: province 50% of 40万 capped at 20万 = 20万; city 30% of the cost instead of 1:1 = 12万.
     assert json.loads(out)["total_yuan"] == 320_000
-    code, _, err = invoke("award", str(MINIMAL), "ZB-44")
+    code, _, err = invoke_en("award", str(MINIMAL), "ZB-44")
     assert code == 2 and "did you mean 'ZB-4'" in err
-    code, _, err = invoke("award", str(MINIMAL), "ZB-4", "--set", "quantity=lots")
+    code, _, err = invoke_en("award", str(MINIMAL), "ZB-4", "--set", "quantity=lots")
     assert code == 2 and "quantity" in err and "lots" in err
-    code, _, err = invoke("award", str(MINIMAL), "ZB-10", "--set", "place=atlantis")
+    code, _, err = invoke_en("award", str(MINIMAL), "ZB-10", "--set", "place=atlantis")
     assert code == 2 and "atlantis" in err
+    for bad in ("base=很多", "tier=gold", "colour=red", "quantity"):
+        code, _, err = invoke_en("award", str(MINIMAL), "ZB-4", "--set", bad)
+        assert code == 2 and "--set" in err
 
 
 def test_explain_shows_value_source_and_chain() -> None:
     code, out, _ = invoke("explain", str(MINIMAL), "programs.ZB-4.rule.cap")
     assert code == 0
     assert "100万元" in out and "ZB-4" in out and "minimal.yaml:" in out
-    code, _, err = invoke("explain", str(MINIMAL), "programs.ZB-4.rule.capp")
+    code, _, err = invoke_en("explain", str(MINIMAL), "programs.ZB-4.rule.capp")
     assert code == 2 and "did you mean" in err
 
 
@@ -74,7 +89,12 @@ def test_run_trace_and_refusal_to_overwrite(tmp_path: Path) -> None:
     code, stdout, err = invoke("run", str(scen), "--reps", "4", "--out", str(out))
     assert code == 0, err
     assert (out / "summary.json").exists() and "T-HTE" in stdout
-    code, _, err = invoke("run", str(scen), "--reps", "4", "--out", str(out))
+    assert "次重复" in stdout and "达成概率" in stdout and "结果已写入" in stdout and "replications" not in stdout
+    code, stdout, err = invoke("--lang", "en", "run", str(scen), "--reps", "4", "--out", str(out), "--force")
+    assert code == 0, err
+    assert "4 replications" in stdout and "P(attained)" in stdout and "Results written to" in stdout
+    assert not any(word in stdout for word in ("次重复", "资金:", "目标:", "达成概率", "结果已写入", "生成报告"))
+    code, _, err = invoke_en("run", str(scen), "--reps", "4", "--out", str(out))
     assert code == 2 and "--force" in err
     code, stdout, _ = invoke("run", str(scen), "--reps", "4", "--out", str(out), "--force",
                              "--set", "funds.city-fund.overclaim=fcfs")
@@ -89,10 +109,15 @@ def test_run_trace_and_refusal_to_overwrite(tmp_path: Path) -> None:
 def test_bad_override_is_a_clear_error(tmp_path: Path) -> None:
     scen = tmp_path / "tiny.yaml"
     scen.write_text(tiny_city_yaml(), encoding="utf-8")
-    code, _, err = invoke("run", str(scen), "--reps", "2", "--out", str(tmp_path / "o"),
-                          "--set", "funds.city-fund.overclam=fcfs")
+    code, _, err = invoke_en("run", str(scen), "--reps", "2", "--out", str(tmp_path / "o"),
+                             "--set", "funds.city-fund.overclam=fcfs")
     assert code == 2
     assert "overclam" in err and "did you mean 'overclaim'" in err
+    code, _, err = invoke_en("run", str(scen), "--reps", "2", "--out", str(tmp_path / "o"),
+                             "--set", "scenario.start=2020-02-30")
+    assert code == 2 and "--set scenario.start" in err
+    code, _, err = invoke_en("run", str(scen), "--reps", "2", "--out", str(tmp_path / "o"), "--set", "nokey")
+    assert code == 2 and "KEY=VALUE" in err
     assert "Traceback" not in err
 
 
@@ -110,10 +135,15 @@ populations:
     obs = tmp_path / "obs.csv"
     obs.write_text("year,metric,value\n2015,firms.hte,50\n2018,firms.hte,110\n2021,firms.hte,170\n", encoding="utf-8")
     out = tmp_path / "fit.yaml"
-    code, stdout, err = invoke("calibrate", str(scen), "--observed", str(obs), "--params",
+    code, stdout, err = invoke("--lang", "en", "calibrate", str(scen), "--observed", str(obs), "--params",
                                "populations.c.firms.hte_rate", "--out", str(out), "--reps", "6")
     assert code == 0, err
     assert "validate" in stdout  # 2021 is after the scenario start: shown, never fitted
+    assert_lang(stdout, "en")
+    code, zh, err = invoke("calibrate", str(scen), "--observed", str(obs), "--params",
+                           "populations.c.firms.hte_rate", "--out", str(out), "--reps", "6", "--force")
+    assert code == 0, err
+    assert "检验" in zh and "年份" in zh and "validate" not in zh and "evaluations" not in zh
     from simulator.params import load_params
 
     params = load_params(out)

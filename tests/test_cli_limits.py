@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.money import MAX_AMOUNT_FEN, MoneyFormatError, parse_amount, suggest_amount
+from tests.langcheck import assert_lang
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = ROOT / "docs" / "examples" / "minimal.yaml"
@@ -24,9 +25,18 @@ TAIAN = ROOT / "scenarios" / "taian.yaml"
 OBSERVED = ROOT / "data" / "observed" / "taian_hte.csv"
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
-    res = CliRunner().invoke(main, list(args), obj={})
+def invoke(*args: str, check_lang: bool = True) -> tuple[int, str, str]:
+    """Run the CLI in-process in English; returns (exit code, stdout, stderr).
+
+    A refusal (exit 2) is first made in the default language, where it must be
+    Chinese, then in English, where it must hold no Chinese but data.
+    """
+    zh = CliRunner().invoke(main, list(args), obj={})
+    res = CliRunner().invoke(main, ["--lang", "en", *args], obj={})
+    if check_lang and res.exit_code == 2:
+        assert zh.exit_code == 2, zh.output
+        assert_lang(zh.stderr, "zh")
+        assert_lang(res.stderr, "en")
     return res.exit_code, res.stdout, res.stderr
 
 
@@ -193,7 +203,7 @@ def test_project_error_escaping_a_command_is_exit_2(monkeypatch: pytest.MonkeyPa
         raise StoreError("out/x: the store is damaged")
 
     monkeypatch.setattr("simulator.cli.load_scenario", refuse)
-    code, _, err = invoke("validate", str(MINIMAL))
+    code, _, err = invoke("validate", str(MINIMAL), check_lang=False)  # the message is the test's own text
     assert_one_clean_line(code, err, "out/x: the store is damaged")
     assert len(err.strip().splitlines()) == 1
 

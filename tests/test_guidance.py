@@ -564,7 +564,7 @@ def test_cli_amount_forms(amount: str) -> None:
 
 
 def test_cli_table_example_1() -> None:
-    result = CliRunner().invoke(fund_curve, EXAMPLE_1_ARGS)
+    result = CliRunner().invoke(fund_curve, EXAMPLE_1_ARGS, obj={"lang": "en"})
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["year", "contribution", "distribution", "nav"]
@@ -574,6 +574,23 @@ def test_cli_table_example_1() -> None:
     assert len(lines) == 12 + 4
     # aligned: every row as wide as the header, right-aligned columns
     assert {len(line) for line in lines[:-1]} == {len(lines[0])}
+
+
+def test_cli_table_in_chinese_by_default() -> None:
+    import unicodedata
+
+    result = CliRunner().invoke(fund_curve, EXAMPLE_1_ARGS)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["年份", "出资", "分配", "净值"]
+    assert lines[2].split() == ["1", "25,000,000", "0", "25,000,000"]
+    assert lines[-1].split() == ["合计", "99,951,147.47", "187,985,094.05"]
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+    # aligned on a terminal: a Chinese character takes two columns
+    assert {width(line) for line in lines[:-1]} == {width(lines[0])}
 
 
 def test_cli_percentages_and_default_yield() -> None:

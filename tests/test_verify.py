@@ -22,12 +22,14 @@ from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.errors import StoreError
+from simulator.i18n import localized
 from simulator.runner import RunOptions, run
 from simulator.store import RunStore
 from simulator.sweep.executors import SerialExecutor
 from simulator.sweep.spec import spec_from_mapping
 from simulator.sweep.store import SweepStore, SweepStoreError
-from simulator.verify import check_run_store, require_whole, verify_run_store, verify_sweep_store
+from simulator.sweep.verify import require_whole_sweep, verify_sweep_store
+from simulator.verify import check_run_store, require_whole, verify_run_store
 from tests.engine_fixtures import tiny_city_yaml, write_and_load
 from tests.sweep.toys import ThresholdFactory, ThresholdModel, run_sweep
 
@@ -206,12 +208,15 @@ def test_run_reads_its_own_unfinished_store_through_the_journal(copy: Path) -> N
     (copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     (copy / "summary.json").unlink()
     (copy / "parts.jsonl").write_text("".join(json.dumps(p) + "\n" for p in parts), encoding="utf-8")
-    with pytest.raises(StoreError, match="状态为 running"):
+    with pytest.raises(StoreError) as info:
         RunStore(copy)
+    assert "状态为 running" in localized(info.value, "zh") and "status is running" in localized(info.value, "en")
+    assert str(info.value) == localized(info.value, "en")
     assert RunStore(copy, require_complete=False).table("targets")["rep"].nunique() == REPS
     _flip_part(copy)
-    with pytest.raises(StoreError, match="SHA-256"):
+    with pytest.raises(StoreError, match="sha256 differs") as info:
         RunStore(copy, require_complete=False)
+    assert "SHA-256 与记录不符" in localized(info.value, "zh")
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -274,7 +279,7 @@ def test_damaged_sweep_point_is_refused_then_recomputed_by_resume(sweep_copy: Pa
     code, _out, err = invoke("verify", str(sweep_copy))
     assert code == 2 and "p000003" in err
     with pytest.raises(SweepStoreError):
-        require_whole(sweep_copy)
+        require_whole_sweep(sweep_copy)
     # the in-memory analysis skips the damaged point instead of failing on it
     from simulator.sweep.analysis import summarise_sweep
 

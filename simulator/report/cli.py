@@ -15,6 +15,7 @@ from typing import Any, NoReturn, cast
 
 import click
 
+from simulator.i18n import localized
 from simulator.names import printable
 from simulator.report.export import ExportError
 from simulator.report.fmt import Lang
@@ -74,11 +75,11 @@ def _guard(lang: Lang, store: Path, build: Callable[[], Path]) -> Path:
     try:
         return build()
     except StoreError as exc:
-        _fail(str(exc), lang)
+        _fail(localized(exc, lang), lang)
     except ExportError as exc:
-        _fail(str(exc), lang)
+        _fail(localized(exc, lang), lang)
     except FontNotFoundError as exc:
-        _fail(str(exc), lang, EXIT_FAILURE)
+        _fail(localized(exc, lang), lang, EXIT_FAILURE)
     except PermissionError as exc:
         _fail(
             _msg("write_failed", lang, path=exc.filename or "", err=exc.strerror),
@@ -155,7 +156,7 @@ def report_command(
         try:
             kinds.append(store_kind(d))
         except StoreError as exc:
-            _fail(str(exc), lg)
+            _fail(localized(exc, lg), lg)
     if "sweep" in kinds and (len(dirs) > 1 or compare):
         _fail(_msg("sweep_alone", lg, path=dirs[kinds.index("sweep")]), lg)
     if out is None:
@@ -225,7 +226,7 @@ def export_command(
     try:
         kind = store_kind(store_dir)
     except StoreError as exc:
-        _fail(str(exc), lg)
+        _fail(localized(exc, lg), lg)
     if kind != "run":
         _fail(_msg("not_run", lg, path=store_dir), lg)
     from simulator.report.export import export_store

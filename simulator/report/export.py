@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulator.i18n import Msg, Text, pick
 from simulator.names import cell_text, printable
 from simulator.report import analysis, fmt, outcomes
 from simulator.report.charts import display_width
@@ -54,7 +55,18 @@ PROB_FORMAT = "0.0%"
 
 
 class ExportError(Exception):
-    """The export cannot be written (bad format, or an output that must not be replaced)."""
+    """The export cannot be written (bad format, or an output that must not be replaced).
+
+    ``str()`` is English; :meth:`localized` gives the message in the chosen language.
+    """
+
+    def __init__(self, message: Text) -> None:
+        self.text = message
+        super().__init__(str(message))
+
+    def localized(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return pick(self.text, lang)
 
 
 def _money(label: str, lang: Lang) -> str:
@@ -338,12 +350,12 @@ def _replace_dir(out: Path, fill: Callable[[Path], None]) -> None:
     """Write a directory next to ``out`` and swap it in (refusing to replace a foreign folder)."""
     if out.exists():
         if not out.is_dir():
-            raise ExportError(f"{out}: exists and is not a directory")
+            raise ExportError(Msg(f"{out}：已存在且不是目录", f"{out}: exists and is not a directory"))
         foreign = [p.name for p in out.iterdir() if p.suffix != ".csv" or p.is_dir()]
         if foreign:
-            raise ExportError(
-                f"{out}: not replaced: it holds files that are not a CSV export ({', '.join(sorted(foreign)[:3])})"
-            )
+            shown = ", ".join(sorted(foreign)[:3])
+            raise ExportError(Msg(f"{out}：未替换：其中有不属于 CSV 导出的文件（{shown}）",
+                                  f"{out}: not replaced: it holds files that are not a CSV export ({shown})"))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -384,7 +396,7 @@ def export_store(store_dir: str | Path, fmt: str, out_path: str | Path, lang: st
     """
     lg = check_lang(lang)
     if fmt not in FORMATS:
-        raise ExportError(f"unknown export format {fmt!r}: use xlsx or csv")
+        raise ExportError(Msg(f"未知的导出格式 {fmt!r}：请用 xlsx 或 csv", f"unknown export format {fmt!r}: use xlsx or csv"))
     store = open_run(store_dir, lg)
     tables = export_tables(store, lg)
     out = Path(out_path)

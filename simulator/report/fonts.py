@@ -15,6 +15,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from simulator.i18n import Lang, Msg
+
 FONT_PACKAGE = "paperang_p2_fonts_cjk"
 """Import name of the package that ships the font file."""
 
@@ -35,7 +37,15 @@ _mpl_registered = False
 
 
 class FontNotFoundError(RuntimeError):
-    """Raised when the CJK font package is not installed or is incomplete."""
+    """Raised when the CJK font package is not installed or is incomplete (``str()`` is English)."""
+
+    def __init__(self, message: Msg) -> None:
+        self.text = message
+        super().__init__(message.en)
+
+    def localized(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return self.text(lang)
 
 
 def font_path() -> Path:
@@ -54,12 +64,14 @@ def font_path() -> Path:
         try:
             resource = importlib.resources.files(FONT_PACKAGE).joinpath(FONT_FILE)
         except ModuleNotFoundError as exc:
-            raise FontNotFoundError(
+            raise FontNotFoundError(Msg(
+                f"未安装中文字体包 '{FONT_PACKAGE}'；安装：pip install paperang-p2-fonts-cjk",
                 f"the CJK font package '{FONT_PACKAGE}' is not installed; "
-                "install it with: pip install paperang-p2-fonts-cjk"
-            ) from exc
+                "install it with: pip install paperang-p2-fonts-cjk",
+            )) from exc
         if not resource.is_file():
-            raise FontNotFoundError(f"font file {FONT_FILE} is missing from package {FONT_PACKAGE}")
+            raise FontNotFoundError(Msg(f"字体包 {FONT_PACKAGE} 中缺少字体文件 {FONT_FILE}",
+                                        f"font file {FONT_FILE} is missing from package {FONT_PACKAGE}"))
         # as_file gives a real path even if the package were zipped; the stack
         # keeps any temporary copy alive for the life of the process.
         _font_path = Path(_resource_stack.enter_context(importlib.resources.as_file(resource)))

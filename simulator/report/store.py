@@ -23,8 +23,9 @@ import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
 
 from simulator.errors import StoreError as StoreError  # the project's one store error, re-exported
-from simulator.i18n import Lang
+from simulator.i18n import Lang, Msg
 from simulator.schema import TABLE_NAMES, TEXT_COLUMNS, report_columns
+from simulator.sweep.verify import require_whole_sweep
 from simulator.verify import require_whole
 
 SUPPORTED_FORMAT = 1
@@ -72,9 +73,10 @@ def store_kind(path: str | Path) -> str:
     """
     d = Path(path)
     if not d.is_dir():
-        raise StoreError(f"{d}: not a directory (expected a result store)")
+        raise StoreError(Msg(f"{d}：不是目录（应为结果目录）", f"{d}: not a directory (expected a result store)"))
     if not (d / "manifest.json").exists():
-        raise StoreError(f"{d}: 不是 fiscalsim 结果目录，没有 manifest.json (not a fiscalsim result store: no manifest.json)")
+        raise StoreError(Msg(f"{d}：不是 fiscalsim 结果目录，没有 manifest.json",
+                             f"{d}: not a fiscalsim result store: no manifest.json"))
     manifest = _read_json(d / "manifest.json")
     kind = manifest.get("kind")
     if kind not in ("run", "sweep"):
@@ -350,7 +352,7 @@ def open_run(path: str | Path, lang: Lang = "zh") -> RunStore:
     """
     d = Path(path)
     if not d.is_dir():
-        raise StoreError(f"{d}: not a directory (expected a result store)")
+        raise StoreError(Msg(f"{d}：不是目录（应为结果目录）", f"{d}: not a directory (expected a result store)"))
     mpath = d / "manifest.json"
     manifest = _read_json(mpath)
     where = str(mpath)
@@ -371,6 +373,7 @@ def open_run(path: str | Path, lang: Lang = "zh") -> RunStore:
             raise StoreError(f"{where}: '{key}' must be an object keyed by id")
     if not isinstance(manifest.get("inputs", []), list):
         raise StoreError(f"{where}: 'inputs' must be a list")
+    require_whole(d, lang)  # first: an unfinished run is said to be unfinished (and how to resume it)
     spath = d / "summary.json"
     summary = _read_json(spath)
     for key in ("targets", "funds"):
@@ -380,7 +383,6 @@ def open_run(path: str | Path, lang: Lang = "zh") -> RunStore:
         for item, value in block.items():
             if not isinstance(value, dict):
                 raise StoreError(f"{spath}: {key}.{item} must be an object")
-    require_whole(d, lang)
     return RunStore(path=d, manifest=manifest, summary=summary)
 
 
@@ -525,7 +527,7 @@ def open_sweep(path: str | Path, lang: Lang = "zh") -> SweepStore:
     if manifest.get("kind") != "sweep":
         raise StoreError(f"{mpath}: 'kind' is {manifest.get('kind')!r}, expected 'sweep'")
     if "design" in manifest:  # written by `fiscalsim sweep`: complete, every point file as recorded
-        require_whole(d, lang)
+        require_whole_sweep(d, lang)
     spath = d / "summary.json"
     if not spath.is_file():
         raise StoreError(

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.i18n import Msg
 from simulator.sweep.design import UNIT_PREFIX, FactorInfo
 from simulator.sweep.points import QUANTILES, point_statistics, points_summary, response_column
 from simulator.sweep.prim import PrimBox, is_numeric_factor, plain, prim_boxes
@@ -152,7 +153,7 @@ class SweepSummary:
         morris: Morris statistics (morris designs).
         prim: Boolean output → boxes where it is missed.
         heatmap: Heat maps keyed by statistic column, when the spec asks for one.
-        notes: Remarks on what was skipped and why.
+        notes: Remarks on what was skipped and why, in both languages.
         meta: Spec hash, seed, replications and versions from the manifest.
     """
 
@@ -164,7 +165,7 @@ class SweepSummary:
     morris: pd.DataFrame | None = None
     prim: dict[str, list[PrimBox]] = field(default_factory=dict)
     heatmap: dict[str, dict[str, Any]] | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def output_overview(self) -> dict[str, dict[str, Any]]:
@@ -205,7 +206,8 @@ class SweepSummary:
             "morris": _frame_records(self.morris),
             "prim": {k: [b.to_dict() for b in v] for k, v in self.prim.items()},
             "heatmap": self.heatmap,
-            "notes": list(self.notes),
+            "notes": [f"{n.zh} ({n.en})" for n in self.notes],
+            "notes_i18n": [{"zh": n.zh, "en": n.en} for n in self.notes],
         }
 
 
@@ -244,11 +246,11 @@ def summarise_sweep(
     store = SweepStore(out_dir)
     manifest = store.read_manifest()
     if manifest.get("kind") != "sweep":
-        raise SweepStoreError(f"{store.root} 不是扫描结果目录 (not a sweep store)")
+        raise SweepStoreError(Msg(f"{store.root} 不是扫描结果目录", f"{store.root} is not a sweep store"))
     if write:  # a summary is written only for a whole sweep (complete, every point file as recorded)
-        from simulator.verify import require_whole
+        from simulator.sweep.verify import require_whole_sweep
 
-        require_whole(out_dir)
+        require_whole_sweep(out_dir)
     spec = manifest["spec"]
     factors = _factor_infos(manifest)
     design = store.read_frame("design.parquet")
@@ -269,7 +271,7 @@ def summarise_sweep(
         },
     )
     if not outputs:
-        result.notes.append("尚无已完成的点 (no completed points yet)")
+        result.notes.append(Msg("尚无已完成的点", "no completed points yet"))
     if result.design in ("saltelli", "morris") and outputs:
         _add_sensitivity(result, design, factors, spec, seed=int(manifest.get("seed") or 0))
     _add_prim(result, factors, alpha=prim_alpha, min_support=prim_min_support)
@@ -299,10 +301,9 @@ def _add_sensitivity(
     """Add the Sobol' or Morris indices of a complete saltelli or morris sweep (else a note)."""
     summary_table, outputs = result.points, result.outputs
     if not (len(summary_table) == len(design) and len(design) > 0):
-        result.notes.append(
-            f"扫描未完成 ({len(summary_table)}/{len(design)})，跳过敏感性分析 "
-            "(sweep incomplete: sensitivity analysis needs every point)"
-        )
+        done = f"{len(summary_table)}/{len(design)}"
+        result.notes.append(Msg(f"扫描未完成（{done}），跳过敏感性分析",
+                                f"sweep incomplete ({done}): sensitivity analysis needs every point"))
         return
     problem = {
         "num_vars": len(factors),

@@ -21,6 +21,7 @@ from typing import Any, Literal, NoReturn
 
 import click
 
+from simulator.i18n import Lang, Msg, Text, localized, pick
 from simulator.names import printable
 from simulator.sweep.analysis import SweepSummary, summarise_sweep
 from simulator.sweep.errors import SweepRunError, SweepSetupError, SweepSpecError
@@ -36,9 +37,25 @@ from simulator.sweep.store import SweepStoreError
 __all__ = ["main", "make_sweep_command", "sweep", "sweep_summary"]
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    """Print one error line to stderr and exit with ``code``."""
-    click.echo(f"错误 (error): {printable(message, multiline=True)}", err=True)
+def _lang() -> Lang:
+    """The language chosen with ``fiscalsim --lang`` (zh when the command runs on its own)."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root().obj if ctx is not None else None
+    lang = root.get("lang") if isinstance(root, dict) else None
+    return "en" if lang == "en" else "zh"
+
+
+def _say(message: Text) -> str:
+    """A message in the chosen language."""
+    return pick(message, _lang())
+
+
+def _fail(message: Text | BaseException, code: int = 2) -> NoReturn:
+    """Print one error line, in the chosen language, to stderr and exit with ``code``."""
+    lang = _lang()
+    text = localized(message, lang) if isinstance(message, BaseException) else pick(message, lang)
+    label = "错误：" if lang == "zh" else "error: "
+    click.echo(label + printable(text, multiline=True), err=True)
     raise click.exceptions.Exit(code)
 
 
@@ -148,7 +165,7 @@ def _sweep(
 ) -> None:
     """Run the ``sweep`` command (see :func:`make_sweep_command`)."""
     if resume and force:
-        _fail("--resume 与 --force 不能同时使用 (--resume and --force are mutually exclusive)")
+        _fail(Msg("--resume 与 --force 不能同时使用", "--resume and --force are mutually exclusive"))
     try:
         spec = load_spec(
             spec_file,
@@ -162,7 +179,7 @@ def _sweep(
             serial=serial, jobs=jobs, scheduler=scheduler, dask_local=dask_local
         )
     except (SweepSpecError, ValueError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     _check_size(spec, jobs, allow_large)
     show: bool | Literal["always"] = "always" if progress else (progress is None)
     try:
@@ -170,29 +187,25 @@ def _sweep(
         if isinstance(factory, ScenarioFactory):
             check_factors(spec)
         result = run_sweep(
-            spec, out_dir, executor, resume=resume, force=force, progress=show, factory=factory
+            spec, out_dir, executor, resume=resume, force=force, progress=show, factory=factory, lang=_lang()
         )
     except (SweepSpecError, SweepSetupError, SweepStoreError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     except SweepRunError as exc:
-        _fail(
-            f"{exc}；已完成的点已保存，可用 --resume 续算 (finished points are kept; continue with --resume)",
-            1,
-        )
+        _fail(Msg(f"{localized(exc, 'zh')}；已完成的点已保存，可用 --resume 续算",
+                  f"{exc}; finished points are kept; continue with --resume"), 1)
     except OSError as exc:
-        _fail(f"无法运行 (cannot run: {exc})", 1)
+        _fail(Msg(f"无法运行：{exc}", f"cannot run: {exc}"), 1)
     except KeyboardInterrupt:
-        _fail(
-            "已中断；已完成的点已保存，续算：原命令加 --resume "
-            "(interrupted; finished points are kept; continue: run the same command with --resume)",
-            130,
-        )
-    click.echo(
+        _fail(Msg("已中断；已完成的点已保存，续算：原命令加 --resume",
+                  "interrupted; finished points are kept; continue: run the same command with --resume"), 130)
+    click.echo(_say(Msg(
         f"完成 {result.n_points} 点（本次计算 {result.n_computed}，已有 {result.n_skipped}，"
-        f"用时 {result.elapsed_s:.1f} 秒）；结果在 {result.out_dir}；汇总：fiscalsim sweep-summary {result.out_dir} "
-        f"(done: {result.n_points} points, {result.n_computed} computed, {result.n_skipped} already stored; "
-        f"results in {result.out_dir}; summarise with: fiscalsim sweep-summary {result.out_dir})"
-    )
+        f"用时 {result.elapsed_s:.1f} 秒）；结果在 {result.out_dir}；汇总：fiscalsim sweep-summary {result.out_dir}",
+        f"done: {result.n_points} points, {result.n_computed} computed, {result.n_skipped} already stored "
+        f"in {result.elapsed_s:.1f} s; results in {result.out_dir}; summarise with: "
+        f"fiscalsim sweep-summary {result.out_dir}",
+    )))
 
 
 ANNOUNCE_REPLICATIONS = 20_000
@@ -207,10 +220,11 @@ def _check_size(spec: SweepSpec, jobs: int | None, allow_large: bool) -> None:
     cores = jobs or os.cpu_count() or 1
     reason = over_limit(size)
     if reason and not allow_large:
-        _fail(f"{spec.source}: {reason}；{size.describe(cores)}；如确需运行，加 --allow-large "
-              "(to run it anyway, add --allow-large)")
+        estimate = size.describe(cores)
+        _fail(Msg(f"{spec.source}：{reason.zh}；{estimate.zh}；如确需运行，加 --allow-large",
+                  f"{spec.source}: {reason.en}; {estimate.en}; to run it anyway, add --allow-large"))
     if size.replications >= ANNOUNCE_REPLICATIONS:
-        click.echo(size.describe(cores), err=True)
+        click.echo(_say(size.describe(cores)), err=True)
 
 
 sweep = make_sweep_command()
@@ -226,17 +240,17 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _print_summary(summary: SweepSummary) -> None:
-    """Print a short human-readable summary."""
-    click.echo(
-        f"设计 (design): {summary.design}；点 (points): {len(summary.points)}/{summary.n_points}"
-    )
+def _print_summary(summary: SweepSummary, lang: Lang) -> None:
+    """Print a short human-readable summary in ``lang``."""
+    zh = lang == "zh"
+    done = f"{len(summary.points)}/{summary.n_points}"
+    click.echo(f"设计：{summary.design}；点：{done}" if zh else f"design: {summary.design}; points: {done}")
     for name, info in summary.output_overview().items():
-        click.echo(
-            f"  {name} [{info['stat']}]: min {_fmt(info['min'])}  mean {_fmt(info['mean'])}  max {_fmt(info['max'])}"
-        )
+        low, mean, high = _fmt(info["min"]), _fmt(info["mean"]), _fmt(info["max"])
+        click.echo(f"  {name} [{info['stat']}]: 最小 {low}  均值 {mean}  最大 {high}" if zh else
+                   f"  {name} [{info['stat']}]: min {low}  mean {mean}  max {high}")
     if summary.sobol is not None and len(summary.sobol):
-        click.echo("Sobol 指数 (indices), 按 ST 排序 (by ST):")
+        click.echo("Sobol 指数（按 ST 排序）：" if zh else "Sobol indices, by ST:")
         for output, group in summary.sobol.groupby("output", sort=False):
             click.echo(f"  {output}")
             for row in group.sort_values("ST", ascending=False).itertuples(index=False):
@@ -244,7 +258,7 @@ def _print_summary(summary: SweepSummary) -> None:
                     f"    {row.factor}: S1 {_fmt(row.S1)} ± {_fmt(row.S1_conf)}   ST {_fmt(row.ST)} ± {_fmt(row.ST_conf)}"
                 )
     if summary.morris is not None and len(summary.morris):
-        click.echo("Morris (按 μ* 排序 by mu*):")
+        click.echo("Morris（按 μ* 排序）：" if zh else "Morris, by mu*:")
         for output, group in summary.morris.groupby("output", sort=False):
             click.echo(f"  {output}")
             for row in group.sort_values("mu_star", ascending=False).itertuples(index=False):
@@ -254,7 +268,7 @@ def _print_summary(summary: SweepSummary) -> None:
     for output, boxes in summary.prim.items():
         if not boxes:
             continue
-        click.echo(f"未达标区域 (where {output} is missed):")
+        click.echo(f"{output} 未达标的区域：" if zh else f"where {output} is missed:")
         for i, box in enumerate(boxes, 1):
             parts = []
             for factor, lim in box.limits.items():
@@ -264,12 +278,12 @@ def _print_summary(summary: SweepSummary) -> None:
                     lo = _fmt(lim["lo"]) if lim["lo"] is not None else "…"
                     hi = _fmt(lim["hi"]) if lim["hi"] is not None else "…"
                     parts.append(f"{factor} ∈ [{lo}, {hi}]")
+            where = "; ".join(parts) or ("（全部）" if zh else "(all)")
             click.echo(
-                f"  #{i} {'; '.join(parts) or '(全部 all)'}  "
-                f"density {_fmt(box.density)}  coverage {_fmt(box.coverage)}  support {_fmt(box.support)}"
+                f"  #{i} {where}  density {_fmt(box.density)}  coverage {_fmt(box.coverage)}  support {_fmt(box.support)}"
             )
     for note in summary.notes:
-        click.echo(f"注 (note): {note}")
+        click.echo(("注：" if zh else "note: ") + pick(note, lang))
 
 
 @click.command("sweep-summary")
@@ -291,16 +305,14 @@ def _print_summary(summary: SweepSummary) -> None:
 def sweep_summary(out_dir: Path, min_support: float, peel: float) -> None:
     """汇总扫描结果 (summarise a sweep in DIR: summary.json, points_summary.parquet)."""
     if not out_dir.is_dir():
-        _fail(f"结果目录不存在 (no such directory): {out_dir}")
+        _fail(Msg(f"结果目录不存在：{out_dir}", f"no such directory: {out_dir}"))
     try:
         summary = summarise_sweep(out_dir, prim_alpha=peel, prim_min_support=min_support)
     except SweepStoreError as exc:
-        _fail(str(exc))
-    _print_summary(summary)
-    click.echo(
-        f"已写入 {out_dir / 'summary.json'} 与 {out_dir / 'points_summary.parquet'} "
-        f"(written: summary.json, points_summary.parquet)"
-    )
+        _fail(exc)
+    _print_summary(summary, _lang())
+    summary_json, points = out_dir / "summary.json", out_dir / "points_summary.parquet"
+    click.echo(_say(Msg(f"已写入 {summary_json} 与 {points}", f"written: {summary_json}, {points}")))
 
 
 @click.group()

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 import pandas as pd
 
+from simulator.errors import TextError
+from simulator.i18n import Msg
 from simulator.sweep.errors import SweepRunError, SweepSetupError
 from simulator.sweep.tables import normalise_block
 from simulator.workers import process_pool
@@ -128,11 +130,11 @@ def run_task(task: Task) -> BlockResult:
         elapsed = time.perf_counter() - start
         tidy = normalise_block(frame, task.reps, task.outputs)
     except Exception as exc:
-        raise SweepRunError(
-            f"点 {task.point} 重复 {task.reps.start}..{task.reps.stop - 1} 失败 "
-            f"(point {task.point}, reps {task.reps.start}..{task.reps.stop - 1} failed): "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
+        reps = f"{task.reps.start}..{task.reps.stop - 1}"
+        raise SweepRunError(Msg(
+            f"点 {task.point} 重复 {reps} 失败：{type(exc).__name__}: {exc}",
+            f"point {task.point}, reps {reps} failed: {type(exc).__name__}: {exc}",
+        )) from exc
     return BlockResult(task.point, task.reps.start, tidy, elapsed)
 
 
@@ -298,12 +300,11 @@ class ProcessPoolSweepExecutor(SweepExecutor):
                         raise
                     except BrokenProcessPool as exc:
                         raise SweepRunError(
-                            f"工作进程异常退出 (a worker process died: {exc})"
+                            Msg(f"工作进程异常退出：{exc}", f"a worker process died: {exc}")
                         ) from exc
                     except Exception as exc:  # e.g. a factory that cannot be pickled
-                        raise SweepRunError(
-                            f"任务无法执行 (a task could not run: {type(exc).__name__}: {exc})"
-                        ) from exc
+                        raise SweepRunError(Msg(f"任务无法执行：{type(exc).__name__}: {exc}",
+                                                f"a task could not run: {type(exc).__name__}: {exc}")) from exc
                     yield result
                 fill()
         finally:
@@ -358,9 +359,10 @@ class DaskExecutor(SweepExecutor):
                 try:
                     self._client = Client(self._address, set_as_default=False)
                 except OSError as exc:
-                    raise SweepSetupError(
-                        f"无法连接 Dask 调度器 (cannot connect to the Dask scheduler at {self._address}: {exc})"
-                    ) from None
+                    raise SweepSetupError(Msg(
+                        f"无法连接 Dask 调度器 {self._address}：{exc}",
+                        f"cannot connect to the Dask scheduler at {self._address}: {exc}",
+                    )) from None
             else:
                 self._cluster = LocalCluster(
                     n_workers=self._local_workers,
@@ -418,9 +420,8 @@ class DaskExecutor(SweepExecutor):
                 except SweepRunError:
                     raise
                 except Exception as exc:  # lost worker, serialisation failure, ...
-                    raise SweepRunError(
-                        f"Dask 任务失败 (a Dask task failed: {type(exc).__name__}: {exc})"
-                    ) from exc
+                    raise SweepRunError(Msg(f"Dask 任务失败：{type(exc).__name__}: {exc}",
+                                            f"a Dask task failed: {type(exc).__name__}: {exc}")) from exc
                 fut.release()
                 yield result
                 fill()
@@ -457,7 +458,8 @@ def make_executor(
         dask_local is not None,
     ]
     if sum(chosen) > 1:
-        raise ValueError("--serial, --jobs, --scheduler and --dask-local are mutually exclusive")
+        raise TextError(Msg("--serial、--jobs、--scheduler 与 --dask-local 只能选用一个",
+                            "--serial, --jobs, --scheduler and --dask-local are mutually exclusive"))
     if serial:
         return SerialExecutor()
     if scheduler is not None:

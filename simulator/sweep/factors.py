@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from simulator.i18n import Msg, Text
 from simulator.sweep.errors import MISSING
 
 __all__ = [
@@ -52,7 +53,7 @@ DIST_PARAMS: dict[str, tuple[str, ...]] = {
 Scalar = StrictBool | StrictInt | StrictFloat | StrictStr
 
 
-def spec_error(key: str, value: object, expected: str) -> PydanticCustomError:
+def spec_error(key: str, value: object, expected: Text) -> PydanticCustomError:
     """Build a pydantic error carrying a ready-made key path and expectation."""
     return PydanticCustomError(
         "sweep_spec",
@@ -87,16 +88,16 @@ class ValuesFactor(StrictModel):
             raise spec_error(
                 "values",
                 self.values,
-                "全部为名称或全部为数字 (all option names or all numbers, not a mix; "
-                "quote numbers meant as names)",
+                Msg("全部为名称或全部为数字，不可混用（作名称用的数字请加引号）",
+                    "all option names or all numbers, not a mix; quote numbers meant as names"),
             )
         seen: set[object] = set()
         for i, v in enumerate(self.values):
             if isinstance(v, float) and not math.isfinite(v):
-                raise spec_error(f"values[{i}]", v, "有限数值 (a finite number)")
+                raise spec_error(f"values[{i}]", v, Msg("有限数值", "a finite number"))
             marker = (type(v) is bool, v)
             if marker in seen:
-                raise spec_error(f"values[{i}]", v, "不重复的取值 (distinct values)")
+                raise spec_error(f"values[{i}]", v, Msg("不重复的取值", "distinct values"))
             seen.add(marker)
         return self
 
@@ -127,18 +128,18 @@ class RangeFactor(StrictModel):
         lo, hi = self.range
         if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
             raise spec_error(
-                "range", list(self.range), "[lo, hi]，有限且 lo < hi (finite, lo < hi)"
+                "range", list(self.range), Msg("[lo, hi]，有限且 lo < hi", "[lo, hi], finite, lo < hi")
             )
         if self.integer:
             if lo != int(lo) or hi != int(hi):
-                raise spec_error("range", list(self.range), "整数端点 (integer end points)")
+                raise spec_error("range", list(self.range), Msg("整数端点", "integer end points"))
             if self.count is not None:
                 levels = self.levels()
                 if len(set(levels)) != len(levels):
                     raise spec_error(
                         "count",
                         self.count,
-                        f"至多 {int(hi - lo) + 1} 个整数档 (at most {int(hi - lo) + 1} integer levels)",
+                        Msg(f"至多 {int(hi - lo) + 1} 个整数档", f"at most {int(hi - lo) + 1} integer levels"),
                     )
         return self
 
@@ -205,15 +206,15 @@ class DistFactor(StrictModel):
         for name in all_params:
             value = getattr(self, name)
             if name in needed and value is None:
-                raise spec_error(name, MISSING, f"{self.dist} 需要参数 (needs) {', '.join(needed)}")
+                raise spec_error(name, MISSING, Msg(f"{self.dist} 需要参数 {', '.join(needed)}", f"{self.dist} needs {', '.join(needed)}"))
             if name not in needed and value is not None:
                 raise spec_error(
-                    name, value, f"{self.dist} 只接受参数 (takes only) {', '.join(needed)}"
+                    name, value, Msg(f"{self.dist} 只接受参数 {', '.join(needed)}", f"{self.dist} takes only {', '.join(needed)}")
                 )
             if value is not None and not math.isfinite(value):
-                raise spec_error(name, value, "有限数值 (a finite number)")
+                raise spec_error(name, value, Msg("有限数值", "a finite number"))
         if "lo" in needed and self.lo is not None and self.hi is not None and self.lo >= self.hi:
-            raise spec_error("hi", self.hi, f"大于 lo={self.lo} (greater than lo)")
+            raise spec_error("hi", self.hi, Msg(f"大于 lo={self.lo}", f"greater than lo={self.lo}"))
         if (
             self.dist == "triangular"
             and self.mode is not None
@@ -222,14 +223,14 @@ class DistFactor(StrictModel):
             and not (self.lo <= self.mode <= self.hi)
         ):
             raise spec_error(
-                "mode", self.mode, f"介于 lo 与 hi 之间 (between {self.lo} and {self.hi})"
+                "mode", self.mode, Msg(f"介于 {self.lo} 与 {self.hi} 之间", f"between {self.lo} and {self.hi}")
             )
         if self.sd is not None and self.sd <= 0:
-            raise spec_error("sd", self.sd, "正数 (a positive number)")
+            raise spec_error("sd", self.sd, Msg("正数", "a positive number"))
         if self.sigma is not None and self.sigma <= 0:
-            raise spec_error("sigma", self.sigma, "正数 (a positive number)")
+            raise spec_error("sigma", self.sigma, Msg("正数", "a positive number"))
         if self.dist == "loguniform" and self.lo is not None and self.lo <= 0:
-            raise spec_error("lo", self.lo, "正数 (a positive number, loguniform)")
+            raise spec_error("lo", self.lo, Msg("正数（loguniform）", "a positive number, loguniform"))
         return self
 
     def params(self) -> dict[str, float]:
@@ -255,6 +256,10 @@ def _factor_kind(value: Any) -> str | None:
     return getattr(value, "kind", None)
 
 
+FACTOR_KIND = Msg("含且仅含 values、range、dist 之一的映射",
+                  "a mapping with exactly one of values: [...], range: [lo, hi], dist: NAME")
+"""What a factor definition must be (the message of a factor that is none of the three kinds)."""
+
 Factor = Annotated[
     Annotated[ValuesFactor, Tag("values")]
     | Annotated[RangeFactor, Tag("range")]
@@ -262,10 +267,7 @@ Factor = Annotated[
     Discriminator(
         _factor_kind,
         custom_error_type="factor_kind",
-        custom_error_message=(
-            "含且仅含 values、range、dist 之一的映射 (a mapping with exactly one of "
-            "values: [...], range: [lo, hi], dist: NAME)"
-        ),
+        custom_error_message=FACTOR_KIND.en,
     ),
 ]
 """A factor definition: one of :class:`ValuesFactor`, :class:`RangeFactor`, :class:`DistFactor`."""

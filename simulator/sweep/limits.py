@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from simulator.i18n import Msg
 from simulator.sweep.design import factor_info
 from simulator.sweep.factors import DistFactor, RangeFactor
 from simulator.sweep.spec import SweepSpec
@@ -44,14 +45,14 @@ class SweepSize:
         """Rough size of the stored results."""
         return self.replications * BYTES_PER_REPLICATION
 
-    def describe(self, cores: int) -> str:
-        """One line (Chinese, then English) with the estimate."""
+    def describe(self, cores: int) -> Msg:
+        """One line with the estimate, in both languages."""
         gb = self.disk_bytes / 1e9
         h = self.hours(cores)
-        return (f"规模：{self.points:,} 个设计点 × 每点重复 = {self.replications:,} 次模拟，"
-                f"约 {h:,.1f} 小时（{cores} 核，按聊城情景实测速度），约 {gb:,.2f} GB "
-                f"(size: {self.points:,} points, {self.replications:,} replications, about {h:,.1f} h on "
-                f"{cores} cores at the Liaocheng rate, about {gb:,.2f} GB)")
+        return Msg(f"规模：{self.points:,} 个设计点 × 每点重复 = {self.replications:,} 次模拟，"
+                   f"约 {h:,.1f} 小时（{cores} 核，按聊城情景实测速度），约 {gb:,.2f} GB",
+                   f"size: {self.points:,} points, {self.replications:,} replications, about {h:,.1f} h on "
+                   f"{cores} cores at the Liaocheng rate, about {gb:,.2f} GB")
 
 
 def design_points(spec: SweepSpec) -> int:
@@ -88,12 +89,12 @@ def sweep_size(spec: SweepSpec) -> SweepSize:
     return SweepSize(points, points * spec.replications, spec.engine)
 
 
-def over_limit(size: SweepSize) -> str | None:
-    """Why a sweep is over the default limits (Chinese, then English), or ``None``."""
+def over_limit(size: SweepSize) -> Msg | None:
+    """Why a sweep is over the default limits (in both languages), or ``None``."""
     if size.points > MAX_POINTS:
-        return (f"设计点过多：{size.points:,} 个，默认上限 {MAX_POINTS:,} "
-                f"(too many design points: {size.points:,}, default limit {MAX_POINTS:,})")
+        return Msg(f"设计点过多：{size.points:,} 个，默认上限 {MAX_POINTS:,}",
+                   f"too many design points: {size.points:,}, default limit {MAX_POINTS:,}")
     if size.replications > MAX_REPLICATIONS:
-        return (f"模拟次数过多：{size.replications:,} 次，默认上限 {MAX_REPLICATIONS:,} "
-                f"(too many replications: {size.replications:,}, default limit {MAX_REPLICATIONS:,})")
+        return Msg(f"模拟次数过多：{size.replications:,} 次，默认上限 {MAX_REPLICATIONS:,}",
+                   f"too many replications: {size.replications:,}, default limit {MAX_REPLICATIONS:,}")
     return None

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import simulator
+from simulator.i18n import Msg
 from simulator.sweep.design import Design
 from simulator.sweep.executors import SweepExecutor
 from simulator.sweep.spec import SweepSpec, canonical_spec_json, scenario_hash, spec_hash
@@ -85,7 +86,7 @@ def _flatten(data: object, prefix: str = "") -> dict[str, object]:
     return {prefix: data}
 
 
-def describe_spec_difference(stored: Mapping[str, Any], spec: SweepSpec) -> str:
+def describe_spec_difference(stored: Mapping[str, Any], spec: SweepSpec) -> Msg:
     """Explain how a stored spec differs from a new one (hash-relevant keys only).
 
     Args:
@@ -99,21 +100,22 @@ def describe_spec_difference(stored: Mapping[str, Any], spec: SweepSpec) -> str:
     new = _flatten(json.loads(canonical_spec_json(spec)))
     parts = []
     for key in sorted(set(old) | set(new)):
-        a, b = old.get(key, "(无 none)"), new.get(key, "(无 none)")
+        a, b = old.get(key, "(none)"), new.get(key, "(none)")
         if a != b:
             parts.append(
                 f"{key}: {json.dumps(a, ensure_ascii=False)} → {json.dumps(b, ensure_ascii=False)}"
             )
     old_scn = (stored.get("scenario") or {}).get("hash")
     new_scn = scenario_hash(spec)
+    text = Msg("; ".join(parts[:5]), "; ".join(parts[:5]))
     if old_scn != new_scn:
-        parts.append(
-            f"情景文件内容 (scenario file content): {str(old_scn)[:12]} → {str(new_scn)[:12]}"
-        )
-    if not parts:
-        return "规格哈希不同 (spec hash differs)"
-    more = f" (+{len(parts) - 5} more)" if len(parts) > 5 else ""
-    return "; ".join(parts[:5]) + more
+        change = f"{str(old_scn)[:12]} → {str(new_scn)[:12]}"
+        text = text + (Msg("; ", "; ") if parts else "") + Msg(f"情景文件内容：{change}", f"scenario file content: {change}")
+    if not parts and old_scn == new_scn:
+        return Msg("规格哈希不同", "spec hash differs")
+    if len(parts) > 5:
+        text = text + Msg(f"（另有 {len(parts) - 5} 处）", f" (+{len(parts) - 5} more)")
+    return text
 
 
 def check_store(
@@ -128,31 +130,33 @@ def check_store(
         return "fresh", None, set()
     if force:
         if not store.is_sweep_store():
-            raise SweepStoreError(
-                f"{store.root} 非空且不是扫描结果目录，拒绝删除 (is not empty and is not a sweep "
-                "store: refusing to wipe it; choose another --out)"
-            )
+            raise SweepStoreError(Msg(
+                f"{store.root} 非空且不是扫描结果目录，拒绝删除；请换一个 --out",
+                f"{store.root} is not empty and is not a sweep store: refusing to wipe it; choose another --out",
+            ))
         return "wipe", None, set()
     if not resume:
-        raise SweepStoreError(
-            f"输出目录已存在且非空 ({store.root} exists and is not empty); "
-            "用 --resume 续算或 --force 覆盖 (use --resume to continue or --force to overwrite)"
-        )
+        raise SweepStoreError(Msg(
+            f"输出目录 {store.root} 已存在且非空；用 --resume 续算或 --force 覆盖",
+            f"{store.root} exists and is not empty; use --resume to continue or --force to overwrite",
+        ))
     old = store.read_manifest()
     if old.get("kind") != STORE_KIND:
-        raise SweepStoreError(f"{store.root} 不是扫描结果目录 (not a sweep store)")
+        raise SweepStoreError(Msg(f"{store.root} 不是扫描结果目录", f"{store.root} is not a sweep store"))
     if old.get("spec_hash") != new_hash:
-        raise SweepStoreError(
-            f"无法续算：规格与已存结果不同 (cannot resume {store.root}: the spec differs from the "
-            f"stored one: {describe_spec_difference(old, spec)}); 用 --force 重算 (use --force to start over)"
-        )
+        diff = describe_spec_difference(old, spec)
+        raise SweepStoreError(Msg(
+            f"无法续算 {store.root}：规格与已存结果不同：{diff.zh}；用 --force 重算",
+            f"cannot resume {store.root}: the spec differs from the stored one: {diff.en}; use --force to start over",
+        ))
     if store.design_path.is_file() and store.design_path.read_bytes() != parquet_bytes(
         design.table
     ):
-        raise SweepStoreError(
-            f"无法续算：设计表与已存的不同 (cannot resume {store.root}: the generated design differs "
-            "from design.parquet, e.g. after a library upgrade); 用 --force 重算 (use --force)"
-        )
+        raise SweepStoreError(Msg(
+            f"无法续算 {store.root}：生成的设计表与 design.parquet 不同（例如升级了程序库之后）；用 --force 重算",
+            f"cannot resume {store.root}: the generated design differs from design.parquet, e.g. after a "
+            "library upgrade; use --force",
+        ))
     return "resume", old, store.completed_points() & set(design.point_ids)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from simulator.errors import InputError
+from simulator.i18n import Msg, pick
 from simulator.loader import load_scenario
 from simulator.sweep.design import factor_distribution, factor_info
 from simulator.sweep.errors import SweepSpecError
@@ -61,6 +62,9 @@ def _check_one(spec: SweepSpec, path: Path, fpath: str, level: object) -> None:
         load_scenario(path, overrides={fpath: level})
     except InputError as exc:
         first = exc.problems[0] if exc.problems else None
-        detail = (first.message + (f"; {first.hint}" if first.hint else "")) if first else str(exc)
-        expected = first.expected if first and first.expected else "a value the scenario accepts"
-        raise SweepSpecError(spec.source, f"factors.{fpath}", level, f"{expected} ({detail})") from None
+        if first is None:
+            raise SweepSpecError(spec.source, f"factors.{fpath}", level, str(exc)) from None
+        expected = first.expected or Msg("情景接受的取值", "a value the scenario accepts")
+        zh = f"{pick(expected, 'zh')}（{pick(first.message, 'zh')}" + (f"；{pick(first.hint, 'zh')}" if first.hint else "")
+        en = f"{pick(expected, 'en')} ({pick(first.message, 'en')}" + (f"; {pick(first.hint, 'en')}" if first.hint else "")
+        raise SweepSpecError(spec.source, f"factors.{fpath}", level, Msg(zh + "）", en + ")")) from None

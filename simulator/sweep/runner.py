@@ -22,6 +22,7 @@ from typing import Any, Literal
 import pandas as pd
 from tqdm import tqdm
 
+from simulator.i18n import Msg
 from simulator.sweep.design import Design, build_design
 from simulator.sweep.errors import SweepRunError, SweepSetupError
 from simulator.sweep.executors import (
@@ -72,11 +73,10 @@ def resolve_model_factory(spec: SweepSpec) -> ModelFactory:
             factory only the caller can give, or the scenario file is missing.
     """
     if spec.is_toy:
-        raise SweepSetupError(
-            f"示例模型 {spec.scenario!r} 不随 fiscalsim 提供，须由调用方传入其工厂 "
-            f"(test model {spec.scenario!r} is not part of fiscalsim: pass its factory, "
-            "run_sweep(..., factory=...))"
-        )
+        raise SweepSetupError(Msg(
+            f"示例模型 {spec.scenario!r} 不随 fiscalsim 提供，须由调用方传入其工厂 run_sweep(..., factory=...)",
+            f"test model {spec.scenario!r} is not part of fiscalsim: pass its factory, run_sweep(..., factory=...)",
+        ))
     path = spec.scenario_path()
     assert path is not None  # not a toy
     return scenario_factory(path, spec.engine)
@@ -108,10 +108,12 @@ def _check_picklable(factory: ModelFactory) -> None:
     try:
         pickle.dumps(factory)
     except Exception as exc:
-        raise SweepSetupError(
-            f"模型工厂无法序列化 (the model factory {type(factory).__name__} cannot be pickled for "
-            f"worker processes: {exc}; use a module-level dataclass, or --serial)"
-        ) from None
+        name = type(factory).__name__
+        raise SweepSetupError(Msg(
+            f"模型工厂 {name} 无法序列化，不能交给工作进程：{exc}；请使用模块级 dataclass，或加 --serial",
+            f"the model factory {name} cannot be pickled for worker processes: {exc}; "
+            "use a module-level dataclass, or --serial",
+        )) from None
 
 
 def _iter_tasks(
@@ -140,9 +142,8 @@ def _assemble(blocks: list[BlockResult]) -> pd.DataFrame:
     columns = list(blocks[0].frame.columns)
     for b in blocks[1:]:
         if list(b.frame.columns) != columns:
-            raise SweepRunError(
-                f"点 {b.point} 的各块输出列不一致 (blocks of point {b.point} returned different columns)"
-            )
+            raise SweepRunError(Msg(f"点 {b.point} 的各块输出列不一致",
+                                    f"blocks of point {b.point} returned different columns"))
     frame = (
         pd.concat([b.frame for b in blocks], ignore_index=True)
         if len(blocks) > 1
@@ -165,6 +166,7 @@ def run_sweep(
     force: bool = False,
     progress: bool | Literal["always"] = True,
     factory: ModelFactory | None = None,
+    lang: str = "zh",
 ) -> SweepResult:
     """Run (or resume) a sweep, streaming each finished point to ``out_dir``.
 
@@ -180,6 +182,7 @@ def run_sweep(
         progress: Show a progress bar on stderr when it is a terminal
             (``"always"``: even when it is not; False: never).
         factory: Model factory; defaults to :func:`resolve_model_factory`.
+        lang: Language of the progress bar (``zh`` or ``en``).
 
     Returns:
         A :class:`SweepResult`.
@@ -191,9 +194,7 @@ def run_sweep(
     """
     t_start = time.perf_counter()
     if resume and force:
-        raise SweepStoreError(
-            "--resume 与 --force 不能同时使用 (--resume and --force are mutually exclusive)"
-        )
+        raise SweepStoreError(Msg("--resume 与 --force 不能同时使用", "--resume and --force are mutually exclusive"))
     model_factory = factory if factory is not None else resolve_model_factory(spec)
     design = build_design(spec)
     store = SweepStore(out_dir)
@@ -207,7 +208,7 @@ def run_sweep(
     check_store(store, spec, design, manifest["spec_hash"], resume=resume, force=force)
     run = _Run(spec, store, design, executor, model_factory, manifest, run_record, t_start)
     with store.locked():
-        return _run_locked(run, resume=resume, force=force, progress=progress)
+        return _run_locked(run, resume=resume, force=force, progress=progress, lang=lang)
 
 
 @dataclass
@@ -276,24 +277,24 @@ class _PointWriter:
             self.expected_schema = schema
             self.run.manifest["outputs"] = schema
         elif schema != self.expected_schema:
-            raise SweepRunError(
-                f"点 {result.point} 的输出列与之前的点不同 (point {result.point} returned "
-                f"columns {schema} but earlier points returned {self.expected_schema})"
-            )
+            raise SweepRunError(Msg(
+                f"点 {result.point} 的输出列 {schema} 与之前的点 {self.expected_schema} 不同",
+                f"point {result.point} returned columns {schema} but earlier points returned {self.expected_schema}",
+            ))
         self.run.store.write_point(result.point, frame)
         self.timings[result.point] = round(sum(b.elapsed_s for b in blocks), 6)
         self.computed += 1
         return True
 
 
-def _progress_bar(total: int, initial: int, progress: bool | Literal["always"]) -> tqdm[Any]:
-    """The points progress bar on stderr (disabled unless asked for or on a terminal)."""
+def _progress_bar(total: int, initial: int, progress: bool | Literal["always"], lang: str = "zh") -> tqdm[Any]:
+    """The points progress bar on stderr, labelled in ``lang`` (disabled unless asked for or on a terminal)."""
     show = progress == "always" or (progress is True and sys.stderr.isatty())
     return tqdm(
         total=total,
         initial=initial,
-        unit="点",
-        desc="扫描 sweep",
+        unit="点" if lang == "zh" else "point",
+        desc="扫描" if lang == "zh" else "sweep",
         file=sys.stderr,
         disable=not show,
         dynamic_ncols=True,
@@ -302,7 +303,7 @@ def _progress_bar(total: int, initial: int, progress: bool | Literal["always"]) 
 
 
 def _run_locked(
-    run: _Run, *, resume: bool, force: bool, progress: bool | Literal["always"]
+    run: _Run, *, resume: bool, force: bool, progress: bool | Literal["always"], lang: str = "zh"
 ) -> SweepResult:
     """Run the sweep while holding the store's lock (see :func:`run_sweep`)."""
     store, design, executor = run.store, run.design, run.executor
@@ -322,7 +323,7 @@ def _run_locked(
         raise
     log = _ManifestLog(run)
     writer = _PointWriter(run)
-    bar = _progress_bar(len(design), len(done), progress)
+    bar = _progress_bar(len(design), len(done), progress, lang)
     status = "failed"
     try:
         if todo:

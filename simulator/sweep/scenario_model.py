@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.i18n import Msg
 from simulator.loader import load_scenario
 from simulator.model.metrics import MetricContext, evaluate_target, metric_series
 from simulator.model.records import RepResult
@@ -125,7 +126,7 @@ def scenario_factory(scenario_path: Path, engine: str) -> ScenarioFactory:
         SweepSetupError: If the scenario file is missing or the engine unknown.
     """
     if not scenario_path.is_file():
-        raise SweepSetupError(f"情景文件不存在 (scenario file not found): {scenario_path}")
+        raise SweepSetupError(Msg(f"情景文件不存在：{scenario_path}", f"scenario file not found: {scenario_path}"))
     if not engine_available(engine):
-        raise SweepSetupError(f"未知引擎 (unknown engine {engine!r}; expected fast or des)")
+        raise SweepSetupError(Msg(f"未知的引擎 {engine!r}；应为 fast 或 des", f"unknown engine {engine!r}; expected fast or des"))
     return ScenarioFactory(str(scenario_path), engine)

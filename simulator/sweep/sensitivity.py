@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.i18n import Msg
 from simulator.sweep.points import response_column
 
 __all__ = ["morris_indices", "sobol_indices"]
@@ -38,7 +39,7 @@ def sobol_indices(
     seed: int = 0,
     num_resamples: int = 100,
     conf_level: float = 0.95,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, list[Msg]]:
     """Compute first-order and total Sobol' indices from a saltelli design.
 
     Args:
@@ -57,17 +58,15 @@ def sobol_indices(
     from SALib.analyze import sobol as salib_sobol
 
     rows: list[dict[str, Any]] = []
-    notes: list[str] = []
+    notes: list[Msg] = []
     names = list(problem["names"])
     for k, (output, is_bool) in enumerate(outputs.items()):
         y = _responses(summary, output, is_bool)
         if not np.all(np.isfinite(y)):
-            notes.append(
-                f"{output}: 存在缺失响应，跳过 Sobol (non-finite responses; Sobol skipped)"
-            )
+            notes.append(Msg(f"{output}：存在缺失响应，跳过 Sobol", f"{output}: non-finite responses; Sobol skipped"))
             continue
         if np.std(y) == 0:
-            notes.append(f"{output}: 各点响应相同，跳过 Sobol (constant response; Sobol skipped)")
+            notes.append(Msg(f"{output}：各点响应相同，跳过 Sobol", f"{output}: constant response; Sobol skipped"))
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -104,7 +103,7 @@ def morris_indices(
     seed: int = 0,
     num_resamples: int = 100,
     conf_level: float = 0.95,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, list[Msg]]:
     """Compute Morris elementary-effect statistics from a morris design.
 
     Effects are per unit of each factor's quantile scale (the unit-cube
@@ -127,15 +126,13 @@ def morris_indices(
     from SALib.analyze import morris as salib_morris
 
     rows: list[dict[str, Any]] = []
-    notes: list[str] = []
+    notes: list[Msg] = []
     names = list(problem["names"])
     x = np.asarray(unit, dtype=float)
     for k, (output, is_bool) in enumerate(outputs.items()):
         y = _responses(summary, output, is_bool)
         if not np.all(np.isfinite(y)):
-            notes.append(
-                f"{output}: 存在缺失响应，跳过 Morris (non-finite responses; Morris skipped)"
-            )
+            notes.append(Msg(f"{output}：存在缺失响应，跳过 Morris", f"{output}: non-finite responses; Morris skipped"))
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

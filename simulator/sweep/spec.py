@@ -48,8 +48,16 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from simulator.i18n import Msg, Text
 from simulator.sweep.errors import MISSING, SweepSpecError
-from simulator.sweep.factors import DIST_PARAMS, DistFactor, Factor, RangeFactor, ValuesFactor
+from simulator.sweep.factors import (
+    DIST_PARAMS,
+    FACTOR_KIND,
+    DistFactor,
+    Factor,
+    RangeFactor,
+    ValuesFactor,
+)
 from simulator.sweep.spec_schema import (
     HASH_EXCLUDED_KEYS,
     TOY_PREFIX,
@@ -138,20 +146,43 @@ def _format_loc(loc: Sequence[int | str]) -> str:
     return out
 
 
-def _expected_from_error(err: Mapping[str, Any], model_fields: Sequence[str]) -> str:
+_PLAIN_ZH: dict[str, str] = {
+    "int_parsing": "整数", "int_type": "整数", "int_from_float": "整数",
+    "float_parsing": "数字", "float_type": "数字", "finite_number": "有限数值",
+    "bool_parsing": "true 或 false", "bool_type": "true 或 false",
+    "string_type": "文本", "dict_type": "映射", "model_type": "映射", "list_type": "列表",
+    "greater_than": "更大的数", "greater_than_equal": "更大的数", "less_than": "更小的数",
+    "less_than_equal": "更小的数",
+}
+"""Chinese words for pydantic's common errors (the English keeps pydantic's own words)."""
+
+
+def _expected_from_error(err: Mapping[str, Any], model_fields: Sequence[str]) -> Text:
     """Turn a pydantic error entry into an 'expected ...' phrase."""
     kind = err["type"]
     msg = str(err["msg"])
     if kind == "missing":
-        return "必填项 (a required key)"
+        return Msg("必填项", "a required key")
     if kind == "extra_forbidden":
-        return f"已知的键之一，此键未知 (unknown key; a known key: {', '.join(model_fields)})"
+        known = ", ".join(model_fields)
+        return Msg(f"已知的键之一（此键未知）：{known}", f"unknown key; a known key: {known}")
+    if kind == "factor_kind":
+        return FACTOR_KIND
     if kind == "literal_error":
-        return msg.removeprefix("Input should be ")
+        allowed = msg.removeprefix("Input should be ")
+        return Msg(f"以下之一：{allowed.replace(' or ', ', ')}", allowed)
+    en = msg
     for prefix in ("Input should be ", "Value error, "):
         if msg.startswith(prefix):
-            return msg.removeprefix(prefix)
-    return msg
+            en = msg.removeprefix(prefix)
+    zh = _PLAIN_ZH.get(kind)
+    if zh is None:
+        return en
+    bound = next((str(v) for k, v in (err.get("ctx") or {}).items() if k in ("gt", "ge", "lt", "le")), None)
+    if bound is not None:
+        zh = {"gt": f"大于 {bound} 的数", "ge": f"不小于 {bound} 的数", "lt": f"小于 {bound} 的数",
+              "le": f"不大于 {bound} 的数"}[next(k for k in (err.get("ctx") or {}) if k in ("gt", "ge", "lt", "le"))]
+    return Msg(zh, en)
 
 
 def _fields_for_loc(loc: Sequence[int | str]) -> list[str]:
@@ -181,7 +212,8 @@ def _convert_validation_error(
             key = f"{prefix}.{inner}"
         else:
             key = inner or prefix
-        return SweepSpecError(source, key, ctx.get("value"), str(ctx.get("expected", err["msg"])))
+        expected = ctx.get("expected", err["msg"])
+        return SweepSpecError(source, key, ctx.get("value"), expected if isinstance(expected, Msg) else str(expected))
     value: object = MISSING if err["type"] == "missing" else err.get("input")
     if err["type"] == "extra_forbidden":
         return SweepSpecError(
@@ -209,7 +241,7 @@ def spec_from_mapping(
         SweepSpecError: If anything is invalid (first problem only).
     """
     if not isinstance(data, Mapping):
-        raise SweepSpecError(source, "", data, "一个 YAML 映射 (a YAML mapping of spec keys)")
+        raise SweepSpecError(source, "", data, Msg("一个 YAML 映射", "a YAML mapping of spec keys"))
     try:
         spec = SweepSpec.model_validate(dict(data))
     except ValidationError as exc:
@@ -234,11 +266,11 @@ def read_spec_mapping(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SweepSpecError(
-            source, "", str(path), "一个存在的规格文件 (an existing spec file)"
+            source, "", str(path), Msg("已存在的规格文件", "an existing spec file")
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SweepSpecError(
-            source, "", str(path), f"可读的 UTF-8 文本文件 (a readable UTF-8 file: {exc})"
+            source, "", str(path), Msg(f"可读的 UTF-8 文本文件（{exc}）", f"a readable UTF-8 file: {exc}")
         ) from None
     try:
         data = load_text(text, exponent_floats=True)  # the project's safe YAML reader (simulator.yamlio)
@@ -246,9 +278,9 @@ def read_spec_mapping(path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "?"
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SweepSpecError(source, f"({where})", problem, "合法的 YAML (valid YAML)") from None
+        raise SweepSpecError(source, f"({where})", problem, Msg("合法的 YAML", "valid YAML")) from None
     if not isinstance(data, dict):
-        raise SweepSpecError(source, "", data, "一个 YAML 映射 (a YAML mapping of spec keys)")
+        raise SweepSpecError(source, "", data, Msg("一个 YAML 映射", "a YAML mapping of spec keys"))
     return data
 
 
@@ -362,7 +394,7 @@ def parse_factor_option(text: str) -> tuple[str, dict[str, Any]]:
         SweepSpecError: If the text does not have one of the accepted forms.
     """
     source = "--factor"
-    expected = "PATH=lo:hi、PATH=lo:hi:count 或 PATH=a,b,c (one of these forms)"
+    expected = Msg("PATH=lo:hi、PATH=lo:hi:count 或 PATH=a,b,c", "PATH=lo:hi, PATH=lo:hi:count or PATH=a,b,c")
     if "=" not in text:
         raise SweepSpecError(source, "", text, expected)
     path, _, rhs = text.partition("=")
@@ -376,19 +408,19 @@ def parse_factor_option(text: str) -> tuple[str, dict[str, Any]]:
             raise SweepSpecError(source, path, rhs, expected)
         nums = [_parse_scalar(p) for p in parts]
         if any(isinstance(n, str) for n in nums[:2]):
-            raise SweepSpecError(source, path, rhs, "lo、hi 为数值 (numeric lo:hi)")
+            raise SweepSpecError(source, path, rhs, Msg("lo、hi 为数值", "numeric lo:hi"))
         definition: dict[str, Any] = {"range": [nums[0], nums[1]]}
         if len(nums) == 3:
             if not isinstance(nums[2], int):
                 raise SweepSpecError(
-                    source, path, rhs, "count 为整数 (an integer count in lo:hi:count)"
+                    source, path, rhs, Msg("count 为整数", "an integer count in lo:hi:count")
                 )
             definition["count"] = nums[2]
         return path, definition
     tokens = [t for t in rhs.split(",")]
     if any(not t.strip() for t in tokens):
         raise SweepSpecError(
-            source, path, rhs, "逗号分隔的非空取值 (comma-separated non-empty values)"
+            source, path, rhs, Msg("逗号分隔的非空取值", "comma-separated non-empty values")
         )
     values = [_parse_scalar(t) for t in tokens]
     if any(isinstance(v, str) for v in values):

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from simulator.i18n import Msg
 from simulator.sweep.errors import MISSING
 from simulator.sweep.factors import DistFactor, Factor, RangeFactor, StrictModel, spec_error
 
@@ -92,44 +93,44 @@ class SweepSpec(StrictModel):
                 raise spec_error(
                     f"factors[{path}]",
                     path,
-                    "点分参数路径 (a dotted path such as params.behaviour.hte.pass_rate)",
+                    Msg("点分参数路径，如 params.behaviour.hte.pass_rate", "a dotted path such as params.behaviour.hte.pass_rate"),
                 )
         if self.design == "grid":
             if self.samples is not None:
                 raise spec_error(
                     "samples",
                     self.samples,
-                    "网格设计不使用 samples (grid designs take no samples; remove it)",
+                    Msg("网格设计不使用 samples，请删除", "grid designs take no samples; remove it"),
                 )
             for path, factor in self.factors.items():
                 if isinstance(factor, RangeFactor) and not factor.discrete:
                     raise spec_error(
                         f"factors[{path}].count",
                         MISSING,
-                        "网格设计中 range 需要 count (a grid needs count for a range)",
+                        Msg("网格设计中 range 需要 count", "a grid needs count for a range"),
                     )
                 if isinstance(factor, DistFactor) and factor.count is None:
                     raise spec_error(
                         f"factors[{path}].count",
                         MISSING,
-                        "网格设计中 dist 需要 count (a grid needs count for a dist)",
+                        Msg("网格设计中 dist 需要 count", "a grid needs count for a dist"),
                     )
         else:
             if self.samples is None:
                 raise spec_error(
                     "samples",
                     MISSING,
-                    f"{self.design} 设计需要正整数 samples (a positive integer)",
+                    Msg(f"{self.design} 设计需要正整数 samples", f"a positive integer: {self.design} designs need samples"),
                 )
             if self.design in ("sobol", "saltelli") and self.samples & (self.samples - 1):
                 raise spec_error(
-                    "samples", self.samples, "2 的幂 (a power of 2, e.g. 256, 512, 1024)"
+                    "samples", self.samples, Msg("2 的幂，如 256、512、1024", "a power of 2, e.g. 256, 512, 1024")
                 )
             if self.design == "morris" and self.samples < 2:
-                raise spec_error("samples", self.samples, "至少 2 条轨迹 (at least 2 trajectories)")
+                raise spec_error("samples", self.samples, Msg("至少 2 条轨迹", "at least 2 trajectories"))
         if self.design == "morris" and self.levels % 2:
             raise spec_error(
-                "levels", self.levels, "偶数 (an even number of Morris levels, e.g. 4)"
+                "levels", self.levels, Msg("偶数个 Morris 水平，如 4", "an even number of Morris levels, e.g. 4")
             )
         if self.heatmap is not None:
             for i, name in enumerate(self.heatmap):
@@ -137,17 +138,17 @@ class SweepSpec(StrictModel):
                     raise spec_error(
                         f"heatmap[{i}]",
                         name,
-                        f"因子之一 (one of the factors: {', '.join(self.factors)})",
+                        Msg(f"因子之一：{', '.join(self.factors)}", f"one of the factors: {', '.join(self.factors)}"),
                     )
             if self.heatmap[0] == self.heatmap[1]:
                 raise spec_error(
-                    "heatmap[1]", self.heatmap[1], "两个不同的因子 (two different factors)"
+                    "heatmap[1]", self.heatmap[1], Msg("两个不同的因子", "two different factors")
                 )
         if self.block_size is not None and self.block_size > self.replications:
             raise spec_error(
                 "block_size",
                 self.block_size,
-                f"不超过 replications={self.replications} (at most replications)",
+                Msg(f"不超过 replications={self.replications}", f"at most replications={self.replications}"),
             )
         return self
 

@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.errors import StoreError
+from simulator.i18n import Msg
 from simulator.lock import LockHeld, store_lock
 from simulator.storeio import atomic_write
 from simulator.sweep.tables import frame_to_table, json_text, write_parquet
@@ -56,6 +57,9 @@ FORMAT = 1
 
 STORE_KIND = "sweep"
 """Value of ``manifest.json``'s ``kind`` for sweep stores."""
+
+_NOT_A_DIR = Msg("{root} 不是目录", "{root} exists and is not a directory")
+
 
 class SweepStoreError(StoreError, RuntimeError):
     """The output directory cannot be used as asked (exists, mismatch, not a store, damaged, incomplete).
@@ -149,7 +153,7 @@ class SweepStore:
             return None
         return data if isinstance(data, dict) else None
 
-    def point_problem(self, point: str, data: bytes | None = None) -> str | None:
+    def point_problem(self, point: str, data: bytes | None = None) -> Msg | None:
         """Check one point's file against its record.
 
         Args:
@@ -158,32 +162,31 @@ class SweepStore:
 
         Returns:
             None if the file matches its record (size, sha256 and rows), else
-            what is wrong, in Chinese and English.
+            what is wrong, in both languages.
         """
         path = self.point_path(point)
         if data is None:
             try:
                 data = path.read_bytes()
             except FileNotFoundError:
-                return "点文件缺失 (point file missing)"
+                return Msg("点文件缺失", "point file missing")
             except OSError as exc:
-                return f"点文件无法读取 (point file unreadable: {exc})"
+                return Msg(f"点文件无法读取：{exc}", f"point file unreadable: {exc}")
         record = self.read_record(point)
         if record is None:
-            return f"缺少或无法读取 {self.RECORD_FILE} (no readable point record: size and hash unknown)"
+            return Msg(f"缺少或无法读取 {self.RECORD_FILE}：大小和哈希未知",
+                       f"no readable point record ({self.RECORD_FILE}): size and hash unknown")
         if record.get("bytes") != len(data):
-            return (
-                f"文件大小 {len(data)} 字节，记录为 {record.get('bytes')} 字节 "
-                f"(size {len(data)} bytes, recorded {record.get('bytes')}: truncated or replaced)"
-            )
+            return Msg(f"文件大小 {len(data)} 字节，记录为 {record.get('bytes')} 字节（被截断或替换）",
+                       f"size {len(data)} bytes, recorded {record.get('bytes')}: truncated or replaced")
         if record.get("sha256") != hashlib.sha256(data).hexdigest():
-            return "SHA-256 与记录不符 (sha256 differs from the record: the file is damaged)"
+            return Msg("SHA-256 与记录不符（文件已损坏）", "sha256 differs from the record: the file is damaged")
         try:
             rows = pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
         except (pa.ArrowException, OSError) as exc:
-            return f"不是有效的 Parquet 文件 (not a readable Parquet file: {exc})"
+            return Msg(f"不是有效的 Parquet 文件：{exc}", f"not a readable Parquet file: {exc}")
         if rows != record.get("rows"):
-            return f"行数 {rows}，记录为 {record.get('rows')} (rows {rows}, recorded {record.get('rows')})"
+            return Msg(f"行数 {rows}，记录为 {record.get('rows')}", f"rows {rows}, recorded {record.get('rows')}")
         return None
 
     # ---------------------------------------------------------------- state
@@ -200,7 +203,7 @@ class SweepStore:
         if not self.root.exists():
             return False
         if not self.root.is_dir():
-            raise SweepStoreError(f"{self.root} 不是目录 (exists and is not a directory)")
+            raise SweepStoreError(_NOT_A_DIR.format(root=self.root))
         return any(p.name != self.LOCK_FILE for p in self.root.iterdir())
 
     @contextlib.contextmanager
@@ -217,12 +220,12 @@ class SweepStore:
             SweepStoreError: If another process holds the lock.
         """
         if self.root.exists() and not self.root.is_dir():
-            raise SweepStoreError(f"{self.root} 不是目录 (exists and is not a directory)")
+            raise SweepStoreError(_NOT_A_DIR.format(root=self.root))
         try:
             with store_lock(self.root, "sweep"):
                 yield
         except LockHeld as exc:
-            raise SweepStoreError(str(exc)) from None
+            raise SweepStoreError(Msg(exc.message("zh"), exc.message("en"))) from None
 
     def is_sweep_store(self) -> bool:
         """Whether the directory holds a sweep manifest.
@@ -245,10 +248,10 @@ class SweepStore:
         if not self.is_nonempty():
             return
         if not self.is_sweep_store():
-            raise SweepStoreError(
-                f"{self.root} 非空且不是扫描结果目录，拒绝删除 (is not empty and is not a sweep "
-                "store: refusing to wipe it; choose another --out)"
-            )
+            raise SweepStoreError(Msg(
+                f"{self.root} 非空且不是扫描结果目录，拒绝删除；请换一个 --out",
+                f"{self.root} is not empty and is not a sweep store: refusing to wipe it; choose another --out",
+            ))
         for child in self.root.iterdir():
             if child.name == self.LOCK_FILE:
                 continue
@@ -391,7 +394,7 @@ class SweepStore:
         """
         path = self.root / name
         if not path.is_file():
-            raise SweepStoreError(f"{path} 不存在 (missing)")
+            raise SweepStoreError(Msg(f"{path} 不存在", f"{path} is missing"))
         return pq.read_table(path).to_pandas()
 
     def write_json(self, name: str, data: Mapping[str, Any]) -> None:
@@ -420,13 +423,12 @@ class SweepStore:
         try:
             data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise SweepStoreError(
-                f"{self.root} 中没有 manifest.json (no manifest.json: not a sweep store)"
-            ) from None
+            raise SweepStoreError(Msg(f"{self.root} 中没有 manifest.json：不是扫描结果目录",
+                                      f"{self.root}: no manifest.json: not a sweep store")) from None
         except (OSError, ValueError) as exc:
-            raise SweepStoreError(f"{self.manifest_path} 无法读取 (unreadable: {exc})") from None
+            raise SweepStoreError(Msg(f"{self.manifest_path} 无法读取：{exc}", f"{self.manifest_path} is unreadable: {exc}")) from None
         if not isinstance(data, dict):
-            raise SweepStoreError(f"{self.manifest_path} 格式错误 (not a JSON object)")
+            raise SweepStoreError(Msg(f"{self.manifest_path} 格式错误：不是 JSON 对象", f"{self.manifest_path} is not a JSON object"))
         return data
 
     def write_manifest(self, data: Mapping[str, Any]) -> None:

@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from simulator.i18n import Lang, Msg, Text, pick
+
 __all__ = ["PARQUET_OPTIONS", "SweepModelError", "frame_to_table", "json_text", "normalise_block", "parquet_bytes",
            "select_outputs", "write_parquet"]
 
@@ -34,7 +36,15 @@ PARQUET_OPTIONS: dict[str, Any] = {
 
 
 class SweepModelError(RuntimeError):
-    """A model returned results that do not fit the sweep contract."""
+    """A model returned results that do not fit the sweep contract (``str()`` is English)."""
+
+    def __init__(self, message: Text) -> None:
+        self.text = message
+        super().__init__(str(message))
+
+    def localized(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return pick(self.text, lang)
 
 
 def select_outputs(columns: Sequence[str], patterns: Sequence[str]) -> list[str]:
@@ -58,9 +68,8 @@ def select_outputs(columns: Sequence[str], patterns: Sequence[str]) -> list[str]
         hits = [c for c in available if fnmatch.fnmatchcase(c, pattern)]
         if not hits:
             shown = ", ".join(available[:12]) + (" ..." if len(available) > 12 else "")
-            raise SweepModelError(
-                f"输出 {pattern!r} 未匹配模型的任何列 (output pattern matched no column; available: {shown})"
-            )
+            raise SweepModelError(Msg(f"输出 {pattern!r} 未匹配模型的任何列；可用的列：{shown}",
+                                      f"output pattern {pattern!r} matched no column; available: {shown}"))
         chosen.update(hits)
     return sorted(chosen)
 
@@ -70,17 +79,16 @@ def _normalise_column(name: str, series: pd.Series) -> np.ndarray:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         if series.isna().any():
-            raise SweepModelError(f"输出列 {name!r} 含缺失值 (boolean output has missing values)")
+            raise SweepModelError(Msg(f"布尔输出列 {name!r} 含缺失值", f"boolean output {name!r} has missing values"))
         return series.to_numpy(dtype=bool)
     if pd.api.types.is_integer_dtype(dtype):
         if series.isna().any():
-            raise SweepModelError(f"输出列 {name!r} 含缺失值 (integer output has missing values)")
+            raise SweepModelError(Msg(f"整数输出列 {name!r} 含缺失值", f"integer output {name!r} has missing values"))
         return series.to_numpy(dtype=np.int64)
     if pd.api.types.is_float_dtype(dtype):
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    raise SweepModelError(
-        f"输出列 {name!r} 类型为 {dtype} (output must be bool, integer or float, got {dtype})"
-    )
+    raise SweepModelError(Msg(f"输出列 {name!r} 类型为 {dtype}，应为布尔、整数或浮点数",
+                              f"output {name!r} must be bool, integer or float, got {dtype}"))
 
 
 def normalise_block(frame: Any, reps: Sequence[int], patterns: Sequence[str]) -> pd.DataFrame:
@@ -99,19 +107,21 @@ def normalise_block(frame: Any, reps: Sequence[int], patterns: Sequence[str]) ->
         SweepModelError: If the frame is malformed.
     """
     if not isinstance(frame, pd.DataFrame):
-        raise SweepModelError(
-            f"模型应返回 DataFrame (run_block must return a pandas DataFrame, got {type(frame).__name__})"
-        )
+        got_type = type(frame).__name__
+        raise SweepModelError(Msg(f"run_block 应返回 pandas DataFrame，实际为 {got_type}",
+                                  f"run_block must return a pandas DataFrame, got {got_type}"))
     if "rep" not in frame.columns:
-        raise SweepModelError("模型结果缺少 rep 列 (run_block result has no 'rep' column)")
+        raise SweepModelError(Msg("run_block 的结果缺少 'rep' 列", "run_block result has no 'rep' column"))
     if frame.columns.duplicated().any():
-        raise SweepModelError("模型结果列名重复 (run_block result has duplicate column names)")
+        raise SweepModelError(Msg("run_block 的结果列名重复", "run_block result has duplicate column names"))
     got = frame["rep"].to_numpy()
     if len(got) != len(reps) or sorted(int(r) for r in got) != sorted(int(r) for r in reps):
-        raise SweepModelError(
-            f"模型应对每个重复返回一行 (run_block must return one row per requested rep; asked "
-            f"{len(reps)} reps starting at {reps[0] if len(reps) else '-'}, got {len(got)} rows)"
-        )
+        first = reps[0] if len(reps) else "-"
+        raise SweepModelError(Msg(
+            f"run_block 应对每个请求的重复返回一行：请求 {len(reps)} 个（从 {first} 开始），实际 {len(got)} 行",
+            f"run_block must return one row per requested rep; asked {len(reps)} reps starting at {first}, "
+            f"got {len(got)} rows",
+        ))
     columns = select_outputs([str(c) for c in frame.columns], patterns)
     rep = np.asarray(got, dtype=np.int64)
     order = None if bool(np.all(rep[1:] > rep[:-1])) else np.argsort(rep, kind="stable")

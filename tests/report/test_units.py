@@ -16,6 +16,7 @@ from simulator.report.layout import esc
 DOCTEST_MODULES = [
     "simulator.report.fmt",
     "simulator.report.i18n",
+    "simulator.i18n",
     "simulator.report.analysis",
     "simulator.report.charts",
     "simulator.report.layout",

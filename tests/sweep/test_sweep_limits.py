@@ -20,6 +20,7 @@ from simulator.sweep.limits import (
     sweep_size,
 )
 from simulator.sweep.spec import spec_from_mapping
+from tests.langcheck import assert_lang
 
 ROOT = Path(__file__).resolve().parents[2]
 LIAOCHENG_SWEEP = ROOT / "scenarios" / "sweeps" / "liaocheng-lhs.yaml"
@@ -61,6 +62,11 @@ def test_ten_million_points_are_refused_before_anything_runs(tmp_path: Path) -> 
     assert "Traceback" not in res.stderr
     for words in ("10,000,000", "500,000,000", "GB", "--allow-large", "liaocheng-lhs.yaml"):
         assert words in res.stderr, words
+    assert_lang(res.stderr, "zh", data=str(LIAOCHENG_SWEEP))
+    en = CliRunner().invoke(main, ["--lang", "en", "sweep", str(LIAOCHENG_SWEEP), "--samples", "10000000", "--out",
+                                   str(out)], obj={})
+    assert en.exit_code == 2 and "too many design points" in en.stderr and "add --allow-large" in en.stderr
+    assert_lang(en.stderr, "en", data=str(LIAOCHENG_SWEEP))
     assert not out.exists()
 
 

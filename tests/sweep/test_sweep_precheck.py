@@ -11,6 +11,7 @@ from simulator.cli import main
 from simulator.sweep.errors import SweepSpecError
 from simulator.sweep.precheck import check_factors
 from simulator.sweep.spec import load_spec
+from tests.langcheck import assert_lang
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "scenarios" / "sweeps" / "liaocheng-lhs.yaml"
@@ -30,12 +31,16 @@ def test_the_shipped_sweep_passes() -> None:
 ])
 def test_bad_factor_is_refused_before_anything_is_written(tmp_path: Path, factor: str, words: list[str]) -> None:
     out = tmp_path / "sweep"
-    res = CliRunner().invoke(main, ["sweep", str(SPEC), "--factor", factor, "--samples", "4", "--replications", "2",
-                                    "--out", str(out)], obj={})
+    args = ["sweep", str(SPEC), "--factor", factor, "--samples", "4", "--replications", "2", "--out", str(out)]
+    res = CliRunner().invoke(main, ["--lang", "en", *args], obj={})
     assert res.exit_code == 2, res.stderr
     assert "Traceback" not in res.stderr and "--resume" not in res.stderr
     for w in [*words, "liaocheng-lhs.yaml"]:
         assert w in res.stderr, (w, res.stderr)
+    assert_lang(res.stderr, "en", data=str(SPEC))
+    zh = CliRunner().invoke(main, args, obj={})
+    assert zh.exit_code == 2 and words[0] in zh.stderr and "规格错误" in zh.stderr
+    assert_lang(zh.stderr, "zh", data=str(SPEC))
     assert not out.exists()
 
 

@@ -18,6 +18,7 @@ from simulator.sweep.spec import (
     spec_from_mapping,
     spec_hash,
 )
+from tests.langcheck import assert_lang
 
 BASE: dict[str, Any] = {
     "scenario": "toy:threshold",
@@ -214,6 +215,23 @@ def test_bad_spec_names_file_key_value_and_expectation(
     assert expected in err.expected
     message = str(err)
     assert str(path) in message and key in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value", "expected"), BAD_SPECS, ids=[b[1] + "=" + str(b[2]) for b in BAD_SPECS]
+)
+def test_bad_spec_message_in_one_language(
+    write_spec: Callable[..., Path], text: str, key: str, value: object, expected: str
+) -> None:
+    """Chinese (the default) or English, never both on one line; the key and value are the same."""
+    path = write_spec(text)
+    with pytest.raises(SweepSpecError) as info:
+        load_spec(path)
+    zh, en = info.value.localized("zh"), info.value.localized("en")
+    assert zh.startswith("规格错误：") and en.startswith("invalid sweep spec: ")
+    assert key in zh and key in en and expected in en and en == str(info.value)
+    assert_lang(zh, "zh", data=str(path))
+    assert_lang(en, "en", data=str(path))
 
 
 def test_yaml_problems_are_spec_errors(write_spec: Callable[..., Path], tmp_path: Path) -> None:

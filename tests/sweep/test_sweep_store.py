@@ -171,7 +171,7 @@ def test_model_failure_names_the_point_and_keeps_finished_points(tmp_path: Path)
     cut = float(table["x1"].sort_values().iloc[-3])  # the two largest x1 fail
     out = tmp_path / "out"
     with pytest.raises(
-        SweepRunError, match=r"point p\d{6}, reps 0\.\.6 failed\): ValueError: boom"
+        SweepRunError, match=r"point p\d{6}, reps 0\.\.6 failed: ValueError: boom"
     ):
         run_sweep(spec, out, SerialExecutor(), progress=False, factory=_FailingFactory(cut))
     store = SweepStore(out)

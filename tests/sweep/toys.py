@@ -22,6 +22,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from simulator.i18n import Msg
 from simulator.sweep import runner
 from simulator.sweep.cli import make_sweep_command, sweep_summary
 from simulator.sweep.errors import SweepSetupError
@@ -195,22 +196,21 @@ def toy_factory(scenario: str) -> ModelFactory:
     name, _, query = body.partition("?")
     cls = _TOYS.get(name)
     if cls is None:
-        raise SweepSetupError(
-            f"未知的示例模型 (unknown toy model) {name!r}; 可选 (choose) {', '.join(_TOYS)}"
-        )
+        choices = ", ".join(_TOYS)
+        raise SweepSetupError(Msg(f"未知的示例模型 {name!r}；可选：{choices}",
+                                  f"unknown toy model {name!r}; choose {choices}"))
     known = set(cls.__dataclass_fields__)
     options: dict[str, float] = {}
     for key, raw in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
         if key not in known:
-            raise SweepSetupError(
-                f"示例模型 {name} 没有选项 (toy has no option) {key!r}; 可选 (choose) {', '.join(sorted(known))}"
-            )
+            choices = ", ".join(sorted(known))
+            raise SweepSetupError(Msg(f"示例模型 {name} 没有选项 {key!r}；可选：{choices}",
+                                      f"toy {name} has no option {key!r}; choose {choices}"))
         try:
             options[key] = float(raw)
         except ValueError:
-            raise SweepSetupError(
-                f"示例模型选项 {key}={raw!r} 应为数字 (toy option must be a number)"
-            ) from None
+            raise SweepSetupError(Msg(f"示例模型选项 {key}={raw!r} 应为数字",
+                                      f"toy option {key}={raw!r} must be a number")) from None
     return cls(**options)
 
 
