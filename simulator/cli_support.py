@@ -65,6 +65,11 @@ class FiscalsimGroup(click.Group):
         """Run the command, turning exceptions into one line each."""
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            if _lang_of_group(ctx) == "en":
+                raise
+            click.echo(usage_error_zh(exc), err=True)
+            raise click.exceptions.Exit(exc.exit_code) from None
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as exc:  # the one place that sees every failure
@@ -76,6 +81,48 @@ class FiscalsimGroup(click.Group):
             click.echo(t("internal_error", lang, error=_one_line(f"{type(exc).__name__}: {exc}"), where=where),
                        err=True)
             raise click.exceptions.Exit(1) from None
+
+
+def _lang_of_group(ctx: click.Context) -> Lang:
+    """The language of the main group, also before its callback ran (an unknown command)."""
+    root = ctx.find_root()
+    lang = (root.obj or {}).get("lang") or root.params.get("lang") or "zh"
+    return cast(Lang, lang)
+
+
+def usage_error_zh(exc: click.UsageError) -> str:
+    """A command-line usage error (click's) in Chinese: the error first, then usage and where help is.
+
+    Args:
+        exc: The error click raised while reading the command line.
+
+    Returns:
+        Three lines: 错误 (what is wrong), 用法 (the command's usage), 帮助 (how to see its help).
+    """
+    hint = ""
+    param = getattr(exc, "param", None)
+    if getattr(exc, "param_hint", None) is not None:
+        raw = exc.param_hint  # type: ignore[attr-defined]
+        hint = raw if isinstance(raw, str) else " / ".join(raw)
+    elif param is not None and exc.ctx is not None:
+        hint = str(param.get_error_hint(exc.ctx))
+    close = getattr(exc, "possibilities", None)
+    maybe = f"；是否应为 {'、'.join(close)}？" if close else ""
+    if isinstance(exc, click.MissingParameter):
+        kind = {"argument": "参数", "option": "选项"}.get(str(exc.param_type or getattr(param, "param_type_name", "")), "参数")
+        what = f"缺少{kind} {hint}".rstrip()
+    elif isinstance(exc, click.NoSuchOption):
+        what = f"没有选项 {exc.option_name!r}{maybe}"
+    elif hasattr(exc, "command_name"):  # click's NoSuchCommand
+        what = f"没有命令 {exc.command_name!r}{maybe}"
+    elif isinstance(exc, click.BadParameter):
+        what = f"{hint} 的取值无效（{exc.message}）"
+    else:
+        what = f"用法有误（{exc.message}）"
+    ctx = exc.ctx
+    usage = ctx.get_usage().replace("Usage: ", "用法：", 1) if ctx is not None else ""
+    path = ctx.command_path if ctx is not None else "fiscalsim"
+    return f"错误：{what}\n{usage}\n帮助：{path} --help"
 
 
 def _one_line(text: str, limit: int = 500) -> str:

@@ -232,8 +232,8 @@ def test_run_out_is_checked_before_any_work(out: str, words: list[str]) -> None:
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("store") / "minimal"
-    code, _, err = invoke("run", str(MINIMAL), "--reps", "2", "--out", str(out))
-    assert code == 0, err
+    res = CliRunner().invoke(main, ["run", str(MINIMAL), "--reps", "2", "--out", str(out)], obj={})
+    assert res.exit_code == 0, res.stderr
     return out
 
 
@@ -256,3 +256,26 @@ def test_horizon_and_threshold_limits(tmp_path: Path, item: str, words: list[str
     code, _, err = invoke("run", str(MINIMAL), "--reps", "2", "--set", item, "--out", str(tmp_path / "o"))
     assert_one_clean_line(code, err, *words)
     assert not (tmp_path / "o").exists()
+
+
+# ----------------------------------------------------------------------------- click's own usage errors
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["run"], ["缺少参数 'SCENARIO'"]),
+    (["run", str(MINIMAL)], ["缺少选项 '--out'"]),
+    (["rnu"], ["没有命令 'rnu'", "run"]),
+    (["run", str(MINIMAL), "--out", "o", "--reps", "0"], ["'--reps' 的取值无效"]),
+    (["run", str(MINIMAL), "--out", "o", "--bogus"], ["没有选项 '--bogus'"]),
+])
+def test_usage_errors_follow_the_language(args: list[str], words: list[str]) -> None:
+    res = CliRunner().invoke(main, args, obj={})
+    assert res.exit_code == 2
+    first = res.stderr.strip().splitlines()[0]
+    assert first.startswith("错误：")
+    for w in words:
+        assert w in first, (w, first)
+    assert "--help" in res.stderr
+    en = CliRunner().invoke(main, ["--lang", "en", *args], obj={})
+    assert en.exit_code == 2
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in en.stderr), en.stderr
