@@ -231,7 +231,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
         return
     print_summary(store.summary, store.manifest, lang)
     click.echo(("结果已写入 " if zh else "Results written to ") + str(out))
-    click.echo(("生成报告: " if zh else "Make the report: ") + f"fiscalsim report {out} --out {out}.pdf")
+    click.echo(("生成报告: " if zh else "Make the report: ") + f"fiscalsim report {out}   (-> reports/{out.name}.pdf)")
 
 
 def _parse_overrides(sets: Sequence[str]) -> dict[str, Any]:
