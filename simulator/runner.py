@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import hashlib
 import itertools
 import json
 import shutil
@@ -45,10 +44,10 @@ from simulator.storeio import (
     append_journal,
     atomic_write_bytes,
     atomic_write_json,
-    part_file,
     read_journal,
     sort_parts,
 )
+from simulator.verify import part_is_whole
 from simulator.versions import versions
 from simulator.workers import RunStop, hold_signals, process_pool, stop_on_signals, terminate_pool
 
@@ -330,24 +329,6 @@ def _check_resume(old: Mapping[str, Any], loaded: LoadedScenario, opts: RunOptio
                        + ". Use the same scenario and options, or start again with --force")
 
 
-def _part_ok(out: Path, rec: Mapping[str, Any]) -> bool:
-    """Whether a journalled part file is on disk with the recorded size and sha256."""
-    try:
-        table, first = str(rec["table"]), int(rec["first_rep"])
-        if table not in TABLES or rec["file"] != part_file(table, first):
-            return False
-        path = out / rec["file"]
-        if path.stat().st_size != int(rec["bytes"]):
-            return False
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        return digest.hexdigest() == rec["sha256"]
-    except (KeyError, TypeError, ValueError, OSError):
-        return False
-
-
 def reusable_parts(out: Path, old: Mapping[str, Any], blocks: Sequence[tuple[int, int]]) -> list[PartRecord]:
     """The part records of the blocks a resumed run keeps.
 
@@ -373,7 +354,7 @@ def reusable_parts(out: Path, old: Mapping[str, Any], blocks: Sequence[tuple[int
             key = (str(rec["table"]), int(rec["first_rep"]), int(rec["last_rep"]))
         except (KeyError, TypeError, ValueError):
             continue
-        if key not in by_key and _part_ok(out, rec):
+        if key not in by_key and part_is_whole(out, rec):
             by_key[key] = rec
     kept: list[PartRecord] = []
     for first, last in blocks:

@@ -234,6 +234,18 @@ def _check_part(v: Verification, rec: Mapping[str, Any]) -> int:
     return len(data)
 
 
+def part_is_whole(store: Path, rec: object) -> bool:
+    """Whether a part record is well formed and its file is on disk as recorded (size, sha256, rows).
+
+    What a resumed run asks of each journalled part before it keeps it.
+    """
+    if _record_problem(rec) is not None:
+        return False
+    assert isinstance(rec, Mapping)
+    v = Verification(store, "run")
+    return _check_part(v, rec) > 0 or (not v.problems and rec["bytes"] == 0)
+
+
 def _stray_parts(store: Path, listed: set[str]) -> Iterator[str]:
     """Files under ``tables/`` that no record lists (hidden temporary files excepted)."""
     tables = store / "tables"
@@ -318,6 +330,20 @@ def _check_summary(v: Verification, manifest: Mapping[str, Any], summary: Mappin
         _walk_amounts(v, summary["levels"], "levels")
 
 
+def read_manifest_of(v: Verification, kind: str) -> dict[str, Any] | None:
+    """The store's manifest if it is a folder holding a manifest of ``kind``; else the problem is added."""
+    if not v.store.is_dir():
+        v.add("", "not_dir")
+        return None
+    manifest = read_json_into(v, "manifest.json")
+    if manifest is None:
+        return None
+    if manifest.get("kind") != kind:
+        v.add("manifest.json", "kind", got=repr(manifest.get("kind")), want=repr(kind))
+        return None
+    return manifest
+
+
 def check_run_store(path: str | Path, lang: Lang = "zh", *, require_complete: bool = True) -> Verification:
     """Verify a run store and count what it holds.
 
@@ -332,14 +358,8 @@ def check_run_store(path: str | Path, lang: Lang = "zh", *, require_complete: bo
         The verification (``problems`` empty when the store is whole).
     """
     v = Verification(Path(path), "run", lang=lang)
-    if not v.store.is_dir():
-        v.add("", "not_dir")
-        return v
-    manifest = read_json_into(v, "manifest.json")
+    manifest = read_manifest_of(v, "run")
     if manifest is None:
-        return v
-    if manifest.get("kind") != "run":
-        v.add("manifest.json", "kind", got=repr(manifest.get("kind")), want="'run'")
         return v
     if manifest.get("format") != SUPPORTED_FORMAT:
         v.add("manifest.json", "format", got=repr(manifest.get("format")), want=SUPPORTED_FORMAT)

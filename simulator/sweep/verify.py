@@ -20,7 +20,7 @@ from simulator.verify import (
     is_int,
     message,
     raise_first,
-    read_json_into,
+    read_manifest_of,
 )
 
 
@@ -36,14 +36,8 @@ def check_sweep_store(path: str | Path, lang: Lang = "zh") -> Verification:
         every point file matches its record).
     """
     v = Verification(Path(path), "sweep", lang=lang)
-    if not v.store.is_dir():
-        v.add("", "not_dir")
-        return v
-    manifest = read_json_into(v, "manifest.json")
+    manifest = read_manifest_of(v, "sweep")
     if manifest is None:
-        return v
-    if manifest.get("kind") != "sweep":
-        v.add("manifest.json", "kind", got=repr(manifest.get("kind")), want="'sweep'")
         return v
     design = manifest.get("design")
     if not isinstance(design, Mapping) or not isinstance(design.get("rows"), list):
