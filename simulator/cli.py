@@ -256,13 +256,6 @@ def _parse_overrides(sets: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _money(yuan: float) -> str:
-    """万元 / 亿元 with two decimals (display only)."""
-    if abs(yuan) >= 1e8:
-        return f"{yuan / 1e8:,.2f}亿元"
-    return f"{yuan / 1e4:,.2f}万元"
-
-
 def _num(x: float) -> str:
     """A readable number: thousands separators, at most 3 decimals for small values."""
     if abs(x) >= 1000:
@@ -272,6 +265,8 @@ def _num(x: float) -> str:
 
 def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang) -> None:
     """A short human summary of a run."""
+    from simulator.report.fmt import money_yuan
+
     zh = lang == "zh"
     sc = manifest["scenario"]
     name = sc["name"] if zh else sc.get("name_en") or sc["name"]
@@ -281,13 +276,13 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
     click.echo("资金:" if zh else "Funds:")
     for fid, f in summary["funds"].items():
         ex = f"{f['p_exhausted']:.0%}" + (f" ({f['exhaustion_median']})" if f["exhaustion_median"] else "")
-        click.echo(f"  {printable(fid):<22} {'拨款' if zh else 'appropriated'} {_money(f['appropriated_yuan'])}"
-                   f"  {'支出中位数' if zh else 'median drawn'} {_money(f['drawn_yuan']['p50'])}"
+        click.echo(f"  {printable(fid):<22} {'拨款' if zh else 'appropriated'} {money_yuan(f['appropriated_yuan'], lang)}"
+                   f"  {'支出中位数' if zh else 'median drawn'} {money_yuan(f['drawn_yuan']['p50'], lang)}"
                    f"  {'用尽概率' if zh else 'P(exhausted)'} {ex}")
     click.echo("目标:" if zh else "Targets:")
     for tid, tg in summary["targets"].items():
         unit = manifest.get("targets", {}).get(tid, {}).get("unit", "count")
-        show = _money if unit == "yuan" else _num
+        show = (lambda x: money_yuan(x, lang)) if unit == "yuan" else _num
         tname = tg["name"] if zh else manifest.get("targets", {}).get(tid, {}).get("name_en") or tg["name"]
         click.echo(f"  {tid:<8} {'达成概率' if zh else 'P(attained)'} {tg['p_attained']:>5.0%}   "
                    f"{'截止值中位数' if zh else 'median at deadline'} {show(tg['p50'])} / {show(tg['threshold'])}  {printable(tname)}")

@@ -40,7 +40,6 @@ file, the key path, the offending value and what was expected.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -92,43 +91,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- loading
-
-
-class _SpecLoader(yaml.SafeLoader):
-    """Safe YAML loader that reads ``1e6`` as a number and rejects duplicate keys.
-
-    PyYAML follows YAML 1.1, where ``1e6`` (no dot) is a string; in a sweep spec
-    that would silently turn a money amount into a category name.
-    """
-
-
-_SpecLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
-
-
-def _construct_mapping_no_duplicates(
-    loader: yaml.SafeLoader, node: yaml.MappingNode
-) -> dict[Any, Any]:
-    """Build a mapping, refusing keys that occur twice."""
-    loader.flatten_mapping(node)
-    out: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in out:
-            mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (line {mark.line + 1})", mark
-            )
-        out[key] = loader.construct_object(value_node, deep=True)
-    return out
-
-
-_SpecLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_no_duplicates
-)
 
 
 def _format_loc(loc: Sequence[int | str]) -> str:
