@@ -43,7 +43,7 @@ def main(ctx: click.Context, lang: str) -> None:
       fiscalsim explain scenarios/zibo.yaml programs.ZB-4.rule.cap
       fiscalsim award scenarios/zibo.yaml ZB-4 --set quantity=15000
       fiscalsim run scenarios/liaocheng.yaml --reps 200 --out out/liaocheng
-      fiscalsim report out/liaocheng --out out/liaocheng.pdf
+      fiscalsim report out/liaocheng          # -> reports/liaocheng.pdf
     """
     ctx.ensure_object(dict)
     ctx.obj["lang"] = lang
@@ -176,7 +176,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
       fiscalsim run scenarios/shandong.yaml --reps 1000 --jobs 2 --out out/shandong --force
       fiscalsim run scenarios/shandong.yaml --out out/shandong --resume
       fiscalsim run scenarios/zibo.yaml --reps 200 --engine des --out out/zibo-des
-    Then: fiscalsim report out/liaocheng --out out/liaocheng.pdf
+    Then: fiscalsim report out/liaocheng   (writes reports/liaocheng.pdf)
     """
     from simulator.commands import resume_command
     from simulator.lock import StoreLock
