@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
@@ -50,25 +50,9 @@ Num = Annotated[float, BeforeValidator(_num_or_amount)]
 
 Level = Literal["province", "city", "county", "district", "zone"]
 Tier = Literal["none", "municipal", "provincial", "national"]
-TIERS: tuple[Tier, ...] = ("none", "municipal", "provincial", "national")
+TIERS: tuple[Tier, ...] = get_args(Tier)
 FirmState = Literal["startup", "tech_sme", "hte"]
-FIRM_STATES: tuple[FirmState, ...] = ("startup", "tech_sme", "hte")
-PLATFORM_TYPES: tuple[str, ...] = (
-    "lab",
-    "engineering_lab",
-    "innovation_centre",
-    "enterprise_platform",
-    "research_institution",
-    "innovation_community",
-    "academician_workstation",
-    "expert_workstation",
-    "tech_transfer_institution",
-    "service_platform",
-    "science_park",
-    "intl_coop_base",
-    "alliance",
-)
-INCUBATOR_TYPES: tuple[str, ...] = ("incubator", "maker_space")
+FIRM_STATES: tuple[FirmState, ...] = get_args(FirmState)
 PlatformType = Literal[
     "lab",
     "engineering_lab",
@@ -84,7 +68,9 @@ PlatformType = Literal[
     "intl_coop_base",
     "alliance",
 ]
+PLATFORM_TYPES: tuple[str, ...] = get_args(PlatformType)
 IncubatorType = Literal["incubator", "maker_space"]
+INCUBATOR_TYPES: tuple[str, ...] = get_args(IncubatorType)
 
 
 class Node(BaseModel):
