@@ -426,6 +426,7 @@ def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dic
                         "comparison": t.comparison, "unit": t.unit, "deadline": t.deadline.isoformat(),
                         "source": t.source, "city": s.target_city(k)} for k, t in s.targets.items()},
         "inputs": loaded.inputs(),
+        "not_modelled": s.not_modelled_list(),
         "overrides": list(opts.sets),
         "parts": sort_parts(parts or []),
     }

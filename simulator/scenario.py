@@ -98,6 +98,7 @@ __all__ = [
     "Metric",
     "Money",
     "Node",
+    "NotModelled",
     "Num",
     "OnCall",
     "OnCertification",
@@ -329,6 +330,11 @@ class Indicator(Node):
     growth: float = Field(default=0.0, ge=-0.9, le=5.0, description="mean yearly growth (multiplicative)")
     drift: float = Field(default=0.0, description="mean yearly change (additive)")
     sd: float = Field(default=0.0, ge=0.0, le=5.0, description="sd of the yearly change")
+    steps: dict[date, float] = Field(
+        default_factory=dict,
+        description="dated additions to the value (a merger, a reclassification), applied at the start of "
+                    "the date's month; steps before the scenario's start month are already in `initial`",
+    )
 
 
 # --------------------------------------------------------------------------- targets
@@ -344,6 +350,9 @@ class Metric(Node):
     drawn: Id | None = None
     awards: Id | None = None
     state: FirmState | None = None
+    states: dict[FirmState, Annotated[float, Field(ge=0.0, le=1.0)]] | None = Field(
+        default=None, description="firms counted with a weight per state (e.g. the registered share of HTEs)"
+    )
     incubated: bool | None = None
     types: list[str] | None = None
     tier: Tier | None = None
@@ -365,6 +374,10 @@ class Metric(Node):
         if self.new == "firms" and self.state not in (None, "hte", "tech_sme"):
             raise TextError(Msg("`new: firms` 统计首次认定：state 必须为 hte 或 tech_sme",
                                 "`new: firms` counts first certifications: state must be hte or tech_sme"))
+        if self.states is not None and (self.count != "firms" or self.state is not None or self.incubated):
+            raise TextError(Msg("`states`（按状态加权计数）只适用于 `count: firms`，且不能与 state、incubated 同用",
+                                "`states` (a weighted count by state) applies to `count: firms` only, "
+                                "and not together with `state` or `incubated`"))
         if self.yearly and self.count:
             raise TextError(Msg("`yearly: true` 适用于流量（new、indicator、drawn、awards），不适用于 `count:` 存量",
                                 "`yearly: true` applies to flows (new, indicator, drawn, awards), not to `count:` stocks"))
@@ -398,6 +411,15 @@ class Target(Node):
 # --------------------------------------------------------------------------- scenario
 
 
+class NotModelled(Node):
+    """An instrument of the documents that the scenario does not model, and why (keyed by its id)."""
+
+    clause: SingleLine
+    name: Name
+    name_en: Name | None = None
+    reason: SingleLine
+
+
 class Scenario(Node):
     """A whole scenario: header, jurisdictions, funds, programs, populations, targets."""
 
@@ -409,8 +431,25 @@ class Scenario(Node):
     populations: dict[Id, Population] = Field(default_factory=dict)
     indicators: dict[Id, Indicator] = Field(default_factory=dict)
     targets: dict[Id, Target] = Field(default_factory=dict)
+    not_modelled: dict[Id, NotModelled] = Field(
+        default_factory=dict,
+        description="instruments of the documents left out, keyed by id (a mapping, so that `extends:` composes them)",
+    )
+
+    @field_validator("not_modelled", mode="before")
+    @classmethod
+    def _listed(cls, value: object) -> object:
+        """Accept the list form ``[{id, clause, name, reason}, ...]`` as well as a mapping keyed by id."""
+        if isinstance(value, list) and all(isinstance(x, dict) and "id" in x for x in value):
+            return {x["id"]: {k: v for k, v in x.items() if k != "id"} for x in value}
+        return value
 
     # ------------------------------------------------------------------ helpers
+
+    def not_modelled_list(self) -> list[dict[str, str | None]]:
+        """The instruments left out, as the list written into manifest.json and summary.json."""
+        return [{"id": k, "clause": v.clause, "name": v.name, "name_en": v.name_en, "reason": v.reason}
+                for k, v in self.not_modelled.items()]
 
     def level_of_fund(self, fund_id: str) -> str:
         """The funding level (province/city/county/district/zone) that owns a fund."""

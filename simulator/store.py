@@ -233,7 +233,8 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     s = ctx.scenario
     cal: Calendar = ctx.calendar
     reps = int(store.manifest["reps"])
-    out: dict[str, Any] = {"reps": reps, "targets": {}, "funds": {}, "programs": {}, "levels": {}}
+    out: dict[str, Any] = {"reps": reps, "targets": {}, "funds": {}, "programs": {}, "levels": {},
+                           "not_modelled": s.not_modelled_list()}
     tg = store.table("targets", categorical=True)
     year_end_labels = {y: cal.label(min(cal.month_of(cal.start.replace(year=y, month=12, day=1)), cal.n_months - 1))
                        for y in cal.years}

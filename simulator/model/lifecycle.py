@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from simulator.model.calendar import Calendar
 from simulator.scenario import Indicator
 
 FloatArray = npt.NDArray[np.float64]
@@ -82,6 +83,40 @@ def indicator_step(values: FloatArray, specs: Sequence[Indicator], z: FloatArray
             values[:, k] *= np.maximum(0.0, 1.0 + spec.growth + spec.sd * z[:, k])
         if spec.drift != 0:
             values[:, k] += spec.drift + (spec.sd * z[:, k] if spec.growth == 0 else 0.0)
+        if spec.unit == "share":
+            values[:, k] = np.clip(values[:, k], 0.0, 1.0)
+    return values
+
+
+def indicator_jumps(specs: Sequence[Indicator], calendar: Calendar) -> dict[int, FloatArray]:
+    """The dated steps of the indicators, by the month index they fall in: ``{month: addition per indicator}``.
+
+    A step dated before the scenario's start is already in the indicator's
+    ``initial`` value, and one past the horizon never happens: both are left out.
+
+    >>> from datetime import date
+    >>> ind = Indicator(city="jinan", initial=100, steps={date(2019, 1, 10): 50, date(2017, 1, 1): 9})
+    >>> indicator_jumps([ind], Calendar(date(2018, 6, 1), date(2020, 12, 31)))
+    {7: array([50.])}
+    """
+    out: dict[int, FloatArray] = {}
+    for k, spec in enumerate(specs):
+        for when, amount in spec.steps.items():
+            m = calendar.month_of(when)
+            if when >= calendar.start and m < calendar.n_months:
+                out.setdefault(m, np.zeros(len(specs), dtype=np.float64))[k] += amount
+    return dict(sorted(out.items()))
+
+
+def apply_indicator_jump(values: FloatArray, specs: Sequence[Indicator], add: FloatArray) -> FloatArray:
+    """Add one month's dated steps to the indicators, in place: ``values`` is ``[batch, indicator]``.
+
+    Applied at the start of the step's month, before that month's yearly step;
+    a stock never falls below zero and shares stay in ``[0, 1]``.
+    """
+    values += add[None, :]
+    np.maximum(values, 0.0, out=values)
+    for k, spec in enumerate(specs):
         if spec.unit == "share":
             values[:, k] = np.clip(values[:, k], 0.0, 1.0)
     return values

@@ -67,10 +67,16 @@ def metric_series(ctx: MetricContext, target: Target, city: str | None, res: Rep
         if m.new:
             kind = "new_" + kind
         cols = []
+        weights: dict[int, float] = {}
+        by_state: dict[str, float] = {str(k): v for k, v in (m.states or {}).items()}
         for i, (c, k, typ, state) in enumerate(ctx.keys):
             if k != kind or (city is not None and c != city):
                 continue
-            if kind in ("firm", "new_firm"):
+            if kind == "firm" and m.states is not None:
+                if by_state.get(state, 0.0) > 0:
+                    cols.append(i)
+                    weights[i] = by_state[state]
+            elif kind in ("firm", "new_firm"):
                 want = "incubated" if m.incubated else (m.state or ("hte" if kind == "new_firm" else None))
                 if (want is None and state in ("startup", "tech_sme", "hte")) or state == want:
                     cols.append(i)
@@ -94,7 +100,11 @@ def metric_series(ctx: MetricContext, target: Target, city: str | None, res: Rep
                 if k == arrived and (city is None or c == city) and (not m.types or typ in m.types) \
                         and state in band[1:]:
                     cols.append(i)
-        series = res.counts[:, cols].sum(axis=1).astype(np.float64) if cols else np.zeros(n)
+        if weights:  # a weighted count (e.g. tech SMEs plus the registered share of HTEs)
+            w = np.array([weights[i] for i in cols], dtype=np.float64)
+            series = res.counts[:, cols].astype(np.float64) @ w
+        else:
+            series = res.counts[:, cols].sum(axis=1).astype(np.float64) if cols else np.zeros(n)
     elif m.indicator:
         series = res.indicators[:, ctx.indicator_ids.index(m.indicator)].astype(np.float64)
     elif m.appropriated:

@@ -40,6 +40,8 @@ from simulator.model.lifecycle import (
     CERT_MONTHS,
     INCUBATION_MONTHS,
     REGISTRY_MONTHS,
+    apply_indicator_jump,
+    indicator_jumps,
     indicator_step,
 )
 from simulator.model.places import PlaceTable
@@ -459,6 +461,13 @@ class World:
             indicator_step(self.ind_value[None, :], specs, z[None, :])
             t += 12.0
 
+    def dated_steps(self) -> Proc:
+        """Dated steps of the aggregate indicators (a merger), at the start of their month."""
+        specs = [self.scenario.indicators[i] for i in self.ind_ids]
+        for m, add in indicator_jumps(specs, self.calendar).items():
+            yield self.env.timeout(m - self.env.now)
+            apply_indicator_jump(self.ind_value[None, :], specs, add)
+
     def guidance(self, gid: str, g: GuidanceFund, k: int) -> Proc:
         """Capital calls of a guidance fund, and the local investments they fund."""
         rng = stream(self.seed, self.rep, Sub.GUIDANCE, k)
@@ -504,6 +513,7 @@ class World:
         for k, (gid, g) in enumerate(self.scenario.guidance_funds.items()):
             env.process(self.guidance(gid, g, k))
         env.process(self.indicators())
+        env.process(self.dated_steps())
         env.process(self.snapshots())
 
     def result(self) -> RepResult:

@@ -101,7 +101,7 @@ from simulator.engines.fast.tiered import Tiered
 from simulator.model.calendar import Calendar
 from simulator.model.dists import poisson
 from simulator.model.ledger import FundYears, capital_calls, fund_year_rows, investments
-from simulator.model.lifecycle import indicator_step
+from simulator.model.lifecycle import apply_indicator_jump, indicator_jumps, indicator_step
 from simulator.model.places import PlaceTable
 from simulator.model.records import RepResult, count_keys
 from simulator.model.view import Clock
@@ -368,7 +368,10 @@ class Block(DeskWork):
         v = np.tile(np.array([float(x.initial) for x in self.ind_specs], dtype=np.float64), (self.R, 1))
         out = np.zeros((self.R, self.M, len(self.ind_ids)), dtype=np.float64)
         j = 0
+        jumps = indicator_jumps(self.ind_specs, self.cal)
         for m in range(self.M):
+            if m in jumps:
+                apply_indicator_jump(v, self.ind_specs, jumps[m])
             if self.ind_ids and j < len(self.decembers) and self.decembers[j] == m:
                 indicator_step(v, self.ind_specs, self.ind_z[:, j, :])
                 j += 1
