@@ -330,7 +330,7 @@ class Indicator(Node):
     growth: float = Field(default=0.0, ge=-0.9, le=5.0, description="mean yearly growth (multiplicative)")
     drift: float = Field(default=0.0, description="mean yearly change (additive)")
     sd: float = Field(default=0.0, ge=0.0, le=5.0, description="sd of the yearly change")
-    steps: dict[date, float] = Field(
+    steps: dict[date, Num] = Field(
         default_factory=dict,
         description="dated additions to the value (a merger, a reclassification), applied at the start of "
                     "the date's month; steps before the scenario's start month are already in `initial`",

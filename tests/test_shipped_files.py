@@ -210,10 +210,13 @@ def test_province_scenario_is_composed_not_copied() -> None:
     own = raw(PROVINCE)
     bases = [Path(b).name for b in own["extends"]]
     assert [b for b in bases if b != "province.yaml"] == [f"{c}.yaml" for c in CITIES]
-    # The province file restates no city object: only later budget years and TA-1's earlier start.
+    # The province file restates no city object: only later budget years, TA-1's earlier start and
+    # the dated step that starts TA-T9's count at the plan period (the province scenario starts earlier).
     assert set(own["programs"]) == {"TA-1"} and set(own["programs"]["TA-1"]) == {"start", "trigger"}
     assert all(set(f) == {"appropriations"} for f in own["funds"].values())
-    assert set(own) <= {"extends", "scenario", "funds", "programs"}
+    assert set(own.get("indicators") or {}) <= {"ta-talents"}
+    assert all(set(i) == {"steps"} for i in (own.get("indicators") or {}).values())
+    assert set(own) <= {"extends", "scenario", "funds", "programs", "indicators"}
     part = raw(PROVINCE_PART)
     assert list(part["jurisdictions"]) == ["shandong"] and list(part["funds"]) == ["shandong-pool"]
     assert all(pid.startswith("SD-") for pid in part["programs"])
