@@ -16,9 +16,16 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from simulator.errors import TextError
 from simulator.i18n import Msg
@@ -58,8 +65,11 @@ from simulator.scenario_rules import (
     Tranche,
 )
 from simulator.scenario_triggers import (
+    LINK_FIRM_RATES,
+    LINK_INDICATOR_TRENDS,
     Dist,
     Effect,
+    Link,
     OnCall,
     OnCertification,
     OnConstruction,
@@ -69,12 +79,16 @@ from simulator.scenario_triggers import (
     Response,
     Review,
     Trigger,
+    link_rate_segments,
+    node_at,
 )
 
 # Every name of the language, wherever it is defined (see the module docstring).
 __all__ = [
     "FIRM_STATES",
     "INCUBATOR_TYPES",
+    "LINK_FIRM_RATES",
+    "LINK_INDICATOR_TRENDS",
     "PLATFORM_TYPES",
     "RULE_KINDS",
     "TIERS",
@@ -94,6 +108,7 @@ __all__ = [
     "Indicator",
     "Jurisdiction",
     "Level",
+    "Link",
     "Matching",
     "Metric",
     "Money",
@@ -127,6 +142,8 @@ __all__ = [
     "TieredPopulation",
     "Tranche",
     "Trigger",
+    "link_rate_segments",
+    "node_at",
 ]
 
 # --------------------------------------------------------------------------- header
@@ -269,6 +286,14 @@ class Program(Node):
     exclusive_group: Id | None = None
     response: Response | None = None
     effect: Effect | None = None
+    link: Link | list[Link] | None = None
+
+    @property
+    def links(self) -> list[Link]:
+        """The behaviour links of this program (``link:`` as one mapping or a list)."""
+        if self.link is None:
+            return []
+        return [self.link] if isinstance(self.link, Link) else list(self.link)
 
     @model_validator(mode="after")
     def _response_on_calls(self) -> Program:
@@ -409,8 +434,20 @@ class Scenario(Node):
     populations: dict[Id, Population] = Field(default_factory=dict)
     indicators: dict[Id, Indicator] = Field(default_factory=dict)
     targets: dict[Id, Target] = Field(default_factory=dict)
+    _links_applied: bool = PrivateAttr(default=False)
 
     # ------------------------------------------------------------------ helpers
+
+    @property
+    def links_applied(self) -> bool:
+        """Whether the rates already carry the behaviour links (:func:`simulator.model.links.apply_links`)."""
+        return self._links_applied
+
+    def with_links_applied(self, update: dict[str, Any]) -> Scenario:
+        """A copy with the fields in ``update`` replaced, marked as carrying its behaviour links."""
+        new = self.model_copy(update=update)
+        new._links_applied = True
+        return new
 
     def level_of_fund(self, fund_id: str) -> str:
         """The funding level (province/city/county/district/zone) that owns a fund."""
