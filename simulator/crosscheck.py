@@ -147,7 +147,8 @@ def _program(c: _Checker, base: KeyPath, prog: sc.Program) -> None:
 def _links(c: _Checker, base: KeyPath, prog: sc.Program) -> None:
     """A link's rates must exist in the scenario; ``part: base/match`` needs a matching rule."""
     for k, link in enumerate(prog.links):
-        at: KeyPath = (*base, "link") if isinstance(prog.link, sc.Link) else (*base, "link", k)
+        one = not isinstance(sc.node_at(c.state.data, [str(x) for x in (*base, "link")]), list)
+        at: KeyPath = (*base, "link") if one else (*base, "link", k)
         for i, path in enumerate(link.rates):
             segs = sc.link_rate_segments(path)
             if segs is not None and not isinstance(sc.node_at(c.s, segs), int | float):

@@ -286,14 +286,18 @@ class Program(Node):
     exclusive_group: Id | None = None
     response: Response | None = None
     effect: Effect | None = None
-    link: Link | list[Link] | None = None
+    link: list[Link] = Field(default_factory=list)
+
+    @field_validator("link", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        """``link:`` may be one mapping or a list of them."""
+        return [value] if isinstance(value, dict) else value
 
     @property
     def links(self) -> list[Link]:
-        """The behaviour links of this program (``link:`` as one mapping or a list)."""
-        if self.link is None:
-            return []
-        return [self.link] if isinstance(self.link, Link) else list(self.link)
+        """The behaviour links of this program."""
+        return list(self.link)
 
     @model_validator(mode="after")
     def _response_on_calls(self) -> Program:
