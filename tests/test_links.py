@@ -11,7 +11,15 @@ import pytest
 from simulator.engines.des.world import run_replication
 from simulator.engines.fast.engine import simulate_block
 from simulator.loader import load_scenario
-from simulator.model.links import apply_links, link_factor, moved_by, rate_factors, set_by, target_links
+from simulator.model.links import (
+    apply_links,
+    link_factor,
+    moved_by,
+    rate_factors,
+    set_by,
+    target_links,
+)
+from simulator.model.records import RepResult
 from simulator.report.outcomes import TargetAnswer, attainment_label, not_moved_note
 from simulator.runner import RunOptions, run
 from simulator.scenario import Scenario
@@ -72,7 +80,7 @@ def test_funding_link_follows_the_appropriation() -> None:
     assert rate_factors(s)[key] == pytest.approx(0.5 ** 0.3)
 
 
-def _new_communities(results: list) -> np.ndarray:  # type: ignore[type-arg]
+def _new_communities(results: list[RepResult]) -> np.ndarray:
     """Municipal recognitions of innovation communities by the horizon, per replication."""
     from simulator.model.metrics import MetricContext, evaluate_target, metric_series
 
