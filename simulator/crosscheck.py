@@ -141,6 +141,25 @@ def _program(c: _Checker, base: KeyPath, prog: sc.Program) -> None:
     if isinstance(trig, sc.OnSchedule):
         for i, d in enumerate(trig.dates):
             c.in_horizon((*base, "trigger", "dates", i), d)
+    _links(c, base, prog)
+
+
+def _links(c: _Checker, base: KeyPath, prog: sc.Program) -> None:
+    """A link's rates must exist in the scenario; ``part: base/match`` needs a matching rule."""
+    for k, link in enumerate(prog.links):
+        one = not isinstance(sc.node_at(c.state.data, [str(x) for x in (*base, "link")]), list)
+        at: KeyPath = (*base, "link") if one else (*base, "link", k)
+        for i, path in enumerate(link.rates):
+            segs = sc.link_rate_segments(path)
+            if segs is not None and not isinstance(sc.node_at(c.s, segs), int | float):
+                where = (*at, "rate") if isinstance(link.rate, str) else (*at, "rate", i)
+                c.bad(where, Msg("关联的比率在情景中不存在", "the linked rate does not exist in the scenario"), path,
+                      Msg("情景中给出的比率（城市、类型、级别或指标须存在）",
+                          "a rate the scenario sets (its city, type, tier or indicator must exist)"))
+        if link.part != "total" and (link.basis != "award" or not isinstance(prog.rule, sc.Matching)):
+            c.bad((*at, "part"), Msg("`part` 只适用于配套规则（kind: matching）的奖补额",
+                                     "`part` applies to the award of a matching rule (kind: matching)"), link.part,
+                  Msg("total", "total"))
 
 
 def _split(c: _Checker, base: KeyPath, prog: sc.Program) -> None:

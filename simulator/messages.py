@@ -231,6 +231,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "在达成目标的模拟中，首次达成时间的中位数为 {month}。",
         "Among replications that attain it, the median month first attained is {month}.",
     ),
+    "set_by_input": ("由输入设定", "set by input"),
+    "full_stop": ("。", "."),
+    "not_moved": ("情景中没有政策工具影响该目标", "No instrument in the scenario moves this target"),
+    "target_sentence_input": (
+        "{target}（{clause}）：由输入设定，不是预测；到 {deadline} 的数值为 {p50}（目标 {threshold}）。",
+        "{target} ({clause}): set by input, not a forecast; its value by {deadline} is {p50} (target {threshold}).",
+    ),
     "never_attained": ("在任何一次模拟中均未达成。", "It is not attained in any replication."),
     "target_yearly_heading": ("各年末指标值", "Metric at each year end"),
     "col_p5": ("P5", "P5"),

@@ -16,9 +16,16 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from simulator.errors import TextError
 from simulator.i18n import Msg
@@ -58,8 +65,11 @@ from simulator.scenario_rules import (
     Tranche,
 )
 from simulator.scenario_triggers import (
+    LINK_FIRM_RATES,
+    LINK_INDICATOR_TRENDS,
     Dist,
     Effect,
+    Link,
     OnCall,
     OnCertification,
     OnConstruction,
@@ -69,12 +79,16 @@ from simulator.scenario_triggers import (
     Response,
     Review,
     Trigger,
+    link_rate_segments,
+    node_at,
 )
 
 # Every name of the language, wherever it is defined (see the module docstring).
 __all__ = [
     "FIRM_STATES",
     "INCUBATOR_TYPES",
+    "LINK_FIRM_RATES",
+    "LINK_INDICATOR_TRENDS",
     "PLATFORM_TYPES",
     "RULE_KINDS",
     "TIERS",
@@ -94,6 +108,7 @@ __all__ = [
     "Indicator",
     "Jurisdiction",
     "Level",
+    "Link",
     "Matching",
     "Metric",
     "Money",
@@ -128,6 +143,8 @@ __all__ = [
     "TieredPopulation",
     "Tranche",
     "Trigger",
+    "link_rate_segments",
+    "node_at",
 ]
 
 # --------------------------------------------------------------------------- header
@@ -270,6 +287,18 @@ class Program(Node):
     exclusive_group: Id | None = None
     response: Response | None = None
     effect: Effect | None = None
+    link: list[Link] = Field(default_factory=list)
+
+    @field_validator("link", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        """``link:`` may be one mapping or a list of them."""
+        return [value] if isinstance(value, dict) else value
+
+    @property
+    def links(self) -> list[Link]:
+        """The behaviour links of this program."""
+        return list(self.link)
 
     @model_validator(mode="after")
     def _response_on_calls(self) -> Program:
@@ -431,6 +460,8 @@ class Scenario(Node):
     populations: dict[Id, Population] = Field(default_factory=dict)
     indicators: dict[Id, Indicator] = Field(default_factory=dict)
     targets: dict[Id, Target] = Field(default_factory=dict)
+    _links_applied: bool = PrivateAttr(default=False)
+
     not_modelled: dict[Id, NotModelled] = Field(
         default_factory=dict,
         description="instruments of the documents left out, keyed by id (a mapping, so that `extends:` composes them)",
@@ -444,12 +475,23 @@ class Scenario(Node):
             return {x["id"]: {k: v for k, v in x.items() if k != "id"} for x in value}
         return value
 
-    # ------------------------------------------------------------------ helpers
-
     def not_modelled_list(self) -> list[dict[str, str | None]]:
         """The instruments left out, as the list written into manifest.json and summary.json."""
         return [{"id": k, "clause": v.clause, "name": v.name, "name_en": v.name_en, "reason": v.reason}
                 for k, v in self.not_modelled.items()]
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def links_applied(self) -> bool:
+        """Whether the rates already carry the behaviour links (:func:`simulator.model.links.apply_links`)."""
+        return self._links_applied
+
+    def with_links_applied(self, update: dict[str, Any]) -> Scenario:
+        """A copy with the fields in ``update`` replaced, marked as carrying its behaviour links."""
+        new = self.model_copy(update=update)
+        new._links_applied = True
+        return new
 
     def level_of_fund(self, fund_id: str) -> str:
         """The funding level (province/city/county/district/zone) that owns a fund."""

@@ -7,16 +7,18 @@ review, yearly quotas, and the behaviour links between money and outcomes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from simulator.errors import TextError
 from simulator.i18n import Msg
 from simulator.scenario_base import (
     HIGH_BELOW_LOW,
     INCUBATOR_TYPES,
+    TIERS,
     FirmState,
     IncubatorType,
     Money,
@@ -163,3 +165,96 @@ class Effect(Node):
     on: Literal["hte", "tech_sme", "upgrade"]
     multiplier: float = Field(gt=0.0, le=20.0)
     months: int = Field(default=24, ge=1, le=240)
+
+
+LINK_FIRM_RATES = ("arrivals_per_year", "sme_rate", "hte_rate")
+"""Firm-population rates a link may scale (``populations.<city>.firms.<rate>``)."""
+LINK_INDICATOR_TRENDS = ("growth", "drift")
+"""Indicator trends a link may scale (``indicators.<id>.<trend>``)."""
+
+
+def link_rate_segments(path: str) -> tuple[str, ...] | None:
+    """The segments of a rate path a link may scale, or None if the path has another shape.
+
+    The shapes: ``populations.<city>.firms.<rate>`` (a rate of :data:`LINK_FIRM_RATES`),
+    ``populations.<city>.(platforms|incubators).<type>.arrivals_per_year``,
+    ``populations.<city>.(platforms|incubators).<type>.upgrade_rate.<tier>`` and
+    ``indicators.<id>.(growth|drift)``.  Whether the city, type, tier or indicator
+    exists is checked against the scenario (:mod:`simulator.crosscheck`).
+
+    >>> link_rate_segments("populations.liaocheng.platforms.innovation_community.upgrade_rate.municipal")
+    ('populations', 'liaocheng', 'platforms', 'innovation_community', 'upgrade_rate', 'municipal')
+    >>> link_rate_segments("populations.liaocheng.firms.hte_pass") is None
+    True
+    """
+    segs = tuple(path.split("."))
+    if len(segs) == 3 and segs[0] == "indicators" and segs[2] in LINK_INDICATOR_TRENDS:
+        return segs
+    if len(segs) < 4 or segs[0] != "populations" or not all(segs):
+        return None
+    if segs[2] == "firms":
+        return segs if len(segs) == 4 and segs[3] in LINK_FIRM_RATES else None
+    if segs[2] not in ("platforms", "incubators"):
+        return None
+    if len(segs) == 5 and segs[4] == "arrivals_per_year":
+        return segs
+    if len(segs) == 6 and segs[4] == "upgrade_rate" and segs[5] in TIERS[1:]:
+        return segs
+    return None
+
+
+def node_at(root: Any, segs: Sequence[str]) -> Any:
+    """The value at key path ``segs`` below ``root`` (models and mappings), or None if a key is missing.
+
+    >>> node_at({"a": {"b": 2.0}}, ["a", "b"])
+    2.0
+    """
+    node = root
+    for seg in segs:
+        if isinstance(node, BaseModel):
+            node = getattr(node, seg, None)
+        elif isinstance(node, dict):
+            node = node.get(seg)
+        else:
+            return None
+        if node is None:
+            return None
+    return node
+
+
+class Link(Node):
+    """Behaviour link: rates follow the money, each multiplied by ``(amount / reference) ** elasticity``.
+
+    ``amount`` is the program's award for a representative claim under the
+    scenario's current rule (``basis: award``), or the total appropriation of
+    the funds its split names (``basis: funding``); ``reference`` is the
+    amount as the policy writes it, at which the rates are as stated.
+    """
+
+    rate: str | list[str]
+    reference: Money = Field(gt=0)
+    elasticity: float = Field(ge=0.0, le=3.0)
+    basis: Literal["award", "funding"] = "award"
+    part: Literal["total", "base", "match"] = "total"
+    tier: Tier | None = None
+    quantity: Num | None = Field(default=None, ge=0)
+
+    @property
+    def rates(self) -> list[str]:
+        """The rate paths this link scales."""
+        return [self.rate] if isinstance(self.rate, str) else list(self.rate)
+
+    @model_validator(mode="after")
+    def _paths(self) -> Link:
+        if not self.rates:
+            raise TextError(Msg("`rate` 至少给出一个比率路径", "`rate` needs at least one rate path"))
+        for path in self.rates:
+            if link_rate_segments(path) is None:
+                raise TextError(Msg(
+                    f"`rate` {path!r} 不是可关联的比率；应为 populations.<城市>.firms.(arrivals_per_year|sme_rate|"
+                    "hte_rate)、populations.<城市>.(platforms|incubators).<类型>.(arrivals_per_year|"
+                    "upgrade_rate.<级别>) 或 indicators.<指标>.(growth|drift)",
+                    f"`rate` {path!r} is not a rate a link can scale; expected populations.<city>.firms."
+                    "(arrivals_per_year|sme_rate|hte_rate), populations.<city>.(platforms|incubators).<type>."
+                    "(arrivals_per_year|upgrade_rate.<tier>) or indicators.<id>.(growth|drift)"))
+        return self

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from simulator.errors import StoreError as StoreError  # the project's one store error, re-exported
 from simulator.i18n import Msg
 from simulator.model.calendar import Calendar
+from simulator.model.links import target_links
 from simulator.model.metrics import MetricContext, evaluate_target, metric_series
 from simulator.model.records import RepResult
 from simulator.schema import TABLE_NAMES, column_names, whole_yuan
@@ -243,6 +244,7 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     tg_by = dict(tuple(tg.groupby("target", sort=False)))
     mt_by = dict(tuple(mt.groupby("target", sort=False)))
     empty_tg, empty_mt = tg.iloc[0:0], mt.iloc[0:0]
+    links = target_links(s)
     for tid, t in s.targets.items():
         rows = tg_by.get(tid, empty_tg)
         q = _q(rows["value"].to_numpy(dtype=float))
@@ -261,6 +263,7 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             "p5": q["p5"], "p50": q["p50"], "p95": q["p95"], "mean": q["mean"],
             "median_date_attained": _median_label(rows["date_attained"]),
             "yearly": yearly,
+            **links[tid],
         }
     fy = store.table("fund_years", categorical=True)
     ex = store.table("exhaustion", categorical=True)

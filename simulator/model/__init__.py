@@ -9,6 +9,8 @@ engine).  Nothing here knows about SimPy or about either engine:
 * :mod:`~simulator.model.ledger`: fiscal years, claim end states, yearly quotas, exclusive groups,
   payment tranches, fund-year rows;
 * :mod:`~simulator.model.lifecycle`: life-cycle constants, boosted waiting times, indicator steps;
+* :mod:`~simulator.model.links`: behaviour links (rates follow the money), applied once at each engine's
+  entry, and which instruments move each target;
 * :mod:`~simulator.model.places`: where new entities and claims sit (population weights);
 * :mod:`~simulator.model.dists`: the laws of claim attributes;
 * :mod:`~simulator.model.view`: the engines' small typed view of a scenario's timetable;

@@ -22,7 +22,8 @@ from simulator.report.analysis import (
     median_month,
     n_reps,
 )
-from simulator.report.fmt import FEN_PER_YUAN
+from simulator.report.fmt import FEN_PER_YUAN, Lang, prob
+from simulator.report.i18n import t
 from simulator.report.store import RunStore
 
 
@@ -172,6 +173,10 @@ class TargetAnswer:
         value: ``{"p5", "p50", "p95"}`` of the value at the deadline.
         median_date_attained: median first month reached, among replications that reach it.
         yearly: ``{year: {"p5", "p50", "p95"}}`` from the summary.
+        set_by: ``"input"`` when the value is set by an input (an appropriation, an
+            indicator held at its stated level), else ``"model"``.
+        moved_by: ids of the programs, guidance funds and funds whose money
+            moves the target; None for a store written before they were recorded.
     """
 
     target: str
@@ -183,6 +188,8 @@ class TargetAnswer:
     value: dict[str, float]
     median_date_attained: str | None
     yearly: dict[str, dict[str, float]]
+    set_by: str = "model"
+    moved_by: tuple[str, ...] | None = None
 
 
 def target_answers(store: RunStore) -> list[TargetAnswer]:
@@ -238,10 +245,38 @@ def target_answers(store: RunStore) -> list[TargetAnswer]:
                 value=value,
                 median_date_attained=med if isinstance(med, str) else None,
                 yearly=yearly,
+                set_by="input" if s.get("set_by") == "input" else "model",
+                moved_by=tuple(str(x) for x in s["moved_by"]) if isinstance(s.get("moved_by"), list) else None,
             )
         )
     store.memo["target_answers"] = out
     return list(out)
+
+
+def attainment_label(a: TargetAnswer, lang: Lang) -> str:
+    """A target's P(attained) as the report prints it: "由输入设定 / set by input" for a target an input sets.
+
+    >>> from dataclasses import replace
+    >>> a = TargetAnswer("T", {}, 1.0, "count", None, 0.25, {}, None, {})
+    >>> attainment_label(a, "en"), attainment_label(replace(a, set_by="input"), "en")
+    ('25%', 'set by input')
+    """
+    return t("set_by_input", lang) if a.set_by == "input" else prob(a.p_attained)
+
+
+def not_moved_note(a: TargetAnswer, lang: Lang) -> str | None:
+    """The note for a modelled target that no instrument in the scenario moves, else None.
+
+    >>> from dataclasses import replace
+    >>> a = TargetAnswer("T", {}, 1.0, "count", None, 0.25, {}, None, {}, moved_by=())
+    >>> not_moved_note(a, "en")
+    'No instrument in the scenario moves this target'
+    >>> not_moved_note(replace(a, moved_by=("LC-3",)), "en") is None
+    True
+    """
+    if a.set_by == "input" or a.moved_by is None or a.moved_by:
+        return None
+    return t("not_moved", lang)
 
 
 METRIC_PASS_BYTES = 32 * 2**20

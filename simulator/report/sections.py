@@ -204,7 +204,7 @@ def target_sentences(store: RunStore, targets: Sequence[TargetAnswer], lang: Lan
     out: list[str] = []
     for a in targets:
         text = t(
-            "target_sentence",
+            "target_sentence_input" if a.set_by == "input" else "target_sentence",
             lang,
             target=target_name(store, a.target, lang),
             clause=clause(a, short=True),
@@ -215,7 +215,8 @@ def target_sentences(store: RunStore, targets: Sequence[TargetAnswer], lang: Lan
             p5=fmt.metric_value(a.value.get("p5"), a.unit, lang),
             p95=fmt.metric_value(a.value.get("p95"), a.unit, lang),
         )
-        out.append(text)
+        note = outcomes.not_moved_note(a, lang)
+        out.append(text + (sep(lang) + note + t("full_stop", lang) if note else ""))
     return out
 
 
@@ -281,7 +282,7 @@ def _summary_targets_table(
                 a.target,
                 fmt.metric_value(a.threshold, a.unit, lang),
                 fmt.date(a.deadline, lang),
-                fmt.prob(a.p_attained),
+                outcomes.attainment_label(a, lang),
                 f"{fmt.metric_value(v.get('p50'), a.unit, lang)} "
                 f"({fmt.metric_value(v.get('p5'), a.unit, lang)}–{fmt.metric_value(v.get('p95'), a.unit, lang)})",
                 fmt.month(a.median_date_attained, lang),
@@ -351,7 +352,7 @@ def targets_section(lay: Layout, store: RunStore) -> list[Flowable]:
             threshold=fmt.metric_value(a.threshold, a.unit, lang),
             deadline=fmt.date(a.deadline, lang),
             clause=clause(a),
-            p=fmt.prob(a.p_attained),
+            p=outcomes.attainment_label(a, lang),
             p50=fmt.metric_value(v.get("p50"), a.unit, lang),
             p5=fmt.metric_value(v.get("p5"), a.unit, lang),
             p95=fmt.metric_value(v.get("p95"), a.unit, lang),
@@ -360,8 +361,11 @@ def targets_section(lay: Layout, store: RunStore) -> list[Flowable]:
             text += sep(lang) + t(
                 "attained_median", lang, month=fmt.month(a.median_date_attained, lang)
             )
-        else:
+        elif a.set_by != "input":
             text += sep(lang) + t("never_attained", lang)
+        note = outcomes.not_moved_note(a, lang)
+        if note:
+            text += sep(lang) + note + t("full_stop", lang)
         story.append(lay.para(text))
         story.append(lay.spacer(4))
         bands = outcomes.metric_bands(store, a.target)

@@ -44,6 +44,7 @@ from simulator.model.lifecycle import (
     indicator_jumps,
     indicator_step,
 )
+from simulator.model.links import apply_links
 from simulator.model.places import PlaceTable
 from simulator.model.records import RepResult, count_keys
 from simulator.model.view import Clock, guidance_times
@@ -78,6 +79,7 @@ class World:
     """All live state of one replication."""
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, seed: int, rep: int) -> None:
+        scenario = apply_links(scenario)  # the behaviour links, once (after any parameter draws)
         self.env = env
         self.scenario = scenario
         self.calendar = Calendar(scenario.scenario.start, scenario.scenario.end)

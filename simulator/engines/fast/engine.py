@@ -102,6 +102,7 @@ from simulator.model.calendar import Calendar
 from simulator.model.dists import poisson
 from simulator.model.ledger import FundYears, capital_calls, fund_year_rows, investments
 from simulator.model.lifecycle import apply_indicator_jump, indicator_jumps, indicator_step
+from simulator.model.links import apply_links
 from simulator.model.places import PlaceTable
 from simulator.model.records import RepResult, count_keys
 from simulator.model.view import Clock
@@ -148,7 +149,7 @@ class Block(DeskWork):
     """One block of replications being simulated."""
 
     def __init__(self, scenario: Scenario, seed: int, reps: Sequence[int]) -> None:
-        s = scenario
+        s = apply_links(scenario)  # the behaviour links, once (after any parameter draws)
         self.s = s
         self.seed = seed
         self.reps = list(reps)
