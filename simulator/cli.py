@@ -405,6 +405,7 @@ def calibrate(ctx: click.Context, scenario: Path, observed: Path, param_keys: st
 
     from simulator.calibrate import Settings, fitted_params_yaml, posterior_yaml, read_observed
     from simulator.calibrate import calibrate as fit
+    from simulator.calibrate.sampler import evaluations
     from simulator.calibrate.text import summary_lines
     from simulator.paths import check_output_file
     from simulator.progress import progress_bar
@@ -419,15 +420,15 @@ def calibrate(ctx: click.Context, scenario: Path, observed: Path, param_keys: st
     sid = loaded.scenario.scenario.id
     target = out or Path("params") / f"{sid}-fitted.yaml"
     post_path = posterior_out or Path("params") / f"{sid}-posterior.yaml"
-    check_output_file(target, force=force)
-    check_output_file(post_path, force=force, option="--posterior")
     cities = loaded.scenario.cities()
     keys = _param_keys(param_keys) if param_keys is not None else [
         f"populations.{city or (cities[0] if cities else '?')}.firms.hte_rate"]
+    check_output_file(target, force=force)
+    check_output_file(post_path, force=force, option="--posterior")
     chosen = ("constant", "trend") if forms == "both" else (forms,)
     settings = Settings(walkers=walkers, steps=steps, burn=burn, groups=groups, reps=reps, seed=seed,
                         check_draws=check_draws)
-    bar = progress_bar(len(chosen) * walkers * (steps + 1) + check_draws, True, lang=lang)
+    bar = progress_bar(evaluations(settings, len(chosen)), True, lang=lang)
     try:
         post = fit(loaded, obs, keys, observed_file=observed, settings=settings, forms=chosen, city=city, progress=bar)
     finally:

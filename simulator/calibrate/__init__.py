@@ -27,11 +27,38 @@ from typing import Any
 
 import numpy as np
 
-from simulator.calibrate.history import Replay, check_paths, frozen_heap, prepare, supports_growth, supports_year_factors
-from simulator.calibrate.observed import FIRST_YEAR, LAST_YEAR, Observation, metric_for, read_observed
-from simulator.calibrate.posterior import CheckRow, Posterior, fitted_params_yaml, posterior_yaml, read_posterior, rounded
+from simulator.calibrate.history import (
+    Replay,
+    check_paths,
+    frozen_heap,
+    prepare,
+    supports_growth,
+    supports_year_factors,
+)
+from simulator.calibrate.observed import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Observation,
+    metric_for,
+    read_observed,
+)
+from simulator.calibrate.posterior import (
+    CheckRow,
+    Posterior,
+    fitted_params_yaml,
+    posterior_yaml,
+    read_posterior,
+    rounded,
+)
 from simulator.calibrate.priors import Prior, prior_for
-from simulator.calibrate.sampler import FormFit, Settings, choose_form, fit_form, spreads_of, synthetic_loglik
+from simulator.calibrate.sampler import (
+    FormFit,
+    Settings,
+    choose_form,
+    fit_form,
+    spreads_of,
+    synthetic_loglik,
+)
 from simulator.errors import InputError, Problem
 from simulator.i18n import Msg
 from simulator.loader import LoadedScenario

@@ -160,9 +160,9 @@ def read_posterior(path: Path) -> Posterior:
         except (KeyError, TypeError, ValueError):
             raise _bad(path, f"check.{i}", Msg("year, metric, observed, p5, p50, p95, used_for",
                                                "year, metric, observed, p5, p50, p95, used_for")) from None
-    prov = doc.get("provenance") if isinstance(doc.get("provenance"), dict) else {}
-    model = doc.get("model") if isinstance(doc.get("model"), dict) else {}
-    return Posterior(dict(prov), dict(model), paths, priors, draws, check)
+    prov, model = doc.get("provenance"), doc.get("model")
+    return Posterior(dict(prov) if isinstance(prov, dict) else {}, dict(model) if isinstance(model, dict) else {},
+                     paths, priors, draws, check)
 
 
 def fitted_params_yaml(post: Posterior, posterior_file: str, valid_from: date) -> str:

@@ -136,9 +136,6 @@ GROWTH_PRIOR = Prior("normal", -0.05, 0.15, (
 DEFAULT_PRIORS: dict[str, Prior] = {"growth": GROWTH_PRIOR}
 """Priors by the last segment of a path, used when no params entry gives a range."""
 
-_LOGNORMAL_UNITS = {"per_year", "probability", "multiplier", "share", "log_sd"}
-
-
 def _param_of(loaded: LoadedScenario, path: str) -> tuple[str, Any] | None:
     """The params entry (key, Parameter) the scenario refers to at ``path``, unless calibration wrote it."""
     prov = loaded.provenance.get(path)
@@ -177,7 +174,7 @@ def prior_for(loaded: LoadedScenario, path: str) -> Prior:
         if lo > 0 and hi > lo:
             return Prior("lognormal", lo, hi, source)
         if hi > lo:
-            lower = 0.0 if lo >= 0 or param.unit in _LOGNORMAL_UNITS else None
+            lower = 0.0 if lo >= 0 else None
             return Prior("normal", lo, hi, source, lower)
     if segs[-1] in DEFAULT_PRIORS:
         return DEFAULT_PRIORS[segs[-1]]

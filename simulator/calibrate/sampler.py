@@ -30,6 +30,9 @@ from simulator.calibrate.priors import Prior
 AIC_MARGIN = 2.0
 """How much lower the trend's AIC must be for the trend to be kept (Burnham and Anderson's "substantial" gap)."""
 
+INIT_FACTOR = 3
+"""Prior points scanned per walker to place the walkers (see :func:`initial_walkers`)."""
+
 EMCEE_STREAM = 7_300_002
 """Spawn-key tag of the sampler's own generator (walker starts and moves)."""
 
@@ -167,10 +170,7 @@ def fit_form(replay: Replay, form: str, priors: dict[str, Prior], growth_path: s
 
     seq = np.random.SeedSequence(settings.seed, spawn_key=(EMCEE_STREAM, 0 if form == "constant" else 1))
     rs = np.random.RandomState(np.random.MT19937(seq))
-    u = (np.arange(settings.walkers)[:, None] + rs.uniform(size=(settings.walkers, ndim))) / settings.walkers
-    for j in range(ndim):
-        u[:, j] = u[rs.permutation(settings.walkers), j]
-    start = np.column_stack([np.vectorize(ps[j].to_coord)(ps[j].ppf(np.clip(u[:, j], 0.02, 0.98))) for j in range(ndim)])
+    start = initial_walkers(log_prob, ps, settings, rs)
     sampler = emcee.EnsembleSampler(settings.walkers, ndim, log_prob)
     sampler.random_state = rs.get_state()
     sampler.run_mcmc(start, settings.steps, progress=False)
@@ -178,6 +178,38 @@ def fit_form(replay: Replay, form: str, priors: dict[str, Prior], growth_path: s
     draws = np.column_stack([np.vectorize(ps[j].to_value)(chain[:, j]) for j in range(ndim)])
     return FormFit(form, paths, draws, float(state["best"]), float(np.mean(sampler.acceptance_fraction)),
                    int(state["n"]), dict(best))
+
+
+def initial_walkers(log_prob: Callable[[np.ndarray], tuple[float, float]], ps: Sequence[Prior], settings: Settings,
+                    rs: np.random.RandomState) -> np.ndarray:
+    """Walkers' starting points: a rough posterior from a stratified scan of the prior.
+
+    ``INIT_FACTOR × walkers`` points of a Latin hypercube over the prior's
+    2–98% are evaluated; the walkers are drawn from them with weights
+    proportional to their posterior density (sampling-importance resampling)
+    and jittered by half the weighted spread, so the ensemble starts where
+    the posterior is instead of spending its steps contracting from the prior.
+    """
+    ndim, n = len(ps), INIT_FACTOR * settings.walkers
+    u = (np.arange(n)[:, None] + rs.uniform(size=(n, ndim))) / n
+    for j in range(ndim):
+        u[:, j] = u[rs.permutation(n), j]
+    cand = np.column_stack([np.vectorize(ps[j].to_coord)(ps[j].ppf(0.02 + 0.96 * u[:, j])) for j in range(ndim)])
+    lp = np.array([log_prob(c)[0] for c in cand])
+    ok = np.isfinite(lp)
+    if not ok.any():
+        return cand[: settings.walkers]
+    w = np.where(ok, np.exp(lp - lp[ok].max()), 0.0)
+    w /= w.sum()
+    mean = w @ cand
+    spread = np.sqrt(np.maximum(w @ (cand - mean) ** 2, (1e-3 * np.array([p.scale for p in ps])) ** 2))
+    picks = rs.choice(n, size=settings.walkers, p=w)
+    return cand[picks] + 0.5 * spread * rs.standard_normal((settings.walkers, ndim))
+
+
+def evaluations(settings: Settings, forms: int) -> int:
+    """Simulations a calibration runs: per form the prior scan and the walkers' steps, then the check."""
+    return forms * settings.walkers * (INIT_FACTOR + settings.steps + 1) + settings.check_draws
 
 
 def choose_form(fits: dict[str, FormFit]) -> tuple[str, str]:
