@@ -124,13 +124,28 @@ def parameter_table(lay: Layout, post: Posterior) -> list[Flowable]:
     return [lay.table(cols, rows), lay.caption(T["caption"](lang))]
 
 
+def reason_text(post: Posterior, lang: Lang) -> str:
+    """Why the growth form was chosen, in ``lang`` (from the two forms' AIC; else the file's own words)."""
+    forms = post.model.get("forms")
+    try:
+        gap = float(forms["constant"]["aic"]) - float(forms["trend"]["aic"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return str(post.model.get("reason", ""))
+    if post.model.get("form") == "trend":
+        return Msg(f"趋势形式使合成似然的 AIC 降低 {gap:.2f}（超过 2）：数据支持趋势",
+                   f"the trend lowers the AIC on the synthetic likelihood by {gap:.2f} (more than 2): the data ask for a trend")(lang)
+    return Msg(f"趋势形式使合成似然的 AIC 变化 {-gap:+.2f}（须降低 2 以上才采用）：数据无法区分趋势与常数，保留较简单的形式",
+               f"the trend changes the AIC on the synthetic likelihood by {-gap:+.2f} (it must lower it by more than 2): "
+               "the data do not distinguish a trend from a constant, so the simpler form is kept")(lang)
+
+
 def model_lines(lay: Layout, post: Posterior, ref: str) -> list[Flowable]:
     """The growth form and why, the year effects, the file."""
     lang = lay.lang
     form = str(post.model.get("form", ""))
     ye = post.model.get("year_effects") if isinstance(post.model.get("year_effects"), dict) else {}
     pairs: list[tuple[str, Any]] = [(T["form"](lang), FORMS[form](lang) if form in FORMS else form),
-                                    (T["why"](lang), str(post.model.get("reason", "")))]
+                                    (T["why"](lang), reason_text(post, lang))]
     if isinstance(ye, dict) and ye.get("identified") is False:
         pairs.append((T["ye"](lang), T["ye_prior"](lang)))
     prov = post.provenance
