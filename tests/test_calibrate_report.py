@@ -54,6 +54,8 @@ def test_posterior_page_shows_prior_posterior_form_and_check(tmp_path: Path, lan
 def test_no_posterior_no_page_and_unreadable_posterior_says_so(tmp_path: Path) -> None:
     assert posterior_section(Layout("en"), RunStore(tmp_path, {}, {})) == []
     assert posterior_ref({"uncertainty": {"posterior": {"path": "a.yaml"}}}) == "a.yaml"
+    assert posterior_ref({"uncertainty": {"posterior": {"file": "b.yaml", "sha256": "0" * 64, "rows": 5}}}) == "b.yaml"
+    assert posterior_ref({"uncertainty": {"fixed_params": True, "posterior": None}}) is None
     assert posterior_ref({"uncertainty": "x"}) is None and posterior_ref({"uncertainty": {"posterior": 3}}) is None
     store = RunStore(tmp_path, {"uncertainty": {"posterior": "missing.yaml"}}, {})
     text = _render(tmp_path, store, "en")
