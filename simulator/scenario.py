@@ -299,8 +299,10 @@ class FirmExitRates(Node):
     tech_sme: PerYear
     hte: PerYear
 
-    def of(self, state: FirmState) -> float:
-        """The exit hazard of a firm in ``state``."""
+    def of(self, state: str) -> float:
+        """The exit hazard of a firm in ``state`` (one of :data:`FIRM_STATES`)."""
+        if state not in FIRM_STATES:
+            raise KeyError(state)
         return float(getattr(self, state))
 
 
@@ -354,7 +356,7 @@ class FirmPopulation(Node):
     window_month: int = Field(default=5, ge=1, le=12)
     result_month: int = Field(default=11, ge=1, le=12)
 
-    def exit_rate_of(self, state: FirmState) -> float:
+    def exit_rate_of(self, state: str) -> float:
         """The exit hazard (per year) of a firm in ``state``."""
         return self.exit_rate.of(state)
 
