@@ -180,13 +180,15 @@ def fitted_params_yaml(post: Posterior, posterior_file: str, valid_from: date) -
         for seg in path.split(".")[:-1]:
             node = node.setdefault(seg, {})
         p5, _, p95 = post.quantiles(path)
+        if path == post.model.get("growth_path") and form == "constant":
+            source = (f"fitted: held at 0 by the growth form calibration chose (constant; see model.reason in "
+                      f"{posterior_file}); data {prov.get('data', '')}")
+        else:
+            source = (f"fitted: posterior median, {posterior_file} (90% interval {_r(p5):g} to {_r(p95):g}; "
+                      f"data {prov.get('data', '')}; growth form {form})")
         node[path.split(".")[-1]] = {
             "description": f"posterior median of {path}",
             "range": [_r(prior.p5), _r(prior.p95)],
-            "values": {valid_from.isoformat(): {
-                "value": medians[path],
-                "source": (f"fitted: posterior median, {posterior_file} (90% interval {_r(p5):g} to {_r(p95):g}; "
-                           f"data {prov.get('data', '')}; growth form {form})"),
-            }},
+            "values": {valid_from.isoformat(): {"value": medians[path], "source": source}},
         }
     return HEADER + yaml.safe_dump(tree, allow_unicode=True, sort_keys=False, width=120)
