@@ -60,3 +60,6 @@ def test_no_posterior_no_page_and_unreadable_posterior_says_so(tmp_path: Path) -
     store = RunStore(tmp_path, {"uncertainty": {"posterior": "missing.yaml"}}, {})
     text = _render(tmp_path, store, "en")
     assert "cannot be read" in text and "missing.yaml" in text
+    _write_posterior(tmp_path / "post.yaml")
+    stale = RunStore(tmp_path, {"uncertainty": {"posterior": {"file": "post.yaml", "sha256": "0" * 64}}}, {})
+    assert "rewritten after this run" in _render(tmp_path, stale, "en").replace("\n", " ")

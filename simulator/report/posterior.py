@@ -12,6 +12,7 @@ line saying so (the report is still written).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,9 @@ T = {
                          "The history replayed with posterior draws (fresh random numbers): is each observation "
                          "inside the P5-P95 of the simulated values?"),
     "unreadable": Msg("本次运行所用的后验文件无法读取：", "The posterior file of this run cannot be read: "),
+    "changed": Msg("注意：后验文件在本次运行之后已被改写（sha256 不同），下表显示的是现有文件。",
+                   "Note: the posterior file was rewritten after this run (its sha256 differs); the tables show the "
+                   "current file."),
 }
 
 
@@ -109,7 +113,10 @@ def posterior_section(lay: Layout, store: RunStore) -> list[Flowable]:
         post = read_posterior(path)
     except InputError:
         return [lay.h1(T["title"](lang)), lay.para(T["unreadable"](lang) + ref), PageBreak()]
-    return [lay.h1(T["title"](lang)), lay.para(T["intro"](lang)), *parameter_table(lay, post),
+    recorded = (store.manifest.get("uncertainty") or {}).get("posterior")
+    sha = recorded.get("sha256") if isinstance(recorded, dict) else None
+    changed = [lay.para(T["changed"](lang))] if sha and sha != hashlib.sha256(path.read_bytes()).hexdigest() else []
+    return [lay.h1(T["title"](lang)), lay.para(T["intro"](lang)), *changed, *parameter_table(lay, post),
             *model_lines(lay, post, ref), *check_table(lay, post), PageBreak()]
 
 
