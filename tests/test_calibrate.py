@@ -212,6 +212,17 @@ def test_bad_observed_files_get_one_clear_error(tmp_path: Path, text: str, fragm
     assert fragment in str(exc.value)
 
 
+def test_burn_in_must_be_shorter_than_the_run(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+
+    res = CliRunner().invoke(main, ["--lang", "en", "calibrate", str(TAIAN), "--observed", str(OBSERVED), "--steps", "5",
+                                    "--burn", "5", "--out", str(tmp_path / "f.yaml"), "--posterior", str(tmp_path / "p.yaml")])
+    assert res.exit_code == 2 and "--burn" in res.output and "less than --steps (5)" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "p.yaml").exists()
+
+
 def test_missing_observed_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_observed(tmp_path / "none.csv")
