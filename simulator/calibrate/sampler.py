@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from pydantic import ValidationError
 
 from simulator.calibrate.history import Replay, SimValues
 from simulator.calibrate.observed import Observation
@@ -159,7 +160,10 @@ def fit_form(replay: Replay, form: str, priors: dict[str, Prior], growth_path: s
         growth = values.pop(growth_path, 0.0) if growth_path is not None else 0.0
         if growth <= -1.0 or any(v < 0 for v in values.values()):
             return -math.inf, -math.inf
-        sim = replay.simulate(values, growth, spreads, settings.reps, settings.seed)
+        try:
+            sim = replay.simulate(values, growth, spreads, settings.reps, settings.seed)
+        except ValidationError:  # outside what the scenario language accepts (a probability above 1, ...)
+            return -math.inf, -math.inf
         ll = synthetic_loglik(sim, replay.fitted)
         state["n"] += 1
         if ll > state["best"]:
