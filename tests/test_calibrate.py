@@ -223,6 +223,14 @@ def test_burn_in_must_be_shorter_than_the_run(tmp_path: Path) -> None:
     assert "Traceback" not in res.output and not (tmp_path / "p.yaml").exists()
 
 
+def test_walkers_must_be_twice_the_parameters() -> None:
+    loaded = load_scenario(TAIAN)
+    paths = ["populations.taian.firms.hte_rate", "populations.taian.firms.sme_rate"]
+    with pytest.raises(InputError) as exc:
+        calibrate(loaded, read_observed(OBSERVED), paths, observed_file=OBSERVED, settings=Settings(walkers=4))
+    assert "--walkers" in str(exc.value) and "at least 6" in str(exc.value)
+
+
 def test_missing_observed_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_observed(tmp_path / "none.csv")

@@ -119,6 +119,11 @@ def calibrate(loaded: LoadedScenario, observed: Sequence[Observation], param_pat
     if "trend" in forms and growth_path is None:
         raise InputError(Problem(Msg("情景语言没有企业增长趋势", "the scenario language has no firm growth trend"),
                                  path="--forms", value=",".join(forms), has_value=True, expected="constant"))
+    ndim = len(param_paths) + (1 if "trend" in forms else 0)
+    if settings.walkers < 2 * ndim:
+        raise InputError(Problem(Msg("游走者太少", "too few walkers"), path="--walkers", value=settings.walkers,
+                                 has_value=True, expected=Msg(f"至少 {2 * ndim}（参数个数的两倍）",
+                                                              f"at least {2 * ndim} (twice the number of parameters)")))
     priors = {p: prior_for(loaded, p) for p in param_paths}
     if growth_path is not None:
         priors[growth_path] = prior_for(loaded, growth_path)

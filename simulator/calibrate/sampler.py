@@ -53,12 +53,12 @@ class Settings:
     """
 
     walkers: int = 8
-    steps: int = 30
-    burn: int = 10
-    groups: int = 8
-    reps: int = 3
+    steps: int = 24
+    burn: int = 8
+    groups: int = 6
+    reps: int = 4
     seed: int = 0
-    check_draws: int = 40
+    check_draws: int = 30
 
     def as_dict(self) -> dict[str, int]:
         """The settings as written in the posterior file."""
