@@ -97,23 +97,28 @@ class YearRates:
 
     def cumulative(self, row: IntArray, t: FloatArray) -> FloatArray:
         """``C_row(t)`` for times ``t >= 0`` (``inf`` stays ``inf`` unless the last factor is 0)."""
-        k = np.maximum(np.searchsorted(self.knots, t, side="right") - 1, 0)
+        k = np.searchsorted(self.knots, t, side="right") - 1
+        np.maximum(k, 0, out=k)
         f = self.factors[row, k]
-        with np.errstate(invalid="ignore"):
-            step = np.where(f > 0, f * (t - self.knots[k]), 0.0)
+        step = np.zeros(t.shape[0])
+        np.multiply(f, t - self.knots[k], out=step, where=f > 0)
         return self.cum[row, k] + step
 
     def inverse(self, row: IntArray, y: FloatArray) -> FloatArray:
         """The first time ``t`` with ``C_row(t) >= y`` (``inf`` if never)."""
         out = np.empty(y.shape[0])
-        for r in np.unique(row).tolist():
+        first = int(row[0]) if row.shape[0] else 0
+        for r in [first] if (row == first).all() else np.unique(row).tolist():
             sel = row == r
-            yr = y[sel]
-            k = np.maximum(np.searchsorted(self.cum[r], yr, side="right") - 1, 0)
+            yr = y if r == first and sel.all() else y[sel]
+            k = np.searchsorted(self.cum[r], yr, side="right") - 1
+            np.maximum(k, 0, out=k)
             f = self.factors[r, k]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = self.knots[k] + np.where(f > 0, (yr - self.cum[r, k]) / np.where(f > 0, f, 1.0), 0.0)
-            out[sel] = np.where((f > 0) | (yr <= self.cum[r, k]), t, INF)
+            c = self.cum[r, k]
+            live = f > 0
+            step = np.zeros(yr.shape[0])
+            np.divide(yr - c, f, out=step, where=live)
+            out[sel] = np.where(live | (yr <= c), self.knots[k] + step, INF)
         return out
 
     # ------------------------------------------------------------------ waits and arrivals
@@ -128,18 +133,20 @@ class YearRates:
         if self.flat:
             return boosted_wait(e, rate, mult, until)
         live = rate > 0
-        safe = np.where(live, rate, 1.0)
         c0 = self.cumulative(row, now)
-        y = c0 + e / safe
+        y = np.full(e.shape[0], INF)
+        np.divide(e, rate, out=y, where=live)
+        y += c0
         use = (until > 0) & (mult != 1.0) & live
         if use.any():
-            hi = safe[use] * mult[use]
+            ru = rate[use]
+            hi = ru * mult[use]
             c1 = self.cumulative(row[use], now[use] + until[use])
             first = hi * (c1 - c0[use])
             eu = e[use]
             with np.errstate(divide="ignore", invalid="ignore"):
-                y[use] = np.where(eu <= first, c0[use] + eu / hi, c1 + (eu - first) / safe[use])
-        t = self.inverse(row, np.where(live, y, INF))
+                y[use] = np.where(eu <= first, c0[use] + eu / hi, c1 + (eu - first) / ru)
+        t = self.inverse(row, y)
         return np.where(live, t - now, INF)
 
     def wait_one(self, row: int, e: float, now: float, rate: float, mult: float = 1.0, until: float = 0.0) -> float:
