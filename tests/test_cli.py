@@ -127,32 +127,39 @@ def test_calibrate_fits_and_writes_params(tmp_path: Path) -> None:
 scenario: {id: cal, name: 校准测试, start: 2020-01-01, end: 2021-12-31, seed: 1}
 jurisdictions:
   c: {name: 市, level: city}
+params: [rates.yaml]
 populations:
   c:
     firms: {baseline: {startup: 300, tech_sme: 150, hte: 50}, arrivals_per_year: 60, sme_rate: 0.3,
-            hte_rate: 0.1, exit_rate: 0.08, source: "assumption: test"}
+            hte_rate: {param: rates.hte_rate}, exit_rate: 0.08, source: "assumption: test"}
 """, encoding="utf-8")
+    (tmp_path / "rates.yaml").write_text(
+        "hte_rate: {unit: per_year, range: [0.05, 0.5], values: {2010-01-01: {value: 0.1, source: 'assumption: test'}}}\n",
+        encoding="utf-8")
     obs = tmp_path / "obs.csv"
     obs.write_text("year,metric,value\n2015,firms.hte,50\n2018,firms.hte,110\n2021,firms.hte,170\n", encoding="utf-8")
-    out = tmp_path / "fit.yaml"
-    code, stdout, err = invoke("--lang", "en", "calibrate", str(scen), "--observed", str(obs), "--params",
-                               "populations.c.firms.hte_rate", "--out", str(out), "--reps", "6")
+    out, post = tmp_path / "fit.yaml", tmp_path / "post.yaml"
+    args = ["calibrate", str(scen), "--observed", str(obs), "--params", "populations.c.firms.hte_rate", "--out",
+            str(out), "--posterior", str(post), "--forms", "constant", "--walkers", "4", "--steps", "3", "--burn", "1",
+            "--groups", "1", "--reps", "4", "--check-draws", "3"]
+    code, stdout, err = invoke("--lang", "en", *args)
     assert code == 0, err
-    assert "validate" in stdout  # 2021 is after the scenario start: shown, never fitted
+    assert "validate" in stdout  # 2021 is after the scenario start: checked, never fitted
+    assert "posterior predictive check" in stdout and "growth form: constant" in stdout
     assert_lang(stdout, "en")
-    code, zh, err = invoke("calibrate", str(scen), "--observed", str(obs), "--params",
-                           "populations.c.firms.hte_rate", "--out", str(out), "--reps", "6", "--force")
+    code, zh, err = invoke(*args, "--force")
     assert code == 0, err
-    assert "检验" in zh and "年份" in zh and "validate" not in zh and "evaluations" not in zh
+    assert "检验" in zh and "年份" in zh and "后验" in zh and "validate" not in zh and "posterior ->" not in zh
+    from simulator.calibrate import read_posterior
     from simulator.params import load_params
 
     params = load_params(out)
-    (param,) = params.values()
+    param = params["fit.populations.c.firms.hte_rate"]
     assert param.values[0].source.startswith("fitted:")
-    assert "2018 firms.hte=110" in param.values[0].source
+    assert param.values[0].value == read_posterior(post).medians()["populations.c.firms.hte_rate"]
     row = next(line for line in stdout.splitlines() if line.startswith("2018"))
-    fitted = float(row.split()[3])
-    assert abs(fitted - 110) / 110 < 0.1
+    p5, p95 = float(row.split()[3]), float(row.split()[5])
+    assert p5 <= 110 <= p95 or "OUTSIDE" in row
 
 
 @pytest.mark.parametrize("args", [["validate", str(MINIMAL)], ["award", str(MINIMAL), "ZB-4", "--set", "quantity=100"]])

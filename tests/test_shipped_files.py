@@ -27,7 +27,7 @@ from simulator.yamlio import load_yaml
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 VARIANTS = sorted((ROOT / "scenarios" / "variants").glob("*.yaml"))
-PARAMS = sorted((ROOT / "params").glob("*.yaml"))
+PARAMS = sorted(p for p in (ROOT / "params").glob("*.yaml") if not p.name.endswith("-posterior.yaml"))  # posteriors: test_calibrate.py
 CITIES = ("jinan", "liaocheng", "zibo", "taian")
 SOURCE_KINDS = {"clause", "assumption", "reported", "fitted"}
 

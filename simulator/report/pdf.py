@@ -24,6 +24,7 @@ from simulator.report.budget import arrears_section, budget_section
 from simulator.report.cities import CityFigures, cities_section, city_figures
 from simulator.report.i18n import check_lang, t
 from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout, write_pdf
+from simulator.report.posterior import posterior_section
 from simulator.report.sections import (
     appendix_section,
     chart_text,
@@ -83,6 +84,7 @@ def build_run_report(store_dir: str | Path, out_pdf: str | Path, lang: str = "zh
     story.append(PageBreak())
     story += targets_section(lay, store)
     story.append(PageBreak())
+    story += posterior_section(lay, store)
     story += appendix_section(lay, store)
     name = scenario_name(store, lg)
     return write_pdf(
