@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -28,12 +27,12 @@ from simulator.i18n import Msg
 from simulator.report import charts, fmt
 from simulator.report.compare_data import (
     Z_95,
+    Comparison,
     DiffRow,
-    InputChange,
-    changed_inputs,
-    difference_rows,
-    paired,
+    comparisons,
+    names_of,
     set_values,
+    short_names,
 )
 from simulator.report.export import inert_frame
 from simulator.report.fmt import Lang
@@ -147,70 +146,6 @@ _T: dict[str, Msg] = {
 
 def _t(key: str, lang: Lang, **kw: object) -> str:
     return _T[key].format(**kw)(lang)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """A baseline and one variant, with what changed and the figures compared.
-
-    Attributes:
-        base: the baseline run.
-        variant: the variant run.
-        base_name: the baseline's display name.
-        variant_name: the variant's display name.
-        changes: the inputs whose values differ.
-        rows: the measures compared.
-        paired: whether the errors come from paired replications.
-    """
-
-    base: RunStore
-    variant: RunStore
-    base_name: str
-    variant_name: str
-    changes: list[InputChange]
-    rows: list[DiffRow]
-    paired: bool
-
-
-def _names(stores: Sequence[RunStore], lang: Lang) -> list[str]:
-    names = [scenario_name(s, lang) for s in stores]
-    if len(set(names)) < len(names):  # the same scenario with other settings: tell by the folder
-        names = [f"{n} ({s.path.name})" for n, s in zip(names, stores, strict=True)]
-    return names
-
-
-def _short_names(stores: Sequence[RunStore], lang: Lang) -> list[str]:
-    """Scenario names, or the store folders' names when the scenarios are the same."""
-    names = [scenario_name(s, lang) for s in stores]
-    if len(set(names)) < len(names):
-        return [s.path.name for s in stores]
-    return names
-
-
-def comparisons(stores: Sequence[RunStore], lang: Lang) -> list[Comparison]:
-    """The first store against each of the others.
-
-    Args:
-        stores: the opened runs, baseline first.
-        lang: language of the names.
-
-    Returns:
-        One comparison per variant (none for a single store).
-    """
-    names = _short_names(stores, lang)
-    base = stores[0]
-    return [
-        Comparison(
-            base=base,
-            variant=v,
-            base_name=names[0],
-            variant_name=names[i],
-            changes=changed_inputs(base, v),
-            rows=difference_rows(base, v),
-            paired=paired(base, v),
-        )
-        for i, v in enumerate(stores[1:], 1)
-    ]
 
 
 # --------------------------------------------------------------------------- cells
@@ -479,11 +414,11 @@ def build_compare_report(
     if not store_dirs:
         raise ValueError("give at least one run store to compare")
     stores = [open_run(d, lg) for d in store_dirs]
-    names = _names(stores, lg)
+    names = names_of(stores, lg)
     cs = comparisons(stores, lg)
     lay = Layout(lg)
     title = t("compare_title", lg)
-    short = _short_names(stores, lg)
+    short = short_names(stores, lg)
     headline = (
         _t("title_pair", lg, variant=" / ".join(short[1:]), base=short[0]) if cs else short[0]
     )

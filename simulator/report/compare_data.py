@@ -22,23 +22,29 @@ get the unpaired error ``sqrt(var_b / n_b + var_v / n_v)``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from simulator.report.fmt import Lang
+from simulator.report.sections import scenario_name
 from simulator.report.store import RunStore
 
 __all__ = [
     "Z_95",
+    "Comparison",
     "DiffRow",
     "InputChange",
     "changed_inputs",
+    "comparisons",
     "difference_rows",
+    "names_of",
     "paired",
     "set_values",
+    "short_names",
 ]
 
 Z_95 = 1.96
@@ -295,3 +301,71 @@ def difference_rows(base: RunStore, variant: RunStore) -> list[DiffRow]:
         if nb is not None or nv is not None:
             rows.append(DiffRow("needed", fid, nb, nv, None, 0))
     return rows
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A baseline and one variant, with what changed and the figures compared.
+
+    Attributes:
+        base: the baseline run.
+        variant: the variant run.
+        base_name: the baseline's display name.
+        variant_name: the variant's display name.
+        changes: the inputs whose values differ.
+        rows: the measures compared.
+        paired: whether the errors come from paired replications.
+    """
+
+    base: RunStore
+    variant: RunStore
+    base_name: str
+    variant_name: str
+    changes: list[InputChange]
+    rows: list[DiffRow]
+    paired: bool
+
+
+def names_of(stores: Sequence[RunStore], lang: Lang) -> list[str]:
+    """Scenario names, told apart by the store folder when two are the same."""
+    names = [scenario_name(s, lang) for s in stores]
+    if len(set(names)) < len(names):  # the same scenario with other settings: tell by the folder
+        names = [f"{n} ({s.path.name})" for n, s in zip(names, stores, strict=True)]
+    return names
+
+
+def short_names(stores: Sequence[RunStore], lang: Lang) -> list[str]:
+    """Scenario names, or the store folders' names when the scenarios are the same."""
+    names = [scenario_name(s, lang) for s in stores]
+    if len(set(names)) < len(names):
+        return [s.path.name for s in stores]
+    return names
+
+
+def comparisons(stores: Sequence[RunStore], lang: Lang) -> list[Comparison]:
+    """The first store against each of the others.
+
+    Args:
+        stores: the opened runs, baseline first.
+        lang: language of the names.
+
+    Returns:
+        One comparison per variant (none for a single store).
+    """
+    names = short_names(stores, lang)
+    base = stores[0]
+    return [
+        Comparison(
+            base=base,
+            variant=v,
+            base_name=names[0],
+            variant_name=names[i],
+            changes=changed_inputs(base, v),
+            rows=difference_rows(base, v),
+            paired=paired(base, v),
+        )
+        for i, v in enumerate(stores[1:], 1)
+    ]

@@ -21,8 +21,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from simulator.cli import main
-from simulator.report.compare import Comparison, build_compare_report, reading, write_compare_xlsx
+from simulator.report.compare import build_compare_report, reading, write_compare_xlsx
 from simulator.report.compare_data import (
+    Comparison,
     DiffRow,
     InputChange,
     changed_inputs,
