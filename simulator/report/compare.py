@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 from reportlab.lib.units import cm
-from reportlab.platypus import Flowable, KeepTogether, PageBreak
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak
 
 from simulator.i18n import Msg
 from simulator.report import charts, fmt
@@ -220,6 +220,18 @@ def _colour(row: DiffRow) -> str | None:
 # --------------------------------------------------------------------------- PDF sections
 
 
+def _heading(lay: Layout, text: str) -> list[Flowable]:
+    """A sub-heading that may stand above a table split across pages (never last on a page).
+
+    The layout's headings keep with the next flowable, which moves a table
+    that does not fit the rest of the page to the next one whole, leaving
+    page 1 half empty; here the table splits instead.
+    """
+    head = lay.h2(text)
+    head.keepWithNext = 0
+    return [CondPageBreak(3.0 * cm), head]
+
+
 def _runs_table(lay: Layout, stores: Sequence[RunStore], names: Sequence[str]) -> Flowable:
     lang = lay.lang
     cols = [
@@ -246,7 +258,7 @@ def _runs_table(lay: Layout, stores: Sequence[RunStore], names: Sequence[str]) -
 
 def _changes_section(lay: Layout, c: Comparison) -> list[Flowable]:
     lang = lay.lang
-    story: list[Flowable] = [lay.h2(_t("changes_heading", lang, variant=c.variant_name))]
+    story: list[Flowable] = _heading(lay, _t("changes_heading", lang, variant=c.variant_name))
     if not c.changes:
         story.append(lay.para(_t("no_changes", lang)))
     else:
@@ -321,7 +333,7 @@ def _results_section(lay: Layout, c: Comparison) -> list[Flowable]:
         else _t("note_unpaired", lang, z=Z_95)
     )
     return [
-        lay.h2(_t("results_heading", lang, variant=c.variant_name)),
+        *_heading(lay, _t("results_heading", lang, variant=c.variant_name)),
         lay.table(cols, rows),
         lay.caption(note),
     ]
