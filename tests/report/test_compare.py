@@ -194,3 +194,23 @@ def test_xlsx_needs_a_comparison(run_store: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and ".xlsx" in result.output
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_summary_interfaces_money_needed_and_set_by_input(tmp_path: Path) -> None:
+    """A fund's money needed is compared when a summary has it; a target set by an input gets no difference."""
+    from simulator.report.store import RunStore
+
+    def store(total: int, set_by: str) -> RunStore:
+        manifest = {"reps": 0, "seed": 1, "engine": "fast", "funds": {"F": {"name": "资金"}},
+                    "targets": {"T": {"name": "目标"}}}
+        summary = {
+            "funds": {"F": {"money_needed": {"level": 0.9, "per_year_yuan": {}, "total_yuan": total}}},
+            "targets": {"T": {"set_by": set_by}},
+        }
+        return RunStore(path=tmp_path, manifest=manifest, summary=summary)
+
+    rows = {(r.kind, r.key): r for r in difference_rows(store(5_000_000, "model"), store(3_000_000, "input"))}
+    needed = rows[("needed", "F")]
+    assert (needed.base, needed.variant, needed.diff) == (500_000_000, 300_000_000, -200_000_000)  # fen
+    assert rows[("target", "T")].set_by_input
+    assert reading(rows[("target", "T")], "en") == "set by input"
