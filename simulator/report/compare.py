@@ -442,7 +442,7 @@ def build_compare_report(
     for c in cs:
         story += _changes_section(lay, c)
         story += _results_section(lay, c)
-    story.append(PageBreak())
+    story.append(CondPageBreak(10.0 * cm))  # the chart follows a table note that spills over
     story += _chart(lay, stores, names, cs)
     story.append(KeepTogether(_details_section(lay, stores, names)))
     for s, n in zip(stores, names, strict=True):
