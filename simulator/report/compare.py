@@ -89,6 +89,10 @@ _T: dict[str, Msg] = {
     "row_drawn": Msg("平均累计拨付（{unit}）：{x}", "Mean draw ({unit}): {x}"),
     "row_dry": Msg("用尽概率：{x}", "P(runs dry): {x}"),
     "row_needed": Msg("所需资金（{unit}）：{x}", "Money needed ({unit}): {x}"),
+    "row_needed_level": Msg(
+        "所需资金（用尽概率≤{level}，{unit}）：{x}",
+        "Money needed for P(runs dry) ≤ {level} ({unit}): {x}",
+    ),
     "pp": Msg("{v} 个百分点", "{v} pp"),
     "set_by_input": Msg("由输入设定", "set by input"),
     "within": Msg("在模拟误差内", "within MC error"),
@@ -162,7 +166,25 @@ def _item_name(c: Comparison, row: DiffRow, lang: Lang) -> str:
 def row_label(c: Comparison, row: DiffRow, lang: Lang) -> str:
     """The measure's label, e.g. ``达成概率：…`` or ``平均累计拨付（万元）：…``."""
     key = {"target": "row_target", "drawn": "row_drawn", "dry": "row_dry", "needed": "row_needed"}
-    return _t(key[row.kind], lang, x=_item_name(c, row, lang), unit=fmt.table_money_unit(lang))
+    level = _needed_level(c, row) if row.kind == "needed" else None
+    return _t(
+        "row_needed_level" if level is not None else key[row.kind],
+        lang,
+        x=_item_name(c, row, lang),
+        unit=fmt.table_money_unit(lang),
+        level=fmt.pct(level),
+    )
+
+
+def _needed_level(c: Comparison, row: DiffRow) -> float | None:
+    """The P(runs dry) the money needed is computed for, when a summary states it."""
+    for s in (c.base, c.variant):
+        fund = s.summary.get("funds", {}).get(row.key)
+        block = fund.get("money_needed") if isinstance(fund, dict) else None
+        level = block.get("level") if isinstance(block, dict) else None
+        if isinstance(level, int | float):
+            return float(level)
+    return None
 
 
 def _is_prob(row: DiffRow) -> bool:

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from simulator.cli import main
-from simulator.report.compare import build_compare_report, reading, write_compare_xlsx
+from simulator.report.compare import build_compare_report, reading, row_label, write_compare_xlsx
 from simulator.report.compare_data import (
     Comparison,
     DiffRow,
@@ -204,7 +204,7 @@ def test_summary_interfaces_money_needed_and_set_by_input(tmp_path: Path) -> Non
         manifest = {"reps": 0, "seed": 1, "engine": "fast", "funds": {"F": {"name": "资金"}},
                     "targets": {"T": {"name": "目标"}}}
         summary = {
-            "funds": {"F": {"money_needed": {"level": 0.9, "per_year_yuan": {}, "total_yuan": total}}},
+            "funds": {"F": {"money_needed": {"level": 0.1, "per_year_yuan": {}, "total_yuan": total}}},
             "targets": {"T": {"set_by": set_by}},
         }
         return RunStore(path=tmp_path, manifest=manifest, summary=summary)
@@ -213,4 +213,7 @@ def test_summary_interfaces_money_needed_and_set_by_input(tmp_path: Path) -> Non
     needed = rows[("needed", "F")]
     assert (needed.base, needed.variant, needed.diff) == (500_000_000, 300_000_000, -200_000_000)  # fen
     assert rows[("target", "T")].set_by_input
+    b, v = store(5_000_000, "model"), store(3_000_000, "input")
+    c = Comparison(b, v, "b", "v", [], list(rows.values()), True)
+    assert row_label(c, needed, "zh") == "所需资金（用尽概率≤10%，万元）：资金"
     assert reading(rows[("target", "T")], "en") == "set by input"
