@@ -402,10 +402,21 @@ def test_readme_lists_every_sweep_spec_key() -> None:
     assert not missing, f"sweep-spec keys missing from the README table: {missing}"
 
 
+@pytest.fixture(scope="module")
+def analyst_ran(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], Ran]:
+    """Run every run block of the analyst documents once (two at a time)."""
+    def one(item: tuple[str, Block]) -> tuple[tuple[str, int], Ran]:
+        doc, block = item
+        return (doc, block.start), _run_block(block, tmp_path_factory.mktemp("analyst-run"))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(one, ANALYST_BLOCKS))
+
+
 @pytest.mark.parametrize(("doc", "block"), ANALYST_BLOCKS, ids=lambda x: x if isinstance(x, str) else f"line{x.start}")
-def test_analyst_command(doc: str, block: Block, tmp_path: Path) -> None:
+def test_analyst_command(doc: str, block: Block, analyst_ran: dict[tuple[str, int], Ran]) -> None:
     """Every command of the analyst documents exits as the document says."""
-    result = _run_block(block, tmp_path)
+    result = analyst_ran[(doc, block.start)]
     assert result.status == result.expected_status, (
         f"{doc}:{block.start}: exit status {result.status}, expected {result.expected_status}\n{result.output}"
     )

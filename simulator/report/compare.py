@@ -398,9 +398,8 @@ def _details_section(
     ]
 
 
-def _chart(
-    lay: Layout, stores: Sequence[RunStore], names: Sequence[str], cs: Sequence[Comparison]
-) -> list[Flowable]:
+def _chart(lay: Layout, names: Sequence[str], cs: Sequence[Comparison]) -> list[Flowable]:
+    """Every target's probability of being attained, one bar per run (baseline first)."""
     lang = lay.lang
     target_rows = [r for r in cs[0].rows if r.kind == "target"] if cs else []
     if not target_rows:
@@ -465,7 +464,7 @@ def build_compare_report(
         story += _changes_section(lay, c)
         story += _results_section(lay, c)
     story.append(CondPageBreak(10.0 * cm))  # the chart follows a table note that spills over
-    story += _chart(lay, stores, names, cs)
+    story += _chart(lay, short, cs)
     story.append(KeepTogether(_details_section(lay, stores, names)))
     for s, n in zip(stores, names, strict=True):
         story.append(PageBreak())
