@@ -361,3 +361,62 @@ def test_command(block: Block, ran: dict[int, Ran]) -> None:
             f"{DOC.name}:{out.start}: output differs from the doc (UPDATE_DOCS=1 rewrites it)\n"
             f"--- doc\n{out.body}\n--- actual\n{result.output}"
         )
+
+
+# --------------------------------------------------------------------------- analyst documents
+
+ANALYST_DOCS = (ROOT / "README.md", ROOT / "docs" / "guide-zh.md")
+"""Documents for analysts whose ``<!-- run -->`` blocks are run too (same markers as above)."""
+
+
+def _analyst_blocks() -> list[tuple[str, Block]]:
+    out = []
+    for path in ANALYST_DOCS:
+        blocks, _tables = parse_doc(path.read_text(encoding="utf-8").splitlines())
+        out += [(path.relative_to(ROOT).as_posix(), b) for b in blocks if b.marker == "run"]
+    return out
+
+
+ANALYST_BLOCKS = _analyst_blocks()
+
+
+def test_analyst_docs_cover_the_questions() -> None:
+    """README and the guide run the comparison, the common --set idioms and a sweep."""
+    text = {name: "\n".join(b.body for n, b in ANALYST_BLOCKS if n == name) for name, _b in ANALYST_BLOCKS}
+    readme, guide = text.get("README.md", ""), text.get("docs/guide-zh.md", "")
+    for needle in ("--compare", "--set programs.LC-3.rule.base.amount=100万元", "--set funds.",
+                   ".appropriations.", "--set populations.", ".arrivals_per_year=", "fiscalsim sweep ",
+                   "--xlsx"):
+        assert needle in readme, needle
+    for needle in ("fiscalsim run", "--set", "--compare", "fiscalsim explain"):
+        assert needle in guide, needle
+
+
+def test_readme_lists_every_sweep_spec_key() -> None:
+    """The README's sweep-spec table has a row for every key of the spec."""
+    from simulator.sweep.spec_schema import SweepSpec
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `([a-z_]+)` \|", readme, flags=re.M))
+    missing = sorted(set(SweepSpec.model_fields) - rows)
+    assert not missing, f"sweep-spec keys missing from the README table: {missing}"
+
+
+@pytest.fixture(scope="module")
+def analyst_ran(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], Ran]:
+    """Run every run block of the analyst documents once (two at a time)."""
+    def one(item: tuple[str, Block]) -> tuple[tuple[str, int], Ran]:
+        doc, block = item
+        return (doc, block.start), _run_block(block, tmp_path_factory.mktemp("analyst-run"))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(one, ANALYST_BLOCKS))
+
+
+@pytest.mark.parametrize(("doc", "block"), ANALYST_BLOCKS, ids=lambda x: x if isinstance(x, str) else f"line{x.start}")
+def test_analyst_command(doc: str, block: Block, analyst_ran: dict[tuple[str, int], Ran]) -> None:
+    """Every command of the analyst documents exits as the document says."""
+    result = analyst_ran[(doc, block.start)]
+    assert result.status == result.expected_status, (
+        f"{doc}:{block.start}: exit status {result.status}, expected {result.expected_status}\n{result.output}"
+    )

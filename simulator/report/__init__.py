@@ -7,7 +7,7 @@ never runs a simulation. Chinese is the default language, English on request.
 Public entry points::
 
     build_run_report(store_dir, out_pdf, lang="zh")
-    build_compare_report([store_dir, ...], out_pdf, lang="zh")
+    build_compare_report([base_dir, variant_dir, ...], out_pdf, lang="zh", xlsx=None)
     build_sweep_report(sweep_dir, out_pdf, lang="zh")
     export_store(store_dir, "xlsx" | "csv", out_path, lang="zh")
 
@@ -33,12 +33,15 @@ def build_run_report(store_dir: str | Path, out_pdf: str | Path, lang: str = "zh
 
 
 def build_compare_report(
-    store_dirs: Sequence[str | Path], out_pdf: str | Path, lang: str = "zh"
+    store_dirs: Sequence[str | Path],
+    out_pdf: str | Path,
+    lang: str = "zh",
+    xlsx: str | Path | None = None,
 ) -> Path:
-    """Write a comparison PDF of several runs (see :func:`simulator.report.pdf.build_compare_report`)."""
-    from simulator.report.pdf import build_compare_report as build
+    """Write a comparison PDF, the first run the baseline (see :func:`simulator.report.compare.build_compare_report`)."""
+    from simulator.report.compare import build_compare_report as build
 
-    return build(store_dirs, out_pdf, lang)
+    return build(store_dirs, out_pdf, lang, xlsx)
 
 
 def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "zh") -> Path:

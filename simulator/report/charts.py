@@ -450,6 +450,7 @@ def heatmap_chart(
     output_label: str,
     lang: Lang = "zh",
     percent: bool = True,
+    cmap: str = "RdYlGn",
 ) -> bytes:
     """Heat map of an output over two factors.
 
@@ -461,6 +462,8 @@ def heatmap_chart(
         output_label: display name of the output (title and colour bar).
         lang: ``"zh"`` or ``"en"``.
         percent: values are probabilities (0–1 colour scale, % labels).
+        cmap: matplotlib colour map (``RdYlGn``: high is green; ``RdYlGn_r``
+            for an output where high is bad).
 
     Returns:
         The chart as PNG bytes.
@@ -474,7 +477,7 @@ def heatmap_chart(
             masked,
             origin="lower",
             aspect="auto",
-            cmap="RdYlGn",
+            cmap=cmap,
             vmin=0.0 if percent else None,
             vmax=1.0 if percent else None,
         )

@@ -15,7 +15,7 @@ from typing import Any, NoReturn, cast
 
 import click
 
-from simulator.i18n import localized
+from simulator.i18n import Msg, localized
 from simulator.names import printable
 from simulator.report.export import ExportError
 from simulator.report.fmt import Lang
@@ -99,6 +99,27 @@ def _make_reports_dir(folder: Path, lang: Lang) -> None:
         _fail(_msg("write_failed", lang, path=folder, err=exc.strerror or exc), lang)
 
 
+_XLSX_ONLY_COMPARE = Msg(
+    "--xlsx 只用于比较报告（--compare 或多个结果目录）：{path}",
+    "--xlsx goes with a comparison report (--compare or several stores): {path}",
+)
+_XLSX_SUFFIX = Msg(
+    "--xlsx {path}：文件名应以 .xlsx 结尾",
+    "--xlsx {path}: the file name must end in .xlsx",
+)
+
+
+def _check_xlsx(xlsx: Path, is_compare: bool, force: bool, lang: Lang) -> None:
+    """Refuse a workbook path that is misplaced, misnamed or in the way, before any work."""
+    if not is_compare:
+        _fail(_XLSX_ONLY_COMPARE.format(path=xlsx)(lang), lang)
+    if xlsx.suffix.lower() != ".xlsx":
+        _fail(_XLSX_SUFFIX.format(path=xlsx)(lang), lang)
+    from simulator.paths import check_output_file
+
+    check_output_file(xlsx, force=force, option="--xlsx")
+
+
 _LANG_HELP = "Language of the output: zh (default) or en / 输出语言（默认中文）."
 
 
@@ -121,6 +142,14 @@ _LANG_HELP = "Language of the output: zh (default) or en / 输出语言（默认
     is_flag=True,
     help="Side-by-side report of the run stores (implied by several DIRs) / 并列比较.",
 )
+@click.option(
+    "--xlsx",
+    "xlsx",
+    default=None,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --compare: also write the comparison tables to this workbook / "
+    "比较时另将比较表写入该 Excel 文件.",
+)
 @click.option("--force", is_flag=True, help="Replace OUT if it exists / 覆盖已有文件.")
 @click.pass_context
 def report_command(
@@ -129,13 +158,17 @@ def report_command(
     out: Path | None,
     lang: str | None,
     compare: bool,
+    xlsx: Path | None,
     force: bool,
 ) -> None:
     """Write the PDF report of a result store (run or sweep) / 生成 PDF 报告.
 
     A run store gives the run report; a sweep store gives the sweep report;
-    several run stores (or --compare) give a comparison report. The kind is
-    read from each store's manifest.json.
+    several run stores (or --compare) give a comparison report: the first
+    store is the baseline, each other one a variant, and page 1 lists the
+    inputs that changed and the difference of every target's and fund's
+    figures (--xlsx also writes that table to a workbook). The kind is read
+    from each store's manifest.json.
 
     Without --out the PDF goes to reports/<store folder name>.pdf in the
     current directory (the folder is created if missing).
@@ -144,6 +177,7 @@ def report_command(
     Examples / 示例:
       fiscalsim report out/liaocheng                      # -> reports/liaocheng.pdf
       fiscalsim report out/liaocheng --out out/liaocheng-en.pdf --lang en
+      fiscalsim report out/liaocheng out/lc3-100 --compare --xlsx out/compare.xlsx
       fiscalsim report out/taian out/zibo --out out/compare.pdf
       fiscalsim report out/sweep-award --out out/sweep.pdf --force
     """
@@ -159,21 +193,26 @@ def report_command(
             _fail(localized(exc, lg), lg)
     if "sweep" in kinds and (len(dirs) > 1 or compare):
         _fail(_msg("sweep_alone", lg, path=dirs[kinds.index("sweep")]), lg)
+    is_compare = compare or len(dirs) > 1
+    if xlsx is not None:
+        _check_xlsx(xlsx, is_compare, force, lg)
     if out is None:
         _make_reports_dir(target.parent, lg)
     if "sweep" in kinds:
         from simulator.report.sweep import build_sweep_report
 
         written = _guard(lg, dirs[0], lambda: build_sweep_report(dirs[0], target, lg))
-    elif compare or len(dirs) > 1:
-        from simulator.report.pdf import build_compare_report
+    elif is_compare:
+        from simulator.report.compare import build_compare_report
 
-        written = _guard(lg, dirs[0], lambda: build_compare_report(list(dirs), target, lg))
+        written = _guard(lg, dirs[0], lambda: build_compare_report(list(dirs), target, lg, xlsx))
     else:
         from simulator.report.pdf import build_run_report
 
         written = _guard(lg, dirs[0], lambda: build_run_report(dirs[0], target, lg))
     click.echo(_msg("wrote_report", lg, path=written))
+    if xlsx is not None:
+        click.echo(_msg("wrote_export", lg, path=xlsx))
 
 
 @click.command(

@@ -61,23 +61,29 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak
 from simulator.report import charts, fmt
 from simulator.report.fmt import Lang
 from simulator.report.i18n import check_lang, display_name, t
-from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout, write_pdf
+from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout, esc, write_pdf
 from simulator.report.store import SweepStore, open_sweep
+from simulator.report.sweep_findings import TAIL, effects, findings, headline_outputs
+from simulator.report.sweep_labels import SWEEP_TEXT as TEXT
 from simulator.report.sweep_labels import (
     factor_bounds,
     factor_ids,
     factor_label,
     factor_options,
+    factor_path,
     is_categorical,
     is_probability,
     money_scale,
     outcome_label,
     output_ids,
+    output_kind,
     output_label,
     range_text,
+    sweep_context,
 )
 
 __all__ = [
+    "TAIL",
     "box_sentence",
     "build_sweep_report",
     "factor_bounds",
@@ -94,14 +100,17 @@ __all__ = [
     "tornado_rows",
 ]
 
-MAX_TORNADOS = 6
-"""Outputs given a tornado chart, at most."""
+MAX_TORNADOS = 12
+"""Outputs given a tornado chart, at most (every target's probability always gets one)."""
 
 MAX_HEATMAPS = 4
-"""Heat maps drawn, at most (probabilities first)."""
+"""Heat maps drawn, at most (targets first, then funds running dry); every target gets one."""
 
-TAIL = 0.2
-"""Share of design points counted as 'low' or 'high' for a factor in a tornado."""
+HEATMAP_COLOURS: dict[str, str] = {"target": "RdYlGn", "dry": "RdYlGn_r"}
+"""Colour map per output kind, red where the answer is bad: a target missed, a fund run dry.
+Other outputs (money drawn) are neither good nor bad and use :data:`NEUTRAL_COLOURS`."""
+
+NEUTRAL_COLOURS = "Blues"
 
 HEATMAP_BINS = 6
 """Bins per axis when a numeric factor takes more distinct values than that."""
@@ -117,7 +126,8 @@ def tornado_rows(
 
     A numeric factor's ends are its lowest and highest :data:`TAIL` share of
     points; a categorical factor's are its options with the lowest and the
-    highest mean output (named in the label).
+    highest mean output (named in the label). See
+    :func:`simulator.report.sweep_findings.effects`.
 
     Args:
         sweep: the sweep store.
@@ -128,27 +138,13 @@ def tornado_rows(
         ``([(factor label, mean at low, mean at high)], overall mean)``, rows
         sorted by the size of the swing, largest first.
     """
-    pts = sweep.points
-    y = pts[output].astype(float)
-    rows: list[tuple[float, tuple[str, float, float]]] = []
-    for f in factor_ids(sweep):
-        label = factor_label(sweep, f, lang)
-        if is_categorical(sweep, f):
-            means = y.groupby(pts[f].astype(str)).mean().dropna()
-            if len(means) < 2:
-                continue
-            lo_opt, hi_opt = str(means.idxmin()), str(means.idxmax())
-            low, high = float(means.min()), float(means.max())
-            label = f"{label} ({lo_opt} → {hi_opt})"
-        else:
-            x = pts[f].astype(float)
-            lo_cut, hi_cut = x.quantile(TAIL), x.quantile(1 - TAIL)
-            low = float(y[x <= lo_cut].mean())
-            high = float(y[x >= hi_cut].mean())
-        if np.isfinite(low) and np.isfinite(high):
-            rows.append((abs(high - low), (label, low, high)))
-    rows.sort(key=lambda r: -r[0])
-    return [r[1] for r in rows], float(y.mean())
+    rows: list[tuple[str, float, float]] = []
+    for e in effects(sweep, output):
+        label = factor_label(sweep, e.factor, lang)
+        if e.low_option is not None:
+            label = f"{label} ({e.low_option} → {e.high_option})"
+        rows.append((label, e.low, e.high))
+    return rows, float(sweep.points[output].astype(float).mean())
 
 
 def heatmap_grid(sweep: SweepStore, x: str, y: str, output: str) -> pd.DataFrame:
@@ -264,11 +260,18 @@ def box_sentence(sweep: SweepStore, box: Mapping[str, Any], lang: Lang) -> str:
 
 
 def _sweep_name(sweep: SweepStore, lang: Lang) -> str:
+    """The manifest's name, else the swept scenario's, else the spec file's or the folder's name."""
     m = sweep.manifest
     if m.get("name") or m.get("name_en"):
         return display_name(m, lang, sweep.path.name)
+    own = sweep_context(sweep).scenario
+    if own.get("name"):
+        return display_name(own, lang, sweep.path.name)
+    spec_file = m.get("spec_file")
+    fallback = Path(spec_file).stem if isinstance(spec_file, str) else sweep.path.name
     sc = m.get("scenario")
-    return display_name(sc if isinstance(sc, Mapping) else None, lang, sweep.path.name)
+    named = sc if isinstance(sc, Mapping) and "/" not in str(sc.get("name", "")) else None
+    return display_name(named, lang, fallback)
 
 
 def _cover(lay: Layout, sweep: SweepStore, title: str) -> list[Flowable]:
@@ -280,7 +283,11 @@ def _cover(lay: Layout, sweep: SweepStore, title: str) -> list[Flowable]:
     design: Mapping[str, Any] = raw_design if isinstance(raw_design, Mapping) else {}
     method = m.get("method") or design.get("kind")
     points = m.get("points") or design.get("n_points") or len(sweep.points)
-    scenario = " · ".join(x for x in (str(sc.get("id") or ""), display_name(sc, lang, "")) if x)
+    own = sweep_context(sweep).scenario or {
+        k: str(v) for k, v in sc.items() if k in ("id", "name", "name_en") and "/" not in str(v)
+    }
+    scenario = " · ".join(x for x in (str(own.get("id") or ""), display_name(own, lang, "")) if x)
+    spec_file = m.get("spec_file")
     pairs: list[tuple[str, Cell]] = [
         (t("report_date", lang), fmt.today(lang)),
         (t("scenario_id", lang), scenario or fmt.DASH),
@@ -290,6 +297,7 @@ def _cover(lay: Layout, sweep: SweepStore, title: str) -> list[Flowable]:
         (t("seed", lang), str(m.get("seed", fmt.DASH))),
         (t("version", lang), str(m.get("version", fmt.DASH))),
         (t("scenario_hash", lang), str(sc.get("hash") or m.get("spec_hash") or fmt.DASH)),
+        (TEXT["spec_file"](lang), str(spec_file) if isinstance(spec_file, str) else fmt.DASH),
         (t("created", lang), str(m.get("created") or fmt.DASH)),
         (t("store_dir", lang), str(sweep.path.resolve())),
     ]
@@ -303,29 +311,40 @@ def _cover(lay: Layout, sweep: SweepStore, title: str) -> list[Flowable]:
     factors = factor_ids(sweep)
     if factors:
         cols = [
-            Column(t("col_factor", lang), 5.5 * cm),
-            Column(t("col_path", lang), 6.5 * cm),
+            Column(t("col_factor", lang), 12.0 * cm),
             Column(t("col_range", lang), CONTENT_WIDTH - 12.0 * cm, True),
         ]
         rows: list[list[Cell]] = [
-            [factor_label(sweep, f, lang), f, range_text(sweep, f, lang)] for f in factors
+            [_factor_cell(lay, sweep, f), range_text(sweep, f, lang)] for f in factors
         ]
         story += [
             lay.h2(t("factors_heading", lang)),
             lay.table(cols, rows),
-            lay.caption(t("cap_factors", lang)),
+            lay.caption(TEXT["cap_factors"](lang)),
         ]
+    found = findings(sweep, lang)
+    if found:
+        story.append(lay.h2(TEXT["findings_heading"](lang)))
+        story += [lay.bullet(sentence) for _o, _e, sentence in found]
+        story.append(lay.caption(TEXT["cap_findings"](lang)))
     return story
 
 
-def _ordered_outputs(sweep: SweepStore) -> list[str]:
-    """Outputs, probabilities of targets first, then those with indices or heat maps."""
-    outputs = output_ids(sweep)
-    first = [str(h.get("output")) for h in sweep.summary.get("heatmap", [])]
-    first += [str(r.get("output")) for r in sweep.summary.get("sensitivity", [])]
-    ordered = [o for o in outputs if is_probability(sweep, o)]
-    ordered += [o for o in dict.fromkeys(first) if o in outputs and o not in ordered]
-    return ordered + [o for o in outputs if o not in ordered]
+def _factor_cell(lay: Layout, sweep: SweepStore, factor: str) -> Flowable:
+    """A factor's name with its key path under it in small type."""
+    name = esc(factor_label(sweep, factor, lay.lang))
+    path = factor_path(sweep, factor, lay.lang)
+    if path:
+        name += f'<br/><font size="7" color="#5b6570">{esc(path)}</font>'
+    return lay.markup(name, "cell")
+
+
+_KIND_ORDER = {"target": 0, "dry": 1, "money": 2, "other": 3}
+
+
+def _rank(output: str) -> int:
+    """Targets first, then funds running dry, then money, then the rest."""
+    return _KIND_ORDER[output_kind(output)]
 
 
 def _scaled(sweep: SweepStore, output: str, lang: Lang) -> tuple[bool, float, str, str]:
@@ -337,11 +356,22 @@ def _scaled(sweep: SweepStore, output: str, lang: Lang) -> tuple[bool, float, st
     return prob, div, unit, (f"{label} ({unit})" if unit else label)
 
 
+def _tornado_outputs(sweep: SweepStore) -> tuple[list[str], list[str]]:
+    """Outputs given a tornado chart (every target first), and the constant ones left out."""
+    moving, constant = headline_outputs(sweep)
+    if not moving:  # a sweep of other outputs: its probabilities, then the rest
+        moving = sorted((o for o in output_ids(sweep) if o not in constant), key=_rank)
+    targets = [o for o in moving if output_kind(o) == "target"]
+    rest = [o for o in moving if o not in targets]
+    return targets + rest[: max(MAX_TORNADOS - len(targets), 0)], constant
+
+
 def _tornado_section(lay: Layout, sweep: SweepStore) -> list[Flowable]:
     lg = lay.lang
     story: list[Flowable] = [lay.h1(t("tornado_heading", lg))]
     categorical = any(is_categorical(sweep, f) for f in factor_ids(sweep))
-    for output in _ordered_outputs(sweep)[:MAX_TORNADOS]:
+    shown, constant = _tornado_outputs(sweep)
+    for output in shown:
         rows, base = tornado_rows(sweep, output, lg)
         if not rows:
             continue
@@ -363,16 +393,31 @@ def _tornado_section(lay: Layout, sweep: SweepStore) -> list[Flowable]:
         if categorical:
             caption += t("cap_tornado_cat", lg)
         story.append(lay.chart(png, caption))
+    if constant:
+        values = [fmt.pct(float(sweep.points[o].astype(float).iloc[0])) for o in constant]
+        labels = [output_label(sweep, o, lg) for o in constant]
+        story.append(
+            lay.para(
+                TEXT["constant"].format(
+                    outputs="、".join(labels) if lg == "zh" else "; ".join(labels),
+                    values=", ".join(values),
+                )(lg),
+                "note",
+            )
+        )
     return story
 
 
 def _sensitivity_section(lay: Layout, sweep: SweepStore) -> list[Flowable]:
+    """The Sobol or Morris indices; for a design without them, one note line (no section)."""
     lg = lay.lang
-    story: list[Flowable] = [lay.h1(t("sens_heading", lg))]
     sens = pd.DataFrame(sweep.summary.get("sensitivity", []))
     if sens.empty or "output" not in sens or "factor" not in sens:
-        story.append(lay.para(t("no_sensitivity", lg)))
-        return story
+        return [lay.para(t("no_sensitivity", lg) + TEXT["no_indices"](lg), "note")]
+    story: list[Flowable] = [PageBreak(), lay.h1(t("sens_heading", lg))]
+    sens = sens.assign(_rank=[_rank(str(o)) for o in sens["output"]]).sort_values(
+        "_rank", kind="stable"
+    )
     sobol = "ST" in sens.columns or "S1" in sens.columns
     for output in dict.fromkeys(sens["output"]):
         sub = sens[sens["output"] == output]
@@ -413,19 +458,44 @@ def _sensitivity_section(lay: Layout, sweep: SweepStore) -> list[Flowable]:
     return story
 
 
-def _heatmap_section(lay: Layout, sweep: SweepStore, reps: str) -> list[Flowable]:
-    lg = lay.lang
+def _heatmaps(sweep: SweepStore) -> list[dict[str, Any]]:
+    """The heat maps to draw: every target's first, then funds running dry, then the rest.
+
+    The summary's heat maps are used when they carry a grid or their columns
+    exist; a target the summary has no heat map for gets one over the
+    summary's (or else the first two) factors.
+    """
     cols = set(sweep.points.columns)
     heats = [
-        h
+        dict(h)
         for h in sweep.summary.get("heatmap", [])
         if h.get("grid") or {h.get("x"), h.get("y"), h.get("output")} <= cols
     ]
-    heats.sort(key=lambda h: not is_probability(sweep, str(h["output"])))
+    have = {str(h["output"]) for h in heats}
+    factors = factor_ids(sweep)
+    x, y = (str(heats[0]["x"]), str(heats[0]["y"])) if heats else [*factors, "", ""][:2]
+    if x in cols and y in cols:
+        for o in output_ids(sweep):
+            if output_kind(o) == "target" and o not in have:
+                heats.append({"x": x, "y": y, "output": o, "grid": None})
+    heats.sort(key=lambda h: _rank(str(h["output"])))
+    targets = [h for h in heats if output_kind(str(h["output"])) == "target"]
+    rest = [h for h in heats if output_kind(str(h["output"])) != "target"]
+    return targets + rest[: max(MAX_HEATMAPS - len(targets), 0)]
+
+
+def heatmap_colours(output: str) -> str:
+    """The colour map of an output's heat map: red where the answer is bad (:data:`HEATMAP_COLOURS`)."""
+    return HEATMAP_COLOURS.get(output_kind(output), NEUTRAL_COLOURS)
+
+
+def _heatmap_section(lay: Layout, sweep: SweepStore, reps: str) -> list[Flowable]:
+    lg = lay.lang
+    heats = _heatmaps(sweep)
     if not heats:
         return []
     story: list[Flowable] = [lay.h1(t("heatmap_heading", lg))]
-    for h in heats[:MAX_HEATMAPS]:
+    for h in heats:
         x, y, output = str(h["x"]), str(h["y"]), str(h["output"])
         grid = stored_grid(h["grid"]) if h.get("grid") else heatmap_grid(sweep, x, y, output)
         prob, div, _unit, label = _scaled(sweep, output, lg)
@@ -436,17 +506,21 @@ def _heatmap_section(lay: Layout, sweep: SweepStore, reps: str) -> list[Flowable
             output_label=label,
             lang=lg,
             percent=prob,
+            cmap=heatmap_colours(output),
         )
-        story.append(lay.chart(png, t("cap_heatmap", lg, reps=reps)))
+        story.append(lay.chart(png, t("cap_heatmap", lg, reps=reps) + TEXT["cap_colours"](lg)))
     return story
 
 
 def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "zh") -> Path:
     """Write the PDF report of a parameter sweep.
 
-    Contents: cover with the factors swept; a tornado chart per output; the
-    Sobol or Morris indices; heat maps of an output over two factors; the
-    scenario-discovery boxes as sentences; the summary's notes.
+    Contents: cover with the factors swept (named, their paths in small
+    type) and the main findings; a tornado chart for every target's
+    probability and each fund's probability of running dry; the Sobol or
+    Morris indices (a note when the design has none); heat maps of an output
+    over two factors, red where the answer is bad; the scenario-discovery
+    boxes as sentences, targets first; the summary's notes.
 
     Args:
         sweep_dir: the sweep store (layouts in this module's docstring).
@@ -465,13 +539,14 @@ def build_sweep_report(sweep_dir: str | Path, out_pdf: str | Path, lang: str = "
     lay = Layout(lg)
     title = t("sweep_title", lg)
     reps = fmt.number(sweep.reps) if sweep.reps else fmt.DASH
-    story: list[Flowable] = [*_cover(lay, sweep, title), PageBreak()]
-    story += _tornado_section(lay, sweep)
-    story.append(PageBreak())
+    story: list[Flowable] = _cover(lay, sweep, title)
+    story += _tornado_section(lay, sweep)  # flows on: the findings may fill the cover's page
     story += _sensitivity_section(lay, sweep)
-    story += _heatmap_section(lay, sweep, reps)
-
+    heat = _heatmap_section(lay, sweep, reps)
+    if heat:
+        story += [PageBreak(), *heat]
     boxes = [b for b in sweep.summary.get("boxes", []) if isinstance(b, Mapping)]
+    boxes.sort(key=lambda b: _rank(str(b.get("output", "")).partition(":")[2]))
     block: list[Flowable] = [lay.h1(t("boxes_heading", lg))]
     if not boxes:
         block.append(lay.para(t("no_boxes", lg)))

@@ -131,7 +131,7 @@ def test_compare_report(run_store: Path, variant_store: Path, tmp_path: Path) ->
     reader = PdfReader(out)
     assert len(reader.pages) >= 3
     text = _squash(_text(out))
-    assert "情景并列比较" in text
+    assert "结果对比" in text and "改动的输入" in text
     assert "聊城申请增加30%" in text and "聊城市产业技术研究院基准情景" in text
     assert "达成概率：有效高新技术企业数" in text
 
