@@ -142,6 +142,7 @@ def panel_drawing(panel: Panel, width: float, font: str, lang: Lang) -> tuple[Dr
     x1 = year_fraction(months[-1]) if months else x0 + 1
     fr = _Frame(width, PANEL_HEIGHT, x0, x1, ymax)
     d = Drawing(width, PANEL_HEIGHT)
+    d.initialFontName = font  # the renderer's starting font: no standard font enters the PDF
     for i in range(round(ymax / step) + 1):
         y = fr.y(i * step)
         d.add(Line(fr.left, y, fr.left + fr.w, y, strokeColor=GRID_GREY, strokeWidth=0.4))
@@ -213,7 +214,7 @@ def grid(lay: Layout, panels: Sequence[Panel]) -> list[Flowable]:
     if len(rows[-1]) < COLUMNS:
         rows[-1] = rows[-1] + [[lay.spacer(1)]] * (COLUMNS - len(rows[-1]))
     table = Table(rows, colWidths=[width] * COLUMNS)
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 2),
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), lay.font), ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 2),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 2), ("TOPPADDING", (0, 0), (-1, -1), 4),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
     table.hAlign = "LEFT"

@@ -21,7 +21,7 @@ from simulator.report.brief import (
     set_by_input,
 )
 from simulator.report.layout import Cell, Column, Layout
-from simulator.report.sections import chart_text, target_name
+from simulator.report.sections import chart_text, clause, target_name
 from simulator.report.store import RunStore
 from simulator.report.texts import bt
 
@@ -52,7 +52,8 @@ def targets_section(lay: Layout, store: RunStore, options: BriefOptions | None =
         v = a.value
         value = (f"{fmt.metric_value(v.get('p50'), a.unit, lang)}\n"
                  f"({fmt.metric_value(v.get('p5'), a.unit, lang)} – {fmt.metric_value(v.get('p95'), a.unit, lang)})")
-        rows.append([bt(f"light_{kind}", lang) if kind else fmt.DASH, a.target, name,
+        source = clause(a, short=True)
+        rows.append([bt(f"light_{kind}", lang) if kind else fmt.DASH, source.replace(" · ", "\n", 1), name,
                      fmt.metric_value(a.threshold, a.unit, lang), fmt.date(a.deadline, lang),
                      bt("set_by_input", lang) if by_input else fmt.prob(a.p_attained),
                      fmt.DASH if by_input else value,
