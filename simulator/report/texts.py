@@ -157,6 +157,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "arrears_note": ("仅列出至少一次重复模拟中有未足额支付的资金年度。金额为 {reps} 次重复模拟的均值，单位万元。",
                      "Only fund-years with a claim not paid in full in some replication. Amounts are means over "
                      "{reps} replications, CNY m."),
+    # export sheets
+    "sheet_budget_level": ("预算表_按级次", "Budget by level"),
+    "sheet_budget_fund": ("预算表_按资金", "Budget by fund"),
+    "sheet_needed": ("所需资金", "Money needed"),
+    "sheet_fund_bands": ("图表数据_资金", "Chart data, funds"),
+    "sheet_target_bands": ("图表数据_目标", "Chart data, targets"),
+    "col_fund_id": ("资金编号", "Fund id"),
+    "col_target_id": ("目标编号", "Target id"),
+    "col_item": ("项目", "Item"),
+    "col_month": ("月份", "Month"),
+    "col_level_name": ("级次", "Level"),
+    "col_cum_approp": ("累计预算安排", "Cumulative appropriations"),
+    "col_level_of_needed": ("出现缺口概率上限", "Level of P(runs short)"),
     # appendix
     "appendix_heading": ("附录", "Appendix"),
     "glossary_heading": ("术语", "Glossary"),
