@@ -172,3 +172,19 @@ def test_xlsx_budget_tables_add_up_to_the_ledger(run_store: Path, tmp_path: Path
     sheets = pd.read_excel(out, sheet_name=None)
     for key in ("sheet_needed", "sheet_fund_bands", "sheet_target_bands"):
         assert len(sheets[sheet_name(key, "zh")]) > 0, key
+
+
+def test_outlook_option_of_the_command(run_store: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from simulator.report.cli import EXIT_INPUT, report_command
+
+    runner = CliRunner()
+    out = tmp_path / "r.pdf"
+    ok = runner.invoke(report_command, [str(run_store), "--out", str(out), "--outlook", "0.75,0.6"])
+    assert ok.exit_code == 0, ok.output
+    assert "绿LC-T1" in _pages(out)[0]
+    for bad in ("0.5,0.8", "x,0.5", "0.8"):
+        result = runner.invoke(report_command, [str(run_store), "--out", str(tmp_path / "b.pdf"), "--outlook", bad])
+        assert result.exit_code == EXIT_INPUT and "--outlook" in result.output, bad
+        assert "Traceback" not in result.output
