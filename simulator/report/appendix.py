@@ -43,7 +43,7 @@ KEY_ZH: dict[str, str] = {
 _DATED = re.compile(r"^(\d{4}|\d{4}-\d{2}-\d{2}|\d+)$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SECTIONS = {"funds": "funds", "programs": "programs", "guidance_funds": "guidance_funds",
-             "jurisdictions": "jurisdictions", "targets": "targets"}
+             "jurisdictions": "jurisdictions", "targets": "targets", "indicators": "indicators"}
 
 
 def appendix_section(lay: Layout, store: RunStore) -> list[Flowable]:
@@ -124,7 +124,9 @@ def label_of(store: RunStore, path: str, lang: Lang) -> str:
         if entry is None and parts[0] == "guidance_funds":  # listed with the programs
             entry = store.programs.get(parts[1])
         name = shown_name(entry, lang, parts[1]) if isinstance(entry, dict) else parts[1]
-        head = f"{parts[1]} {name}" if parts[0] in ("programs", "guidance_funds", "targets") else name
+        head = f"{parts[1]} {name}" if name != parts[1] and parts[0] in ("programs", "guidance_funds", "targets") else name
+        if parts[0] == "indicators":
+            head = f"{_SECTION_ZH['indicators'][0 if lang == 'zh' else 1]} {parts[1]}"
         rest = parts[2:]
     elif len(parts) >= 2 and parts[0] == "populations":
         jur = store.jurisdictions.get(parts[1])
@@ -164,7 +166,8 @@ class InputRow:
 
 _SECTION_ZH = {"programs": ("项目", "programs"), "guidance_funds": ("引导基金", "guidance funds"),
                "funds": ("资金", "funds"), "jurisdictions": ("辖区", "jurisdictions"),
-               "populations": ("城市", "cities"), "targets": ("目标", "targets")}
+               "populations": ("城市", "cities"), "targets": ("目标", "targets"),
+               "indicators": ("指标", "indicators")}
 
 
 def _dated(frame: pd.DataFrame, lang: Lang) -> list[tuple[str, str, str, str, str]]:

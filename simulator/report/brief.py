@@ -100,6 +100,8 @@ def brief_section(lay: Layout, store: RunStore, options: BriefOptions | None = N
         The flowables of the brief.
     """
     opts = options or BriefOptions()
+    outcomes.target_answers(store)  # computed once, cached on the store
+    fund_rows(store)
     for max_targets, max_funds in LIMITS:
         story = _brief(lay, store, opts, max_targets, max_funds)
         if story_height(story) <= FRAME_HEIGHT:

@@ -21,8 +21,7 @@ import pandas as pd
 from simulator.i18n import Msg, Text, pick
 from simulator.names import cell_text, printable
 from simulator.report import analysis, fmt, outcomes
-from simulator.report.charts import display_width
-from simulator.report.fmt import Lang
+from simulator.report.fmt import Lang, display_width
 from simulator.report.i18n import (
     check_lang,
     display_name,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import unicodedata
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -409,3 +410,12 @@ def today(lang: Lang = "zh", now: _dt.date | None = None) -> str:
     '2026年1月5日'
     """
     return date(now or _dt.date.today(), lang)
+
+
+def display_width(text: str) -> int:
+    """Width of a string in Latin character cells (CJK and full-width count 2).
+
+    >>> display_width("ab聊城")
+    6
+    """
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)

@@ -21,9 +21,9 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, Table, TableStyle
 
 from simulator.report import fmt
-from simulator.report.charts import APPROP, BAND_DARK, BAND_LIGHT, BLUE, GREY, THRESHOLD
 from simulator.report.fmt import Lang
 from simulator.report.layout import CONTENT_WIDTH, Layout
+from simulator.report.palette import APPROP, BAND_DARK, BAND_LIGHT, BLUE, GREY, THRESHOLD
 
 COLUMNS = 2
 """Panels per row."""

@@ -275,7 +275,11 @@ class Layout:
         st = self.styles[style]
         avail = max(width - 2 * CELL_PADDING, 1.0)
         para = Paragraph(esc(text), st)
-        if para.wrap(avail, FRAME_HEIGHT)[1] <= MAX_CELL_HEIGHT:
+        raw = "" if text is None else str(text)
+        # the most lines the text can take (every character as wide as the font is tall, plus one
+        # line per break and per line end); a short text is not laid out twice
+        most = len(raw) * st.fontSize / avail + 2 * (raw.count("\n") + 1)
+        if most * st.leading <= MAX_CELL_HEIGHT or para.wrap(avail, FRAME_HEIGHT)[1] <= MAX_CELL_HEIGHT:
             return para
         full = "" if text is None else str(text)
         lo, hi = 0, len(full)

@@ -19,7 +19,7 @@ import pandas as pd
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, PageBreak
 
-from simulator.report import charts, fmt, outcomes
+from simulator.report import fmt, outcomes
 from simulator.report.appendix import appendix_section
 from simulator.report.brief import BriefOptions, brief_section
 from simulator.report.budget import arrears_section, budget_section
@@ -220,6 +220,8 @@ def _compare_section(
         story += [lay.table(cols, rows), lay.spacer(4)]
     story.append(lay.caption(t("cap_compare", lang)))
     if target_ids:
+        from simulator.report import charts  # matplotlib, only for the comparison chart
+
         data = pd.DataFrame(
             {
                 chart_text(f"{i + 1}. {n}"): [

@@ -145,7 +145,10 @@ class FundRow:
 
 
 def fund_rows(store: RunStore) -> list[FundRow]:
-    """The funds' lines, in manifest order."""
+    """The funds' lines, in manifest order (cached on the store)."""
+    cached = store.memo.get("fund_rows")
+    if isinstance(cached, list):
+        return list(cached)
     answers = {a.fund: a for a in outcomes.fund_answers(store)}
     by_fund = mean_paid(store, "fund")
     need = needed(store)
@@ -157,7 +160,8 @@ def fund_rows(store: RunStore) -> list[FundRow]:
         out.append(FundRow(fid, a.appropriated, paid, a.p_exhausted, a.exhaustion_median,
                            float(a.arrears_end.get("mean", a.arrears_end.get("p50", 0.0))), total,
                            is_budget(store, fid)))
-    return out
+    store.memo["fund_rows"] = out
+    return list(out)
 
 
 def unpaid_means(store: RunStore) -> pd.DataFrame:
