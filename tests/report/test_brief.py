@@ -188,3 +188,18 @@ def test_outlook_option_of_the_command(run_store: Path, tmp_path: Path) -> None:
         result = runner.invoke(report_command, [str(run_store), "--out", str(tmp_path / "b.pdf"), "--outlook", bad])
         assert result.exit_code == EXIT_INPUT and "--outlook" in result.output, bad
         assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_number_never_breaks_inside_a_digit_group(lang: str) -> None:
+    from simulator.report.layout import CELL_PADDING, Layout
+
+    lay = Layout(lang)  # type: ignore[arg-type]
+    width = 1.2 * 28.35  # narrower than the number
+    lines: dict[str, list[str]] = {}
+    for text in ("194,701.80", "198,481.20 – 203,100.00"):
+        para = lay.cell(text, "cell_num", width)
+        para.wrap(width - 2 * CELL_PADDING, 800)
+        lines[text] = ["".join(line[1]) for line in para.blPara.lines]
+    assert lines["194,701.80"] == ["194,701.80"]  # overflows its cell rather than splitting "194,7/01.80"
+    assert lines["198,481.20 – 203,100.00"] == ["198,481.20", "–", "203,100.00"]  # breaks at the spaces only
