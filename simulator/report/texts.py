@@ -62,7 +62,7 @@ TEXT: dict[str, tuple[str, str]] = {
                    "What the bands include: uncertainty in the behaviour parameters, common yearly shocks per city, "
                    "and chance."),
     "find_targets": ("{n} 个目标中，{g} 个较有把握（绿），{a} 个存在风险（黄），{r} 个难以达成（红）",
-                     "Of {n} targets, {g} are likely (green), {a} at risk (amber) and {r} unlikely (red)"),
+                     "Of {n} target(s), {g} likely (green), {a} at risk (amber) and {r} unlikely (red)"),
     "find_targets_worst": ("；把握最小的是 {tid}「{name}」（达成概率 {p}）。",
                            "; the least likely is {tid} {name} (P(attained) {p})."),
     "find_targets_input": ("另有 {n} 个目标由输入设定，不作预测。", "{n} more targets are set by inputs and not forecast."),

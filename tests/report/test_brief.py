@@ -78,7 +78,7 @@ def test_page_one_is_the_brief(zh_pdf: Path) -> None:
 def test_brief_in_english(en_pdf: Path) -> None:
     page = _pages(en_pdf)[0]
     assert page.startswith("Brief")
-    assert "Of2targets,0arelikely(green),2atrisk(amber)and0unlikely(red)" in page
+    assert "Of2target(s),0likely(green),2atrisk(amber)and0unlikely(red)" in page
     assert "Whatthebandsinclude:chanceonly" in page
     assert not re.search(r"[\u4e00-\u9fff]", page.replace("聊城", "").replace("县（区）配套资金", ""))
 
