@@ -98,6 +98,9 @@ def value_text(path: str, value: str, lang: Lang) -> str:
     '2,000.00万元'
     >>> value_text("x.rate", "5.52e+06", "zh"), value_text("x.rate", "0.06", "zh"), value_text("x.d", "abc", "zh")
     ('5,520,000', '0.06', 'abc')
+    >>> value_text("scenario.seed", "20200101", "zh")
+    '20200101'
+
     """
     text = value.strip()
     keys = set(path.split("."))
@@ -108,6 +111,8 @@ def value_text(path: str, value: str, lang: Lang) -> str:
             return text
         unit = fmt.table_money_unit(lang)
         return f"{fmt.table_money(fen, lang)}{unit}" if lang == "zh" else f"{fmt.table_money(fen, lang)} {unit}"
+    if keys & {"seed", "year", "years"}:
+        return text  # an identifier or a year, not a quantity
     try:
         number = float(text.replace(",", ""))
     except ValueError:
@@ -226,6 +231,8 @@ def grouped_inputs(store: RunStore, lang: Lang) -> tuple[list[InputRow], list[st
             label = f"{head} {('、' if lang == 'zh' else ', ').join(ids)} · {words}"
             path = f"{section}.{ids[0]}.{tail}"
         src, why = _split_source(source, rationale)
+        if lang == "zh" and src.startswith("params: "):
+            src = "参数文件 " + src[len("params: "):]
         if why:
             number = notes.setdefault(why, len(notes) + 1)
             src = f"{src} [{number}]".strip()
@@ -240,7 +247,7 @@ def _split_source(source: str, rationale: str) -> tuple[str, str]:
     why = shorten(printable(rationale).strip(), LINE_MAX)
     for prefix in ("assumption:", "reported:"):
         if src.startswith(prefix) and (not why or src[len(prefix):].strip() == why):
-            return prefix.rstrip(":"), src[len(prefix):].strip()
+            return "", src[len(prefix):].strip()  # the kind of source is in its own column
     return src, why
 
 
