@@ -156,8 +156,8 @@ def _targets_table(lay: Layout, store: RunStore, targets: Sequence[TargetAnswer]
     order = {a.target: i for i, a in enumerate(targets)}
     if len(targets) <= max_targets:
         shown = sorted(shown, key=lambda a: order[a.target])
-    cols = [Column(bt("col_light", lang), 1.25 * cm), Column(bt("col_id", lang), 1.6 * cm),
-            Column(bt("col_target", lang), 5.35 * cm), Column(bt("col_threshold", lang), 2.0 * cm, True),
+    cols = [Column(bt("col_light", lang), 1.4 * cm), Column(bt("col_id", lang), 1.6 * cm),
+            Column(bt("col_target", lang), 5.2 * cm), Column(bt("col_threshold", lang), 2.0 * cm, True),
             Column(bt("col_deadline", lang), 2.6 * cm, True), Column(bt("col_p", lang), 1.8 * cm, True),
             Column(bt("col_when", lang), 2.4 * cm, True)]
     rows: list[list[Cell]] = []
@@ -187,7 +187,7 @@ def _funds_table(lay: Layout, store: RunStore, funds: Sequence[FundRow], opts: B
     shown = list(funds)
     if len(funds) > max_funds:
         shown = sorted(funds, key=lambda f: -f.p_short)[:max_funds]
-    cols = [Column(bt("col_light", lang), 1.25 * cm), Column(bt("col_fund", lang), 4.0 * cm),
+    cols = [Column(bt("col_light", lang), 1.4 * cm), Column(bt("col_fund", lang), 3.85 * cm),
             Column(bt("col_approp", lang), 2.1 * cm, True), Column(bt("col_paid_mean", lang), 1.8 * cm, True),
             Column(bt("col_p_short", lang), 1.5 * cm, True), Column(bt("col_short_when", lang), 1.9 * cm, True),
             Column(bt("col_arrears_mean", lang), 2.3 * cm, True), Column(bt("col_needed", lang), 2.15 * cm, True)]

@@ -34,10 +34,10 @@ def targets_section(lay: Layout, store: RunStore, options: BriefOptions | None =
     story: list[Flowable] = [lay.h1(bt("targets_heading", lang))]
     if not answers:
         return [*story, lay.para(bt("find_no_targets", lang))]
-    cols = [Column(bt("col_light", lang), 1.25 * cm), Column(bt("col_id", lang), 1.6 * cm),
-            Column(bt("col_target", lang), 4.15 * cm), Column(bt("col_threshold", lang), 1.9 * cm, True),
-            Column(bt("col_deadline", lang), 2.5 * cm, True), Column(bt("col_p", lang), 1.6 * cm, True),
-            Column(bt("col_value", lang), 2.2 * cm, True), Column(bt("col_when", lang), 1.8 * cm, True)]
+    cols = [Column(bt("col_light", lang), 1.4 * cm), Column(bt("col_id", lang), 1.6 * cm),
+            Column(bt("col_target", lang), 3.8 * cm), Column(bt("col_threshold", lang), 1.9 * cm, True),
+            Column(bt("col_deadline", lang), 2.4 * cm, True), Column(bt("col_p", lang), 1.8 * cm, True),
+            Column(bt("col_value", lang), 2.3 * cm, True), Column(bt("col_when", lang), 1.8 * cm, True)]
     rows: list[list[Cell]] = []
     shades: list[tuple[int, int, colors.Color]] = []
     panels: list[grids.Panel] = []
