@@ -53,6 +53,8 @@ def targets_section(lay: Layout, store: RunStore, options: BriefOptions | None =
         value = (f"{fmt.metric_value(v.get('p50'), a.unit, lang)}\n"
                  f"({fmt.metric_value(v.get('p5'), a.unit, lang)} – {fmt.metric_value(v.get('p95'), a.unit, lang)})")
         source = clause(a, short=True)
+        if source.startswith(f"{a.target} · {a.target}"):  # a source that starts with the id names it once
+            source = source[len(a.target) + 3 :]
         rows.append([bt(f"light_{kind}", lang) if kind else fmt.DASH, source.replace(" · ", "\n", 1), name,
                      fmt.metric_value(a.threshold, a.unit, lang), fmt.date(a.deadline, lang),
                      bt("set_by_input", lang) if by_input else fmt.prob(a.p_attained),

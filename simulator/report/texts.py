@@ -88,7 +88,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "deadline; value at the deadline: median (P5–P95); date attained: median first month among the "
         "replications that attain it.",
     ),
-    "col_value": ("截止时的值\n中位数（P5–P95）", "Value at deadline,\nmedian (P5–P95)"),
+    "col_value": ("截止时的值\n中位数\n（P5–P95）", "Value at deadline,\nmedian\n(P5–P95)"),
     "funds_heading": ("资金与预算", "Funds and budget"),
     "grid_targets_caption": (
         "每幅小图一个目标：线为各月末指标值在 {reps} 次重复模拟中的中位数，深浅阴影为 P25–P75、P5–P95 区间；"
