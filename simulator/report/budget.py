@@ -12,14 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import pandas as pd
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, KeepTogether
 
 from simulator.report import analysis, fmt, grids, outcomes
 from simulator.report.i18n import level_label
 from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout, fits
-from simulator.report.sections import chart_text, fund_name
+from simulator.report.sections import chart_text, fund_name, program_name
 from simulator.report.store import RunStore
 from simulator.report.tables import (
     appropriations,
@@ -202,8 +201,6 @@ def arrears_section(lay: Layout, store: RunStore) -> list[Flowable]:
 
 def program_rows(store: RunStore, lang: fmt.Lang) -> tuple[list[tuple[str, Sequence[float]]], list[int]]:
     """Mean paid by program and year, with the total row (for the appendix)."""
-    from simulator.report.sections import program_name
-
     years = analysis.horizon_years(store)
     paid = mean_paid(store, "program")
     rows: list[tuple[str, Sequence[float]]] = [
@@ -211,7 +208,3 @@ def program_rows(store: RunStore, lang: fmt.Lang) -> tuple[list[tuple[str, Seque
     rows.append((bt("row_total", lang), [float(paid[y].sum()) if len(paid) else 0.0 for y in years]))
     return rows, [len(rows) - 1]
 
-
-def frame_of(rows: Sequence[tuple[str, Sequence[float]]], years: Sequence[int]) -> pd.DataFrame:
-    """Rows of amounts as a frame (label index, one column per year)."""
-    return pd.DataFrame([list(v) for _l, v in rows], index=[label for label, _v in rows], columns=list(years))
