@@ -276,9 +276,9 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
     click.echo("资金:" if zh else "Funds:")
     for fid, f in summary["funds"].items():
         ex = f"{f['p_exhausted']:.0%}" + (f" ({f['exhaustion_median']})" if f["exhaustion_median"] else "")
-        click.echo(f"  {printable(fid):<22} {'拨款' if zh else 'appropriated'} {money_yuan(f['appropriated_yuan'], lang)}"
-                   f"  {'支出中位数' if zh else 'median drawn'} {money_yuan(f['drawn_yuan']['p50'], lang)}"
-                   f"  {'用尽概率' if zh else 'P(exhausted)'} {ex}")
+        click.echo(f"  {printable(fid):<22} {'预算安排' if zh else 'appropriated'} {money_yuan(f['appropriated_yuan'], lang)}"
+                   f"  {'拨付中位数' if zh else 'median drawn'} {money_yuan(f['drawn_yuan']['p50'], lang)}"
+                   f"  {'出现缺口概率' if zh else 'P(exhausted)'} {ex}")
     click.echo("目标:" if zh else "Targets:")
     for tid, tg in summary["targets"].items():
         unit = manifest.get("targets", {}).get(tid, {}).get("unit", "count")

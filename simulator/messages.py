@@ -81,10 +81,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{approp}; median execution rate {rate}.",
     ),
     "exhaust_yes": (
-        "资金用尽的概率为 {p}；用尽时间中位数 {month}。",
-        "Probability that it runs dry: {p}; median month it does: {month}.",
+        "资金出现缺口（已批准申请不能足额支付）的概率为 {p}；首次缺口月份中位数 {month}。",
+        "Probability that it runs short (an approved claim not paid in full): {p}; median first month short: {month}.",
     ),
-    "exhaust_no": ("在所有模拟中均未用尽。", "It never runs dry in any replication."),
+    "exhaust_no": ("在所有模拟中均未出现缺口。", "It never runs short in any replication."),
     "arrears_sentence": (
         "期末挂账（已批准、排队未付）中位数 {a50}（P95 {a95}）；拒付中位数 {r50}（P95 {r95}）。",
         "Arrears at the end (approved, queued, unpaid): median {a50} (P95 {a95}); refused: "
@@ -101,8 +101,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "col_appropriated": ("预算安排", "Appropriated"),
     "col_drawn_p50": ("累计拨付\n中位数", "Median draw"),
     "col_drawn_range": ("累计拨付 P5–P95", "Draw P5–P95"),
-    "col_p_exhausted": ("用尽概率", "P(runs dry)"),
-    "col_exhaustion_month": ("用尽时间\n中位数", "Median month run dry"),
+    "col_p_exhausted": ("出现缺口概率", "P(runs short)"),
+    "col_exhaustion_month": ("首次缺口\n中位数", "Median first month short"),
     "col_arrears": ("期末挂账\n中位数 (P95)", "Arrears at end, median (P95)"),
     "col_refused": ("拒付\n中位数 (P95)", "Refused, median (P95)"),
     "col_target": ("目标", "Target"),
@@ -115,10 +115,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unit_suffix": ("（{unit}）", " ({unit})"),
     "cap_funds_table": (
         "预算安排为模拟期内各年预算之和；累计拨付为模拟期内拨付总额在 {reps} 次重复模拟中的中位数及第5–95百分位；"
-        "用尽概率为出现“无法足额支付已批准申请”的模拟所占比例，用尽时间中位数只在出现用尽的模拟中计算；"
+        "出现缺口概率为出现“无法足额支付已批准申请”的模拟所占比例，首次缺口月份中位数只在出现缺口的模拟中计算；"
         "期末挂账为模拟期末已批准、排队未付的金额，拒付为因资金不足被拒绝支付的已批准金额合计。金额单位：{unit}。",
         "Appropriated: sum of the yearly appropriations over the horizon. Draw: total paid over the "
-        "horizon, median and P5–P95 across {reps} replications. P(runs dry): share of replications "
+        "horizon, median and P5–P95 across {reps} replications. P(runs short): share of replications "
         "in which the fund could not pay an approved claim in full; the median month is taken over "
         "those replications only. Arrears: approved claims queued and unpaid at the end; refused: "
         "approved claims refused for lack of money, in total. Amounts in {unit}.",
@@ -278,15 +278,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "col_measure": ("指标", "Measure"),
     "row_p_attained": ("达成概率：{target}", "P(attained): {target}"),
     "row_drawn": ("累计拨付中位数（{unit}）：{fund}", "Median draw ({unit}): {fund}"),
-    "row_exhausted": ("用尽概率：{fund}", "P(runs dry): {fund}"),
+    "row_exhausted": ("出现缺口概率：{fund}", "P(runs short): {fund}"),
     "row_reps": ("重复模拟次数", "Replications"),
     "row_horizon": ("模拟期", "Horizon"),
     "cap_compare": (
         "每列为一个情景（或城市）；“—”表示该情景不含此项。各项定义同各情景的结论摘要：达成概率为截止日达到目标值的模拟所占比例，"
-        "累计拨付为模拟期内拨付总额的中位数，用尽概率为出现无法足额支付已批准申请的模拟所占比例。",
+        "累计拨付为模拟期内拨付总额的中位数，出现缺口概率为出现无法足额支付已批准申请的模拟所占比例。",
         "One column per scenario (or city); '—' means the scenario has no such item. Definitions "
         "as in each scenario's summary: P(attained) is the share of replications at or above the "
-        "threshold at the deadline, the draw is the median total over the horizon, P(runs dry) is "
+        "threshold at the deadline, the draw is the median total over the horizon, P(runs short) is "
         "the share of replications in which an approved claim could not be paid in full.",
     ),
     "compare_chart_title": (
@@ -360,11 +360,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_boxes": ("扫描结果中没有情景发现区域。", "The sweep holds no scenario-discovery regions."),
     "no_sensitivity": ("扫描结果中没有敏感性指标。", "The sweep holds no sensitivity indices."),
     "out_p_attained": ("目标「{x}」达成概率", "P(target {x} attained)"),
-    "out_p_exhausted": ("资金「{x}」用尽概率", "P(fund {x} runs dry)"),
+    "out_p_exhausted": ("资金「{x}」出现缺口概率", "P(fund {x} runs dry)"),
     "out_drawn": ("资金「{x}」累计拨付中位数", "Median draw of fund {x}"),
     "out_not_attained": ("未达成目标「{x}」", "missing target {x}"),
     "out_attained": ("达成目标「{x}」", "attaining target {x}"),
-    "out_exhausted": ("资金「{x}」用尽", "fund {x} running dry"),
+    "out_exhausted": ("资金「{x}」出现缺口", "fund {x} running short"),
     "out_miss": ("{x}未实现", "{x} not achieved"),
     "out_target_value": ("目标「{x}」截止日数值", "Value of target {x} at the deadline"),
     "out_fund_drawn": ("资金「{x}」累计拨付", "Draw of fund {x}"),
@@ -389,7 +389,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sheet_fund": ("按资金年度收支", "Fund accounts by year"),
     "sheet_program": ("按项目年度拨付", "Draw by program"),
     "sheet_targets": ("目标达成概率", "Targets"),
-    "sheet_exhaustion": ("资金用尽", "Fund exhaustion"),
+    "sheet_exhaustion": ("资金缺口", "Funds running short"),
     "sheet_inputs": ("假设与来源", "Inputs and sources"),
     "col_fund_id": ("资金编号", "Fund ID"),
     "col_target_id": ("目标编号", "Target ID"),

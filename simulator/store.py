@@ -24,6 +24,7 @@ from simulator.model.calendar import Calendar
 from simulator.model.links import target_links
 from simulator.model.metrics import MetricContext, evaluate_target, metric_series
 from simulator.model.records import RepResult
+from simulator.needs import add_money_needed
 from simulator.schema import TABLE_NAMES, column_names, whole_yuan
 from simulator.schema import TABLES as SCHEMA
 from simulator.storeio import PartRecord, atomic_write_bytes, part_file, part_record
@@ -289,6 +290,7 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             "exhaustion_median": _median_label(e["month"]),
             "yearly_drawn_yuan": yearly_drawn,
         }
+    add_money_needed(out["funds"], fy, s, list(cal.years), reps)
     dr = store.table("draws", categorical=True)
     month_years = np.array([int(str(c)[:4]) for c in dr["month"].cat.categories], dtype=np.int64)
     dr = dr.assign(year=month_years[dr["month"].cat.codes.to_numpy()])

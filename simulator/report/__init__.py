@@ -6,7 +6,7 @@ never runs a simulation. Chinese is the default language, English on request.
 
 Public entry points::
 
-    build_run_report(store_dir, out_pdf, lang="zh")
+    build_run_report(store_dir, out_pdf, lang="zh", options=BriefOptions(green=0.8, amber=0.5))
     build_compare_report([base_dir, variant_dir, ...], out_pdf, lang="zh", xlsx=None)
     build_sweep_report(sweep_dir, out_pdf, lang="zh")
     export_store(store_dir, "xlsx" | "csv", out_path, lang="zh")
@@ -22,14 +22,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from simulator.report.brief import BriefOptions
+
 __all__ = ["build_compare_report", "build_run_report", "build_sweep_report", "export_store"]
 
 
-def build_run_report(store_dir: str | Path, out_pdf: str | Path, lang: str = "zh") -> Path:
+def build_run_report(
+    store_dir: str | Path, out_pdf: str | Path, lang: str = "zh", options: BriefOptions | None = None
+) -> Path:
     """Write the PDF report of one run store (see :func:`simulator.report.pdf.build_run_report`)."""
     from simulator.report.pdf import build_run_report as build
 
-    return build(store_dir, out_pdf, lang)
+    return build(store_dir, out_pdf, lang, options)
 
 
 def build_compare_report(

@@ -1,6 +1,10 @@
-"""The budget pages of a run's PDF report: fan charts, yearly draws, fund accounts, arrears.
+"""The funds and budget pages of a run's PDF report: fan-chart panels, budget-format tables, arrears.
 
-Every chart and table is followed by one line defining its figures.
+The budget tables are in the form a finance bureau budgets in: by year and by
+level (province, city, county, zone), by fund, and the money needed, in 万元
+with two fixed decimals, from **means** across replications so that they add
+up (see :mod:`simulator.report.tables`). Detail per program is in the
+appendix; fund accounts line by line are in the xlsx export.
 """
 
 from __future__ import annotations
@@ -8,15 +12,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import pandas as pd
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, KeepTogether
 
-from simulator.report import analysis, charts, fmt, outcomes
-from simulator.report.i18n import level_label, level_sort_key, t
-from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout
+from simulator.report import analysis, fmt, grids, outcomes
+from simulator.report.i18n import level_label
+from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout, fits
 from simulator.report.sections import chart_text, fund_name, program_name
 from simulator.report.store import RunStore
+from simulator.report.tables import (
+    appropriations,
+    is_budget,
+    mean_paid,
+    needed,
+    needed_level,
+    unpaid_means,
+)
+from simulator.report.texts import bt
 
 YEARS_PER_TABLE = 8
 """Year columns per table at most; longer horizons are split into balanced tables."""
@@ -36,190 +48,163 @@ def _year_chunks(years: Sequence[int]) -> list[list[int]]:
     return [ys[i : i + size] for i in range(0, len(ys), size)]
 
 
-def _yearly_table(
-    lay: Layout,
-    label_header: str,
-    yearly: pd.DataFrame,
-    labels: dict[str, str],
-    total: pd.DataFrame | None,
-) -> list[Flowable]:
-    """Tables of medians, one row per key, one column per year (split every 7 years)."""
+def money_table(lay: Layout, label_header: str, rows: Sequence[tuple[str, Sequence[float]]], years: Sequence[int],
+                *, totals: Sequence[int] = ()) -> list[Flowable]:
+    """Tables of amounts (fen) by row and year, with a horizon-total column, in 万元 with two decimals.
+
+    Args:
+        lay: the report layout.
+        label_header: the header of the label column.
+        rows: ``(label, one amount per year)``.
+        years: the years of the columns.
+        totals: indexes of rows to shade as totals.
+
+    Returns:
+        One table per chunk of years (the total column is on the last).
+    """
     lang = lay.lang
-    years = sorted(
-        int(y) for y in set(yearly["year"]) | (set(total["year"]) if total is not None else set())
-    )
     out: list[Flowable] = []
-    for chunk in _year_chunks(years):
-        num_w = min(2.6 * cm, (CONTENT_WIDTH - 4.2 * cm) / max(len(chunk), 1))
-        label_w = CONTENT_WIDTH - num_w * len(chunk)
-        cols = [Column(label_header, label_w)] + [Column(str(y), num_w, True) for y in chunk]
-        rows: list[list[Cell]] = []
-        for key, label in labels.items():
-            sub = yearly[yearly["key"] == key].set_index("year")["p50"]
-            rows.append([label] + [fmt.table_money(sub.get(y, 0.0), lang) for y in chunk])
-        totals: list[int] = []
-        if total is not None:
-            sub = total.set_index("year")["p50"]
-            totals.append(len(rows))
-            rows.append(
-                [t("col_total", lang)] + [fmt.table_money(sub.get(y, 0.0), lang) for y in chunk]
-            )
-        out.append(lay.table(cols, rows, total_rows=totals))
-        out.append(lay.spacer(4))
+    chunks = _year_chunks(years)
+    for n, chunk in enumerate(chunks):
+        last = n == len(chunks) - 1
+        heads = [str(y) for y in chunk] + ([bt("col_year_total", lang)] if last else [])
+        num_w = min(1.9 * cm, (CONTENT_WIDTH - 3.6 * cm) / max(len(heads), 1))
+        cols = [Column(label_header, CONTENT_WIDTH - num_w * len(heads))]
+        cols += [Column(h, num_w, True) for h in heads]
+        body: list[list[Cell]] = []
+        for label, values in rows:
+            by_year = dict(zip(years, values, strict=True))
+            cells = [fmt.table_money(by_year[y], lang) for y in chunk]
+            if last:
+                cells.append(fmt.table_money(sum(values), lang))
+            body.append([label, *cells])
+        numbers = [str(c) for row in body for c in row[1:]]
+        small = not fits(numbers, lay.font, lay.styles["cell_num"].fontSize, num_w)
+        out += [lay.table(cols, body, total_rows=totals, small_numbers=small), lay.spacer(4)]
     return out
 
 
-def _headed(heading: Flowable, flowables: list[Flowable]) -> list[Flowable]:
-    """Keep a heading on the same page as the first flowable under it."""
-    if not flowables:
-        return [heading]
-    return [KeepTogether([heading, flowables[0]]), *flowables[1:]]
+def _fund_panels(store: RunStore, lang: fmt.Lang) -> list[grids.Panel]:
+    panels = []
+    for a in outcomes.fund_answers(store):
+        bands = analysis.cumulative_draw_bands(store, a.fund)
+        steps = analysis.cumulative_appropriations(store, a.fund)
+        marker = a.exhaustion_median if a.p_exhausted > 0 else None
+        panels.append(grids.Panel(
+            title=f"{chart_text(fund_name(store, a.fund, lang))} ({fmt.prob(a.p_exhausted)})",
+            bands=bands, steps=[(str(m), float(v)) for m, v in zip(steps["month"], steps["cum_fen"], strict=True)],
+            marker=marker, from_zero=True))
+    return panels
 
 
 def budget_section(lay: Layout, store: RunStore) -> list[Flowable]:
-    """Budget pages: fan chart per fund, yearly draw by level, program and fund."""
+    """Funds and budget: a panel per fund, then the budget tables by level, by fund and the money needed."""
     lang = lay.lang
     reps = fmt.number(analysis.n_reps(store))
-    unit = fmt.table_money_unit(lang)
-    start = analysis.horizon_months(store)[0]
-    story: list[Flowable] = [lay.h1(t("budget_heading", lang))]
-    fund_ids = [f.fund for f in outcomes.fund_answers(store)]
-    for fid in fund_ids:
-        png = charts.fund_fan_chart(
-            analysis.cumulative_draw_bands(store, fid),
-            analysis.cumulative_appropriations(store, fid),
-            chart_text(fund_name(store, fid, lang)),
-            lang,
-            start_month=start,
-        )
-        story.append(lay.chart(png, t("cap_fan", lang, reps=reps)))
-
-    by_level = analysis.yearly_draw(store, "level")
-    level_labels = {
-        k: level_label(k, lang, store.jurisdictions)
-        for k in sorted(set(by_level["key"]), key=level_sort_key)
-    }
-    total = analysis.yearly_total(store)
-    if len(by_level):
-        story.append(
-            lay.chart(
-                charts.yearly_bars(by_level, level_labels, lang), t("cap_bars", lang, reps=reps)
-            )
-        )
-    story += _headed(
-        lay.h2(t("table_level_heading", lang)),
-        _yearly_table(lay, t("col_level", lang), by_level, level_labels, total),
-    )
-    story.append(lay.caption(t("cap_yearly_median", lang, reps=reps, unit=unit)))
-
-    by_program = analysis.yearly_draw(store, "program")
-    program_labels = {k: program_name(store, k, lang) for k in dict.fromkeys(by_program["key"])}
-    story += _headed(
-        lay.h2(t("table_program_heading", lang)),
-        _yearly_table(lay, t("col_program", lang), by_program, program_labels, total),
-    )
-    story.append(lay.caption(t("cap_yearly_median", lang, reps=reps, unit=unit)))
-
-    fy = analysis.fund_year_table(store)
-    if len(fy):
-        heading: Flowable | None = lay.h2(t("table_fund_year_heading", lang))
-        fields = [
-            ("appropriated_fen", "col_appropriated"),
-            ("carried_in_fen", "col_carried_in"),
-            ("drawn_fen", "col_drawn"),
-            ("lapsed_fen", "col_lapsed"),
-            ("balance_end_fen", "col_balance_end"),
-            ("arrears_fen", "col_arrears_year"),
-            ("refused_fen", "col_refused_year"),
-            ("prorata_cut_fen", "col_prorata"),
-        ]
-        year_w = 1.3 * cm
-        num_w = (CONTENT_WIDTH - year_w) / len(fields)
-        cols = [Column(t("col_year", lang), year_w)] + [
-            Column(t(k, lang), num_w, True) for _f, k in fields
-        ]
-        for fid in dict.fromkeys(fy["fund"]):
-            sub = fy[fy["fund"] == fid]
-            rows: list[list[Cell]] = [
-                [str(int(r["year"]))] + [fmt.table_money(r[f], lang) for f, _k in fields]
-                for _i, r in sub.iterrows()
-            ]
-            block = [lay.para(fund_name(store, fid, lang), "body"), lay.table(cols, rows)]
-            story.append(KeepTogether([heading, *block] if heading else block))
-            heading = None
-            story.append(lay.spacer(6))
-        story.append(lay.caption(t("cap_fund_year", lang, reps=reps, unit=unit)))
+    story: list[Flowable] = [lay.h1(bt("funds_heading", lang))]
+    story += grids.grid(lay, _fund_panels(store, lang))
+    story.append(lay.caption(bt("grid_funds_caption", lang, reps=reps)))
+    story.append(lay.h1(bt("budget_heading", lang)))
+    story += level_tables(lay, store)
+    story += fund_tables(lay, store)
+    story += needed_tables(lay, store)
     return story
+
+
+def level_tables(lay: Layout, store: RunStore) -> list[Flowable]:
+    """Mean paid by level and year, budget funds summed to a total, non-budget money apart."""
+    lang = lay.lang
+    years = analysis.horizon_years(store)
+    budget = mean_paid(store, "level", budget_only=True)
+    rows: list[tuple[str, Sequence[float]]] = [
+        (level_label(str(k), lang, store.jurisdictions), list(budget.loc[k])) for k in budget.index]
+    totals = [len(rows)]
+    rows.append((bt("row_budget_total", lang), [float(budget[y].sum()) for y in years]))
+    other = mean_paid(store, "level", budget_only=False)
+    if len(other):
+        rows.append((bt("row_non_budget", lang), [float(other[y].sum()) for y in years]))
+    flow = money_table(lay, bt("col_level", lang), rows, years, totals=totals)
+    return [KeepTogether([lay.h2(bt("budget_level_heading", lang)), *flow[:1]]), *flow[1:],
+            lay.caption(bt("budget_level_note", lang, reps=fmt.number(analysis.n_reps(store))))]
+
+
+def fund_tables(lay: Layout, store: RunStore) -> list[Flowable]:
+    """Appropriated and mean paid by fund and year (two rows a fund), with budget totals."""
+    lang = lay.lang
+    years = analysis.horizon_years(store)
+    approp = appropriations(store)
+    paid = mean_paid(store, "fund")
+    rows: list[tuple[str, Sequence[float]]] = []
+    totals: list[int] = []
+    ids = [f for f in store.funds if is_budget(store, f)] + [f for f in store.funds if not is_budget(store, f)]
+    sums = {"a": [0.0] * len(years), "p": [0.0] * len(years)}
+    for fid in ids:
+        a = [float(approp.loc[fid, y]) if fid in approp.index else 0.0 for y in years]
+        p = [float(paid.loc[fid, y]) if fid in paid.index else 0.0 for y in years]
+        name = fund_name(store, fid, lang)
+        if not is_budget(store, fid):
+            name += f"（{bt('row_non_budget', lang)}）" if lang == "zh" else f" ({bt('row_non_budget', lang)})"
+        rows += [(f"{name} · {bt('kind_approp', lang)}", a), (f"{name} · {bt('kind_paid', lang)}", p)]
+        if is_budget(store, fid):
+            sums["a"] = [x + y for x, y in zip(sums["a"], a, strict=True)]
+            sums["p"] = [x + y for x, y in zip(sums["p"], p, strict=True)]
+    totals = [len(rows), len(rows) + 1]
+    rows += [(f"{bt('row_budget_total', lang)} · {bt('kind_approp', lang)}", sums["a"]),
+             (f"{bt('row_budget_total', lang)} · {bt('kind_paid', lang)}", sums["p"])]
+    flow = money_table(lay, bt("col_fund", lang), rows, years, totals=totals)
+    return [KeepTogether([lay.h2(bt("budget_fund_heading", lang)), *flow[:1]]), *flow[1:],
+            lay.caption(bt("budget_fund_note", lang, reps=fmt.number(analysis.n_reps(store))))]
+
+
+def needed_tables(lay: Layout, store: RunStore) -> list[Flowable]:
+    """The money needed by fund and year, with the budget total."""
+    lang = lay.lang
+    years = analysis.horizon_years(store)
+    need = needed(store)
+    level = fmt.pct(needed_level(store), 0)
+    rows: list[tuple[str, Sequence[float]]] = []
+    total = [0.0] * len(years)
+    for fid in store.funds:
+        block = need.get(fid)
+        if not block:
+            continue
+        per = block.get("per_year_yuan") or {}
+        values = [float(per.get(str(y), 0)) * 100 for y in years]
+        rows.append((fund_name(store, fid, lang), values))
+        if is_budget(store, fid):
+            total = [x + y for x, y in zip(total, values, strict=True)]
+    if not rows:
+        return []
+    rows.append((bt("row_budget_total", lang), total))
+    flow = money_table(lay, bt("col_fund", lang), rows, years, totals=[len(rows) - 1])
+    return [KeepTogether([lay.h2(bt("budget_needed_heading", lang, level=level)), *flow[:1]]), *flow[1:],
+            lay.caption(bt("budget_needed_note", lang, level=level))]
 
 
 def arrears_section(lay: Layout, store: RunStore) -> list[Flowable]:
-    """Arrears and refusals by fund and year, and claims not paid in full by program."""
+    """Arrears, refusals and pro-rata cuts by fund and year (means), only where they occur."""
     lang = lay.lang
-    reps = fmt.number(analysis.n_reps(store))
-    unit = fmt.table_money_unit(lang)
-    story: list[Flowable] = [lay.h1(t("arrears_heading", lang))]
-    fy = analysis.fund_year_table(store)
-    if len(fy):
-        cols = [
-            Column(t("col_fund", lang), 4.4 * cm),
-            Column(t("col_year", lang), 1.1 * cm),
-            Column(t("col_arrears_p50", lang), 1.9 * cm, True),
-            Column(t("col_arrears_p95", lang), 1.9 * cm, True),
-            Column(t("col_refused_p50", lang), 1.9 * cm, True),
-            Column(t("col_refused_p95", lang), 1.9 * cm, True),
-            Column(t("col_prorata_p50", lang), 1.9 * cm, True),
-            Column(t("col_p_any", lang), 2.0 * cm, True),
-        ]
-        rows: list[list[Cell]] = []
-        for _i, r in fy.iterrows():
-            rows.append(
-                [
-                    fund_name(store, str(r["fund"]), lang),
-                    str(int(r["year"])),
-                    fmt.table_money(r["arrears_fen"], lang),
-                    fmt.table_money(r["arrears_p95"], lang),
-                    fmt.table_money(r["refused_fen"], lang),
-                    fmt.table_money(r["refused_p95"], lang),
-                    fmt.table_money(r["prorata_cut_fen"], lang),
-                    fmt.prob(r["p_any_unpaid"]),
-                ]
-            )
-        story += [lay.table(cols, rows), lay.caption(t("cap_arrears", lang, reps=reps, unit=unit))]
-    claims_heading = lay.h2(t("claims_heading", lang))
-    cl = analysis.claims_not_paid(store)
-    if cl.empty:
-        story += [claims_heading, lay.para(t("none_in_any", lang))]
-        return story
-    cols = [
-        Column(t("col_program", lang), 4.4 * cm),
-        Column(t("col_year", lang), 1.2 * cm),
-        Column(t("col_n_queued", lang), 2.2 * cm, True),
-        Column(t("col_amt_queued", lang), 2.3 * cm, True),
-        Column(t("col_n_refused", lang), 2.2 * cm, True),
-        Column(t("col_amt_refused", lang), 2.3 * cm, True),
-        Column(t("col_n_partly", lang), 2.4 * cm, True),
-    ]
+    story: list[Flowable] = [lay.h1(bt("arrears_heading", lang))]
+    un = unpaid_means(store)
+    if un.empty:
+        return [*story, lay.para(bt("arrears_none", lang))]
+    cols = [Column(bt("col_fund", lang), 6.2 * cm), Column(bt("col_year", lang), 1.4 * cm),
+            Column(bt("col_arrears", lang), 2.4 * cm, True), Column(bt("col_refused", lang), 2.3 * cm, True),
+            Column(bt("col_cut", lang), 2.3 * cm, True), Column(bt("col_p_unpaid", lang), 2.4 * cm, True)]
+    rows: list[list[Cell]] = [[fund_name(store, str(r.fund), lang), str(int(r.year)),
+                               fmt.table_money(r.arrears_fen, lang), fmt.table_money(r.refused_fen, lang),
+                               fmt.table_money(r.prorata_cut_fen, lang), fmt.prob(r.p_unpaid)]
+                              for r in un.itertuples()]
+    return [*story, lay.table(cols, rows),
+            lay.caption(bt("arrears_note", lang, reps=fmt.number(analysis.n_reps(store))))]
 
-    def pair(r: pd.Series, kind: str, state: str, money: bool) -> str:
-        f50, f95 = r[f"{kind}_{state}_p50"], r[f"{kind}_{state}_p95"]
-        if money:
-            return f"{fmt.table_money(f50, lang)} ({fmt.table_money(f95, lang)})"
-        return f"{fmt.smart_number(f50)} ({fmt.smart_number(f95)})"
 
-    rows = [
-        [
-            program_name(store, str(r["program"]), lang),
-            str(int(r["year"])),
-            pair(r, "n", "queued", False),
-            pair(r, "amt", "queued", True),
-            pair(r, "n", "refused", False),
-            pair(r, "amt", "refused", True),
-            pair(r, "n", "partly_paid", False),
-        ]
-        for _i, r in cl.iterrows()
-    ]
-    story += _headed(
-        claims_heading,
-        [lay.table(cols, rows), lay.caption(t("cap_claims", lang, reps=reps, unit=unit))],
-    )
-    return story
+def program_rows(store: RunStore, lang: fmt.Lang) -> tuple[list[tuple[str, Sequence[float]]], list[int]]:
+    """Mean paid by program and year, with the total row (for the appendix)."""
+    years = analysis.horizon_years(store)
+    paid = mean_paid(store, "program")
+    rows: list[tuple[str, Sequence[float]]] = [
+        (f"{k} {program_name(store, str(k), lang)}", list(paid.loc[k])) for k in paid.index]
+    rows.append((bt("row_total", lang), [float(paid[y].sum()) if len(paid) else 0.0 for y in years]))
+    return rows, [len(rows) - 1]
+

@@ -18,29 +18,22 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulator.report import fmt
-from simulator.report.fmt import Lang
+from simulator.report.fmt import Lang, display_width
 from simulator.report.fonts import mpl_cjk_context
 from simulator.report.i18n import t
+from simulator.report.palette import (
+    APPROP,
+    BAND_DARK,
+    BAND_LIGHT,
+    BLUE,
+    GREY,
+    LEVEL_COLOURS,
+    THRESHOLD,
+)
 
 DPI = 170
 """Resolution of the PNG charts (sharp on paper at 17 cm wide)."""
 
-BLUE = "#1f5fa8"
-BAND_DARK = "#8fb3de"
-BAND_LIGHT = "#d5e3f3"
-APPROP = "#b5541c"
-THRESHOLD = "#c0392b"
-GREY = "#555555"
-LEVEL_COLOURS = ("#1f5fa8", "#4f9a4f", "#d08a1e", "#8e5aa8", "#b5541c", "#5a8a9a", "#999999")
-
-
-def display_width(text: str) -> int:
-    """Width of a string in Latin character cells (CJK and full-width count 2).
-
-    >>> display_width("ab聊城")
-    6
-    """
-    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
 def wrap(text: str, width: int = 60, max_lines: int = 2) -> str:

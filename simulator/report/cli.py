@@ -17,6 +17,7 @@ import click
 
 from simulator.i18n import Msg, localized
 from simulator.names import printable
+from simulator.report.brief import BriefOptions
 from simulator.report.export import ExportError
 from simulator.report.fmt import Lang
 from simulator.report.fonts import FontNotFoundError
@@ -150,6 +151,14 @@ _LANG_HELP = "Language of the output: zh (default) or en / 输出语言（默认
     help="With --compare: also write the comparison tables to this workbook / "
     "比较时另将比较表写入该 Excel 文件.",
 )
+@click.option(
+    "--outlook",
+    default="0.8,0.5",
+    show_default=True,
+    metavar="GREEN,AMBER",
+    help="Chances at or above GREEN are green, at or above AMBER amber, below red (the brief) / "
+    "简报评估阈值：绿,黄.",
+)
 @click.option("--force", is_flag=True, help="Replace OUT if it exists / 覆盖已有文件.")
 @click.pass_context
 def report_command(
@@ -159,6 +168,7 @@ def report_command(
     lang: str | None,
     compare: bool,
     xlsx: Path | None,
+    outlook: str,
     force: bool,
 ) -> None:
     """Write the PDF report of a result store (run or sweep) / 生成 PDF 报告.
@@ -178,10 +188,12 @@ def report_command(
       fiscalsim report out/liaocheng                      # -> reports/liaocheng.pdf
       fiscalsim report out/liaocheng --out out/liaocheng-en.pdf --lang en
       fiscalsim report out/liaocheng out/lc3-100 --compare --xlsx out/compare.xlsx
+      fiscalsim report out/liaocheng --outlook 0.9,0.6 --force  # stricter green/amber
       fiscalsim report out/taian out/zibo --out out/compare.pdf
       fiscalsim report out/sweep-award --out out/sweep.pdf --force
     """
     lg = _lang(ctx, lang)
+    options = _outlook(outlook, lg)
     target = default_report_path(dirs) if out is None else out
     if target.exists() and not force:
         _fail(_msg("exists", lg, path=target), lg)
@@ -209,10 +221,21 @@ def report_command(
     else:
         from simulator.report.pdf import build_run_report
 
-        written = _guard(lg, dirs[0], lambda: build_run_report(dirs[0], target, lg))
+        written = _guard(lg, dirs[0], lambda: build_run_report(dirs[0], target, lg, options))
     click.echo(_msg("wrote_report", lg, path=written))
     if xlsx is not None:
         click.echo(_msg("wrote_export", lg, path=xlsx))
+
+
+def _outlook(text: str, lang: Lang) -> BriefOptions:
+    """The brief's outlook thresholds from ``GREEN,AMBER``, or one message and exit status 2."""
+    try:
+        green, amber = (float(x) for x in text.split(","))
+        return BriefOptions(green=green, amber=amber)
+    except ValueError:
+        _fail(Msg(f"--outlook {text!r}：应为两个 0 到 1 之间的数“绿,黄”，且绿 ≥ 黄，例如 0.8,0.5",
+                  f"--outlook {text!r}: expected two numbers GREEN,AMBER between 0 and 1 with GREEN >= AMBER, "
+                  "e.g. 0.8,0.5")(lang), lang)
 
 
 @click.command(

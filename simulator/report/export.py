@@ -21,8 +21,7 @@ import pandas as pd
 from simulator.i18n import Msg, Text, pick
 from simulator.names import cell_text, printable
 from simulator.report import analysis, fmt, outcomes
-from simulator.report.charts import display_width
-from simulator.report.fmt import Lang
+from simulator.report.fmt import Lang, display_width
 from simulator.report.i18n import (
     check_lang,
     display_name,
@@ -32,7 +31,9 @@ from simulator.report.i18n import (
     t,
 )
 from simulator.report.layout import atomic_output, current_umask
+from simulator.report.sheets import SHEETS
 from simulator.report.store import RunStore, open_run
+from simulator.report.texts import TEXT, bt
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -47,6 +48,11 @@ CSV_NAMES: dict[str, str] = {
     "sheet_targets": "targets",
     "sheet_exhaustion": "fund_exhaustion",
     "sheet_inputs": "inputs",
+    "sheet_budget_level": "budget_by_level",
+    "sheet_budget_fund": "budget_by_fund",
+    "sheet_needed": "money_needed",
+    "sheet_fund_bands": "chart_funds",
+    "sheet_target_bands": "chart_targets",
 }
 """File stem of each table in a CSV export (ASCII, stable across languages)."""
 
@@ -86,10 +92,11 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
 
     Returns:
         Tables by catalogue key of their sheet name (``sheet_level`` ...), in
-        sheet order. Money columns are 万元; probability columns are 0–1. Text
+        sheet order: the summaries, then the budget-format tables (means that
+        add up) and the data behind every chart of the PDF. Money columns are 万元; probability columns are 0–1. Text
         is as in the store: the writers make it inert (:func:`inert_frame`).
     """
-    return {
+    tables = {
         "sheet_about": _about_table(store, lang),
         "sheet_level": _level_table(store, lang),
         "sheet_fund": _fund_table(store, lang),
@@ -98,6 +105,13 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
         "sheet_exhaustion": _exhaustion_table(store, lang),
         "sheet_inputs": _inputs_table(store, lang),
     }
+    tables.update({key: build(store, lang) for key, build in SHEETS.items()})
+    return tables
+
+
+def sheet_name(key: str, lang: Lang) -> str:
+    """The name of a sheet (at most 31 characters, as Excel allows)."""
+    return (bt(key, lang) if key in TEXT else t(key, lang))[:31]
 
 
 _QUANTILES = [("p5", "col_p5"), ("p50", "col_p50"), ("p95", "col_p95"), ("mean", "col_mean")]
@@ -287,7 +301,7 @@ def _write_xlsx(tables: dict[str, pd.DataFrame], out: Path, lang: Lang) -> None:
     money_tag = t("money_header", lang, label="")
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
         for key, table in tables.items():
-            sheet = t(key, lang)[:31]
+            sheet = sheet_name(key, lang)
             df = inert_frame(table)
             df.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import unicodedata
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -131,13 +132,13 @@ def table_money(fen: float | None, lang: Lang = "zh") -> str:
 
     Args:
         fen: amount in fen; ``None`` or NaN gives a dash.
-        lang: ``"zh"`` (万元, one decimal) or ``"en"`` (million yuan, two decimals).
+        lang: ``"zh"`` (万元) or ``"en"`` (million yuan), two fixed decimals.
 
     Returns:
         The number with thousands separators.
 
     >>> table_money(1_234_500_000)
-    '1,234.5'
+    '1,234.50'
     >>> table_money(1_234_500_000, "en")
     '12.35'
     >>> table_money(float("nan"))
@@ -148,7 +149,7 @@ def table_money(fen: float | None, lang: Lang = "zh") -> str:
     v = float(fen)  # type: ignore[arg-type]
     if lang == "en":
         return f"{v / FEN_PER_MILLION:,.2f}"
-    return f"{v / FEN_PER_WAN:,.1f}"
+    return f"{v / FEN_PER_WAN:,.2f}"
 
 
 def fen_to_wan(fen: float | None) -> float:
@@ -310,6 +311,8 @@ def smart_number(x: float | None) -> str:
 
     >>> smart_number(800.0), smart_number(3.6), smart_number(0.125), smart_number(12345.678)
     ('800', '3.6', '0.125', '12,345.68')
+    >>> smart_number(0.0000123)
+    '0.0000123'
     """
     if _is_missing(x):
         return DASH
@@ -319,6 +322,8 @@ def smart_number(x: float | None) -> str:
     if abs(v) >= 100:
         return f"{v:,.2f}"
     s = f"{v:.3g}" if abs(v) < 1 else f"{v:,.3f}".rstrip("0").rstrip(".")
+    if "e" in s:  # never an exponent: 0.0000123 stays a decimal
+        s = f"{v:.8f}".rstrip("0").rstrip(".")
     return s
 
 
@@ -405,3 +410,12 @@ def today(lang: Lang = "zh", now: _dt.date | None = None) -> str:
     '2026年1月5日'
     """
     return date(now or _dt.date.today(), lang)
+
+
+def display_width(text: str) -> int:
+    """Width of a string in Latin character cells (CJK and full-width count 2).
+
+    >>> display_width("ab聊城")
+    6
+    """
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)

@@ -149,6 +149,7 @@ def _text_styles(base: ParagraphStyle) -> dict[str, ParagraphStyle]:
         ),
         "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=13, textColor=MUTED),
         "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
+        "panel_title": ParagraphStyle("panel_title", parent=base, fontSize=7.5, leading=9.5, textColor=ACCENT),
     }
 
 
@@ -160,8 +161,14 @@ def _table_styles(base: ParagraphStyle) -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle(
             "cell", parent=base, fontSize=8, leading=10.5, alignment=TA_LEFT, wordWrap=None
         ),
+        # numbers never break inside (a digit group split over two lines reads as two numbers)
         "cell_num": ParagraphStyle(
-            "cell_num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT, wordWrap=None
+            "cell_num", parent=base, fontSize=8, leading=10.5, alignment=TA_RIGHT, wordWrap=None,
+            splitLongWords=0,
+        ),
+        "cell_num_small": ParagraphStyle(
+            "cell_num_small", parent=base, fontSize=6.5, leading=9, alignment=TA_RIGHT, wordWrap=None,
+            splitLongWords=0,
         ),
         "head": ParagraphStyle(
             "head",
@@ -268,7 +275,11 @@ class Layout:
         st = self.styles[style]
         avail = max(width - 2 * CELL_PADDING, 1.0)
         para = Paragraph(esc(text), st)
-        if para.wrap(avail, FRAME_HEIGHT)[1] <= MAX_CELL_HEIGHT:
+        raw = "" if text is None else str(text)
+        # the most lines the text can take (every character as wide as the font is tall, plus one
+        # line per break and per line end); a short text is not laid out twice
+        most = len(raw) * st.fontSize / avail + 2 * (raw.count("\n") + 1)
+        if most * st.leading <= MAX_CELL_HEIGHT or para.wrap(avail, FRAME_HEIGHT)[1] <= MAX_CELL_HEIGHT:
             return para
         full = "" if text is None else str(text)
         lo, hi = 0, len(full)
@@ -287,6 +298,8 @@ class Layout:
         *,
         total_rows: Sequence[int] = (),
         repeat_header: bool = True,
+        shades: Sequence[tuple[int, int, colors.Color]] = (),
+        small_numbers: bool = False,
     ) -> Table:
         """A zebra-striped table whose cells wrap.
 
@@ -295,6 +308,9 @@ class Layout:
             rows: cell values (raw text is escaped and wrapped).
             total_rows: indexes (into ``rows``) of rows to shade as totals.
             repeat_header: repeat the header row after a page break.
+            shades: ``(column, row, colour)`` backgrounds of single cells
+                (``row`` indexes ``rows``), e.g. an outlook mark.
+            small_numbers: numbers in a smaller font (wide amounts in narrow columns).
 
         Returns:
             The table.
@@ -307,7 +323,8 @@ class Layout:
                 if isinstance(value, Flowable):
                     cells.append(value)
                 else:
-                    cells.append(self.cell(value, "cell_num" if c.numeric else "cell", c.width))
+                    num = "cell_num_small" if small_numbers else "cell_num"
+                    cells.append(self.cell(value, num if c.numeric else "cell", c.width))
             body.append(cells)
         tbl = Table(
             [head, *body],
@@ -329,6 +346,8 @@ class Layout:
         for i in total_rows:
             cmds.append(("BACKGROUND", (0, i + 1), (-1, i + 1), TOTAL_BG))
             cmds.append(("LINEABOVE", (0, i + 1), (-1, i + 1), 0.6, ACCENT))
+        for at_col, at_row, colour in shades:
+            cmds.append(("BACKGROUND", (at_col, at_row + 1), (at_col, at_row + 1), colour))
         tbl.setStyle(TableStyle(cmds))
         tbl.hAlign = "LEFT"
         return tbl
@@ -368,23 +387,26 @@ class Layout:
 
     # ------------------------------------------------------------------ charts
 
-    def chart(self, png: bytes, caption: str, width: float = CONTENT_WIDTH) -> KeepTogether:
+    def chart(
+        self, png: bytes, caption: str, width: float = CONTENT_WIDTH, max_height: float = MAX_CHART_HEIGHT
+    ) -> KeepTogether:
         """A chart with its definition line, kept on one page.
 
         Args:
             png: the chart image.
-            caption: the definition of its figures (raw text).
+            caption: the definition of its figures (raw text; none if empty).
             width: drawn width in points (reduced if the chart would be too tall).
+            max_height: the tallest the chart may be drawn (a grid of panels may take most of a page).
 
         Returns:
             The chart and caption as one block.
         """
         w_px, h_px = ImageReader(io.BytesIO(png)).getSize()
         height = width * h_px / w_px
-        if height > MAX_CHART_HEIGHT:
-            width, height = width * MAX_CHART_HEIGHT / height, MAX_CHART_HEIGHT
+        if height > max_height:
+            width, height = width * max_height / height, max_height
         img = Image(io.BytesIO(png), width=width, height=height)
-        return KeepTogether([img, self.caption(caption)])
+        return KeepTogether([img, self.caption(caption)] if caption else [img])
 
     def spacer(self, height: float) -> Spacer:
         """Vertical space in points."""
@@ -528,3 +550,8 @@ def write_pdf(
             canvasmaker=_canvas_class(header_left, header_right, layout.lang, layout.font),
         )
     return out
+
+
+def fits(texts: Sequence[str], font: str, size: float, width: float) -> bool:
+    """Whether every text fits on one line of a table cell ``width`` wide (padding included)."""
+    return all(stringWidth(x, font, size) <= width - 2 * CELL_PADDING for x in texts)

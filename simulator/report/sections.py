@@ -1,10 +1,12 @@
-"""The sections of a run's PDF report: cover, summary, targets and appendix.
+"""The summary section of a PDF report (used side by side by the comparison report) and the run's facts.
 
 Also the naming helpers every section uses: names are shown in the report's
 language, at most :data:`simulator.names.NAME_MAX` characters (a store written
 before names were bounded may hold longer ones), control characters escaped.
-The budget and arrears pages are in :mod:`simulator.report.budget`, the
-cities page in :mod:`simulator.report.cities`.
+The brief is in :mod:`simulator.report.brief`, the targets pages in
+:mod:`simulator.report.targets`, the budget and arrears pages in
+:mod:`simulator.report.budget`, the cities page in
+:mod:`simulator.report.cities`, the appendix in :mod:`simulator.report.appendix`.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reportlab.lib.units import cm
-from reportlab.platypus import Flowable, PageBreak
+from reportlab.platypus import Flowable
 
 from simulator.names import LINE_MAX, NAME_MAX, printable, shorten
-from simulator.report import analysis, charts, fmt, outcomes
+from simulator.report import analysis, fmt, outcomes
 from simulator.report.fmt import Lang
-from simulator.report.i18n import display_name, engine_label, source_kind_label, t
-from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout
+from simulator.report.i18n import display_name, engine_label, t
+from simulator.report.layout import Cell, Column, Layout
 from simulator.report.outcomes import FundAnswer, TargetAnswer
 from simulator.report.store import RunStore
 
@@ -110,12 +112,10 @@ def sep(lang: Lang) -> str:
 # --------------------------------------------------------------------------- sections
 
 
-def cover_section(lay: Layout, store: RunStore, title: str) -> list[Flowable]:
-    lang = lay.lang
+def run_facts(store: RunStore, lang: Lang) -> list[tuple[str, Cell]]:
+    """The facts of a run: scenario, horizon, seed, replications, engine, versions, timing, folder."""
     sc = store.scenario
     m = store.manifest
-    other = display_name(sc, "zh" if lang == "en" else "en", "")
-    name = scenario_name(store, lang)
     timings = m.get("timings") or {}
     versions = m.get("versions") or {}
     runtime = fmt.DASH
@@ -127,7 +127,7 @@ def cover_section(lay: Layout, store: RunStore, title: str) -> list[Flowable]:
             total=fmt.number(timings["total_s"], 1),
             per=fmt.smart_number(per) if isinstance(per, int | float) else fmt.DASH,
         )
-    pairs: list[tuple[str, Cell]] = [
+    return [
         (t("report_date", lang), fmt.today(lang)),
         (t("scenario_id", lang), str(sc.get("id") or fmt.DASH)),
         (t("scenario_file", lang), str(sc.get("file") or fmt.DASH)),
@@ -150,16 +150,6 @@ def cover_section(lay: Layout, store: RunStore, title: str) -> list[Flowable]:
         (t("software", lang), ", ".join(f"{k} {v}" for k, v in versions.items()) or fmt.DASH),
         (t("store_dir", lang), str(store.path.resolve())),
     ]
-    story: list[Flowable] = [
-        lay.spacer(3.5 * cm),
-        lay.para(title, "kicker"),
-        lay.para(name, "title"),
-    ]
-    if other and other != name:
-        story.append(lay.para(other, "subtitle"))
-    story += [lay.spacer(0.8 * cm), lay.key_values(pairs), lay.spacer(0.8 * cm)]
-    story.append(lay.para(t("cover_note", lang, reps=fmt.number(store.reps)), "note"))
-    return story
 
 
 def summary_section(lay: Layout, store: RunStore, heading: str | None = None) -> list[Flowable]:
@@ -333,95 +323,3 @@ def _summary_funds_table(
         lay.table(cols, rows),
         lay.caption(t("cap_funds_table", lang, reps=fmt.number(reps), unit=unit)),
     ]
-
-
-def targets_section(lay: Layout, store: RunStore) -> list[Flowable]:
-    """One block per target: the facts, the fan chart, the year-end quantiles."""
-    lang = lay.lang
-    reps = fmt.number(analysis.n_reps(store))
-    story: list[Flowable] = [lay.h1(t("targets_heading", lang))]
-    for i, a in enumerate(outcomes.target_answers(store)):
-        if i:
-            story.append(PageBreak())
-        name = target_name(store, a.target, lang)
-        story.append(lay.h2(name))
-        v = a.value
-        text = t(
-            "target_detail",
-            lang,
-            threshold=fmt.metric_value(a.threshold, a.unit, lang),
-            deadline=fmt.date(a.deadline, lang),
-            clause=clause(a),
-            p=outcomes.attainment_label(a, lang),
-            p50=fmt.metric_value(v.get("p50"), a.unit, lang),
-            p5=fmt.metric_value(v.get("p5"), a.unit, lang),
-            p95=fmt.metric_value(v.get("p95"), a.unit, lang),
-        )
-        if a.median_date_attained:
-            text += sep(lang) + t(
-                "attained_median", lang, month=fmt.month(a.median_date_attained, lang)
-            )
-        elif a.set_by != "input":
-            text += sep(lang) + t("never_attained", lang)
-        note = outcomes.not_moved_note(a, lang)
-        if note:
-            text += sep(lang) + note + t("full_stop", lang)
-        story.append(lay.para(text))
-        story.append(lay.spacer(4))
-        bands = outcomes.metric_bands(store, a.target)
-        png = charts.target_fan_chart(
-            bands,
-            target_name=chart_text(name),
-            threshold=a.threshold,
-            deadline=a.deadline,
-            p_attained=a.p_attained,
-            unit=a.unit,
-            lang=lang,
-        )
-        story.append(lay.chart(png, t("cap_target_fan", lang, reps=reps)))
-        if a.yearly:
-            cols = [
-                Column(t("col_year", lang), 4.0 * cm),
-                Column(t("col_p5", lang), 3.0 * cm, True),
-                Column(t("col_p50", lang), 3.0 * cm, True),
-                Column(t("col_p95", lang), 3.0 * cm, True),
-            ]
-            rows: list[list[Cell]] = [
-                [y] + [fmt.metric_value(q.get(k), a.unit, lang) for k in ("p5", "p50", "p95")]
-                for y, q in a.yearly.items()
-            ]
-            story += [
-                lay.para(t("target_yearly_heading", lang), "body"),
-                lay.table(cols, rows),
-                lay.caption(t("cap_target_yearly", lang, reps=reps)),
-            ]
-    return story
-
-
-def appendix_section(lay: Layout, store: RunStore) -> list[Flowable]:
-    """Every input of the scenario with its value and source."""
-    lang = lay.lang
-    story: list[Flowable] = [lay.h1(t("appendix_heading", lang))]
-    inputs = outcomes.inputs_frame(store)
-    if inputs.empty:
-        story.append(lay.para(t("no_inputs", lang)))
-        return story
-    cols = [
-        Column(t("col_path", lang), 4.5 * cm),
-        Column(t("col_value", lang), 2.4 * cm),
-        Column(t("col_source_kind", lang), 2.0 * cm),
-        Column(t("col_source", lang), 3.2 * cm),
-        Column(t("col_rationale", lang), CONTENT_WIDTH - 12.1 * cm),
-    ]
-    rows: list[list[Cell]] = [
-        [
-            r["path"],
-            r["value"],
-            source_kind_label(r["source_kind"], lang),
-            r["source"],
-            r["rationale"],
-        ]
-        for _i, r in inputs.iterrows()
-    ]
-    story += [lay.table(cols, rows), lay.caption(t("cap_appendix", lang))]
-    return story

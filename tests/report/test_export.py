@@ -26,8 +26,13 @@ def test_xlsx_has_chinese_sheets_and_headers(xlsx: Path) -> None:
         "按资金年度收支",
         "按项目年度拨付",
         "目标达成概率",
-        "资金用尽",
+        "资金缺口",
         "假设与来源",
+        "预算表_按级次",
+        "预算表_按资金",
+        "所需资金",
+        "图表数据_资金",
+        "图表数据_目标",
     ]
     level = sheets["按级次年度拨付"]
     assert list(level.columns) == [
@@ -49,7 +54,7 @@ def test_xlsx_money_is_in_wan(xlsx: Path, run_store: Path) -> None:
     row = level[(level["年度"] == 2021) & (level["级次"] == "市级")].iloc[0]
     exp = expected[(expected["year"] == 2021) & (expected["key"] == "city")].iloc[0]
     assert row["中位数（万元）"] == pytest.approx(exp["p50"] / 1_000_000)
-    exhaustion = pd.read_excel(xlsx, sheet_name="资金用尽")
+    exhaustion = pd.read_excel(xlsx, sheet_name="资金缺口")
     assert exhaustion.loc[exhaustion["资金编号"] == "LC-1", "预算安排（万元）"].iloc[0] == 5000
 
 
@@ -86,6 +91,11 @@ def test_csv_folder_is_excel_friendly(run_store: Path, tmp_path: Path) -> None:
             "targets.csv",
             "fund_exhaustion.csv",
             "inputs.csv",
+            "budget_by_level.csv",
+            "budget_by_fund.csv",
+            "money_needed.csv",
+            "chart_funds.csv",
+            "chart_targets.csv",
         ]
     )
     for p in out.iterdir():

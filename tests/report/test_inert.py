@@ -123,7 +123,7 @@ def _check_xlsx(path: Path, expect_names: list[str]) -> None:
 def _check_csv(folder: Path, expect_names: list[str]) -> None:
     strings: set[str] = set()
     files = sorted(folder.glob("*.csv"))
-    assert len(files) == 7
+    assert len(files) == 12
     for path in files:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             for row in csv.reader(fh):
@@ -149,7 +149,7 @@ def test_csv_of_a_hostile_run_holds_no_formula(hostile_run: Path, tmp_path: Path
 def test_numbers_stay_numbers(hostile_run: Path, tmp_path: Path) -> None:
     out = export_store(hostile_run, "xlsx", tmp_path / "out.xlsx")
     wb = openpyxl.load_workbook(out)
-    ws = wb["资金用尽"]
+    ws = wb["资金缺口"]
     headers = [c.value for c in ws[1]]
     approp = ws.cell(row=2, column=headers.index("预算安排（万元）") + 1)
     assert approp.data_type == "n" and approp.value == 200

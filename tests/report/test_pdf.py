@@ -37,8 +37,13 @@ def en_pdf(run_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_run_report_has_its_pages(zh_pdf: Path) -> None:
     reader = PdfReader(zh_pdf)
-    assert len(reader.pages) >= 7
+    assert len(reader.pages) >= 5
     assert reader.metadata is not None and "聊城" in str(reader.metadata.title)
+    pages = [_squash(p.extract_text() or "") for p in reader.pages]
+    assert "简报" in pages[0] and "结论" in pages[0]  # the brief is page 1
+    first = {name: next(i for i, p in enumerate(pages) if name in p)
+             for name in ("目标达成", "资金与预算", "预算表", "欠款与拒付", "附录", "输入参数及其来源")}
+    assert list(first.values()) == sorted(first.values())  # in this order
 
 
 def test_chinese_text_extracts_back(zh_pdf: Path) -> None:
@@ -46,11 +51,12 @@ def test_chinese_text_extracts_back(zh_pdf: Path) -> None:
     for needle in (
         "聊城市产业技术研究院",
         "万元",
-        "结论摘要",
-        "预算执行",
-        "挂账与拒付",
+        "简报",
+        "资金与预算",
+        "欠款与拒付",
         "目标达成",
-        "附录：输入参数及其来源",
+        "术语",
+        "输入参数及其来源",
         "第1页/共",
         "有效高新技术企业数",
     ):
@@ -60,11 +66,13 @@ def test_chinese_text_extracts_back(zh_pdf: Path) -> None:
     assert "聊城市产业技术研究院基准情景财政情景模拟报告第2页/共" in second
 
 
-def test_summary_page_states_the_answers(zh_pdf: Path) -> None:
-    page = _squash(PdfReader(zh_pdf).pages[1].extract_text())
-    assert "资金用尽的概率为" in page
-    assert "达到10的概率为78%" in page  # LC-T1 attained in 39 of 50 replications
-    assert "LC-T1·LC-6一(三)" in page  # target id and clause
+def test_brief_states_the_answers(zh_pdf: Path) -> None:
+    reader = PdfReader(zh_pdf)
+    page = _squash(reader.pages[0].extract_text())
+    assert "LC-T1" in page and "78%" in page  # LC-T1 attained in 39 of 50 replications
+    assert "出现缺口的概率" in page
+    targets = _squash(_text(zh_pdf))
+    assert "LC-T1LC-6一(三)" in targets  # target id and clause in the targets table
 
 
 def test_every_font_is_embedded(zh_pdf: Path) -> None:
@@ -112,17 +120,18 @@ def test_long_names_wrap_inside_their_cell(lang: str) -> None:
 def test_english_report_has_english_labels(en_pdf: Path) -> None:
     text = _text(en_pdf)
     for needle in (
-        "Summary of findings",
-        "Budget execution",
+        "Brief",
+        "Funds and budget",
         "Arrears and refusals",
         "Targets",
-        "Appendix: inputs and their sources",
+        "Glossary",
+        "Inputs and their sources",
         "Research institute special development fund",
         "CNY",
         "Page 1 of",
     ):
         assert needle in text, needle
-    for chinese_label in ("结论摘要", "预算执行", "累计拨付", "第 1 页", "中位数", "概率"):
+    for chinese_label in ("简报", "预算安排", "累计拨付", "第 1 页", "中位数", "概率", "出现缺口", "术语"):
         assert chinese_label not in text, chinese_label
 
 
@@ -189,7 +198,7 @@ def test_sparse_store_still_reports(run_store: Path, tmp_path: Path) -> None:
     (d / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     out = build_run_report(d, tmp_path / "sparse.pdf", lang="en")
     text = _text(out)
-    assert "Does not occur in any replication." in text
+    assert "The scenario has no target to forecast." in text
     assert "The result store records no inputs." in text
 
 
