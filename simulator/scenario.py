@@ -20,10 +20,10 @@ from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
-    BeforeValidator,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -147,9 +147,9 @@ __all__ = [
     "TieredPopulation",
     "Tranche",
     "Trigger",
+    "YearFactor",
     "link_rate_segments",
     "node_at",
-    "YearFactor",
 ]
 
 # --------------------------------------------------------------------------- header
