@@ -381,7 +381,14 @@ class FirmPopulation(Node):
     result_month: int = Field(default=11, ge=1, le=12)
 
     def exit_rate_of(self, state: str) -> float:
-        """The exit hazard (per year) of a firm in ``state``."""
+        """The exit hazard (per year) of a firm in ``state``.
+
+        A plain number where the mapping belongs (a copy of a scenario updated
+        without validation) counts for every state.
+        """
+        rate: object = self.exit_rate
+        if isinstance(rate, int | float):
+            return float(rate)
         return self.exit_rate.of(state)
 
 

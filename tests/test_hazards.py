@@ -305,3 +305,21 @@ populations:
         for got, expected in ((hte[:, 17], hte_17), (alive[:, 35], alive_36)):
             half = 4.0 * got.std(ddof=1) / math.sqrt(got.shape[0]) + 0.5
             assert abs(got.mean() - expected) < half, (engine, got.mean(), expected, half)
+
+
+def test_year_factors_written_into_a_copy_of_the_scenario_reach_both_engines(tmp_path: Path) -> None:
+    """As the parameter draws do: year factors (and a plain exit number) set on a copy, without reloading."""
+    loaded = write_and_load(tmp_path, HEADER + STOPPED.replace("    year_factor: {2022: 0.0, 2023: 0.0}\n", ""))
+    s = loaded.scenario
+    pop = s.populations["city"]
+    years = list(range(2021, 2024))
+    firms = pop.firms.model_copy(update={"exit_rate": 0.1})
+    assert firms.exit_rate_of("hte") == 0.1
+    stopped = pop.model_copy(update={"year_factor": dict.fromkeys(years, 0.0), "firms": firms})
+    copy = s.model_copy(update={"populations": {"city": stopped}})
+    assert s.populations["city"].year_factor == {}
+    for results in ([run_replication(copy, 5, 0)], simulate_block(copy, 5, range(4))):
+        startups = _series(loaded, results, "firm", "firm", "startup")
+        assert (np.diff(startups) <= 0).all()
+    moving = _series(loaded, simulate_block(s, 5, range(4)), "firm", "firm", "startup")
+    assert (np.diff(moving) > 0).any()

@@ -163,9 +163,9 @@ def move(w: Life, f: Firm, new: str, pop: FirmPopulation, rnd: Buffered) -> None
     The rule is :func:`simulator.model.lifecycle.exit_after_move`, for a batch
     of one; a fresh Exp(1) is drawn only when the old state's exit hazard was 0.
     """
-    old_rate = pop.exit_rate.of(f.state) / 12.0
+    old_rate = pop.exit_rate_of(f.state) / 12.0
     w.firm_move(f, new)
-    new_rate = pop.exit_rate.of(new) / 12.0
+    new_rate = pop.exit_rate_of(new) / 12.0
     if new_rate != old_rate:
         fresh = rnd.exponential() if old_rate <= 0 else INF
         f.t_exit = float(exit_after_move(np.array([f.t_exit]), np.array([w.env._now]), np.array([old_rate]),
