@@ -246,6 +246,11 @@ class GuidanceFund(Node):
     ticket: Money = Field(default=parse_amount("500万元"))
     investee_state: FirmState = "tech_sme"
     effect: Effect | None = None
+    distributions: Literal["credit_to_fund", "none"] = Field(
+        default="credit_to_fund",
+        description="credit_to_fund: what the fund pays back (capital and returns) is income of `fund`; "
+        "none: it leaves the modelled budget (e.g. reinvested or kept by a manager)",
+    )
 
     model_config = ConfigDict(populate_by_name=True)
 
