@@ -75,6 +75,7 @@ from simulator.scenario_triggers import (
 __all__ = [
     "FIRM_STATES",
     "INCUBATOR_TYPES",
+    "OFF_BUDGET",
     "PLATFORM_TYPES",
     "RULE_KINDS",
     "TIERS",
@@ -195,8 +196,18 @@ class Jurisdiction(Node):
         return self.population[min(self.population)] if self.population else None
 
 
+OFF_BUDGET = "off_budget"
+"""The funding level of money outside the government budgets (a fund with ``budget: false``)."""
+
+
 class Fund(Node):
-    """A budget pool owned by a jurisdiction."""
+    """A budget pool owned by a jurisdiction.
+
+    ``budget: false`` marks money that is not the owner's budget, such as the
+    capital of a state-owned group (JN-3): it is paid and accounted like any
+    fund, but its draws are booked at the level ``off_budget``, apart from the
+    city's (or county's) budget.
+    """
 
     name: Name
     name_en: Name | None = None
@@ -204,6 +215,7 @@ class Fund(Node):
     appropriations: dict[int, Money] = Field(default_factory=dict)
     year_end: Literal["carry_over", "lapse"] = "carry_over"
     overclaim: Literal["fcfs", "queue", "prorata"] = "queue"
+    budget: bool = Field(default=True, description="false: not government budget money (e.g. a state-owned group's)")
 
     @field_validator("appropriations")
     @classmethod
@@ -418,8 +430,9 @@ class Scenario(Node):
     # ------------------------------------------------------------------ helpers
 
     def level_of_fund(self, fund_id: str) -> str:
-        """The funding level (province/city/county/district/zone) that owns a fund."""
-        return self.jurisdictions[self.funds[fund_id].owner].level
+        """The funding level (province/city/county/district/zone) that owns a fund; ``off_budget`` if not budget money."""
+        fund = self.funds[fund_id]
+        return self.jurisdictions[fund.owner].level if fund.budget else OFF_BUDGET
 
     def city_of(self, jurisdiction_id: str) -> str | None:
         """The city a jurisdiction belongs to (itself if it is a city)."""

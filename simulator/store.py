@@ -277,7 +277,8 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             yy = rows[rows["year"] == y]["drawn_fen"].to_numpy(dtype=float)
             yearly_drawn[str(y)] = _yuan_q(yy)
         out["funds"][fid] = {
-            "name": f.name, "level": s.level_of_fund(fid), "appropriated_yuan": whole_yuan(appropriated),
+            "name": f.name, "level": s.level_of_fund(fid), "budget": f.budget,
+            "appropriated_yuan": whole_yuan(appropriated),
             "drawn_yuan": _yuan_q(per_rep["drawn_fen"].to_numpy(dtype=float)),
             "refused_yuan": _yuan_q(per_rep["refused_fen"].to_numpy(dtype=float)),
             "prorata_cut_yuan": _yuan_q(per_rep["prorata_cut_fen"].to_numpy(dtype=float)),
