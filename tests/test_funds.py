@@ -172,7 +172,6 @@ def test_waiting_call_invests_when_paid_des(tmp_path: Path, monkeypatch: pytest.
     w._arrears_at_year_end = {}
     env.process(w.year_end_arrears())
     env.run(until=w.horizon)
-    (first, second, third) = w.guidance_claims
     assert [c.requested_fen for c in w.guidance_claims] == [100 * WAN, 50 * WAN, 25 * WAN]
     assert all(c.paid_fen == c.requested_fen for c in w.guidance_claims)
     assert len(seen) == 17
