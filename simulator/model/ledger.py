@@ -251,11 +251,6 @@ def guidance_paths(g: GuidanceFund, gens: Sequence[np.random.Generator]) -> Guid
                          np.tile(np.asarray(curve.distribution_fen, dtype=np.int64), (n, 1)))
 
 
-def capital_calls(g: GuidanceFund, gens: Sequence[np.random.Generator]) -> IntArray:
-    """A guidance fund's yearly capital calls in fen, ``[len(gens), life]`` (:func:`guidance_paths`)."""
-    return guidance_paths(g, gens).calls
-
-
 def credited_distribution(g: GuidanceFund, distribution: IntArray, paid: IntArray, called: IntArray) -> IntArray:
     """What a year's distribution credits back to the owner's fund, per replication, in fen.
 

@@ -37,8 +37,9 @@ Design
   the SimPy engine calls it with a batch of one: award rules and splits
   (:mod:`simulator.model.rules`), allocation
   (:func:`simulator.model.allocation.allocate_reps`), fiscal years, claim end
-  states, quotas, exclusive groups, tranche lines, guidance-fund calls and
-  fund-year rows (:mod:`simulator.model.ledger`), boosted waits and indicator
+  states, quotas, exclusive groups, tranche lines, guidance-fund calls,
+  investments and distributions, and fund-year rows
+  (:mod:`simulator.model.ledger`), boosted waits and indicator
   steps (:mod:`simulator.model.lifecycle`), places
   (:mod:`simulator.model.places`), the laws of claim attributes
   (:mod:`simulator.model.dists`), and the timetable and application response
