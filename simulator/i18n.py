@@ -133,8 +133,9 @@ def check_lang(lang: str) -> Lang:
     return cast(Lang, lang)
 
 
-LEVEL_ORDER: tuple[str, ...] = ("province", "city", "county", "district", "zone")
-"""Funding levels from the top down; unknown levels sort after these."""
+LEVEL_ORDER: tuple[str, ...] = ("province", "city", "county", "district", "zone", "off_budget")
+"""Funding levels from the top down, then money outside the budgets (a fund with
+``budget: false``, e.g. a state-owned group's capital); unknown levels sort after these."""
 
 _LEVEL_ALIASES: dict[str, str] = {
     "province": "province",
@@ -154,6 +155,8 @@ _LEVEL_ALIASES: dict[str, str] = {
     "hightech_zone": "zone",
     "high_tech_zone": "zone",
     "园区": "zone",
+    "off_budget": "off_budget",
+    "预算外": "off_budget",
 }
 
 

@@ -416,7 +416,7 @@ def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dic
                           for k, j in s.jurisdictions.items()},
         "funds": {k: {"name": f.name, "name_en": f.name_en, "owner": f.owner, "level": s.level_of_fund(k),
                       "appropriations_fen": {str(y): v for y, v in sorted(f.appropriations.items())},
-                      "year_end": f.year_end, "overclaim": f.overclaim, "source": f.source}
+                      "year_end": f.year_end, "overclaim": f.overclaim, "budget": f.budget, "source": f.source}
                   for k, f in s.funds.items()},
         "programs": {**{k: {"name": p.name, "name_en": p.name_en, "source": p.source, "city": s.program_city(k),
                             "kind": "grant"} for k, p in s.programs.items()},

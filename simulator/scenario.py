@@ -91,6 +91,7 @@ __all__ = [
     "INCUBATOR_TYPES",
     "LINK_FIRM_RATES",
     "LINK_INDICATOR_TRENDS",
+    "OFF_BUDGET",
     "PLATFORM_TYPES",
     "RULE_KINDS",
     "TIERS",
@@ -218,8 +219,18 @@ class Jurisdiction(Node):
         return self.population[min(self.population)] if self.population else None
 
 
+OFF_BUDGET = "off_budget"
+"""The funding level of money outside the government budgets (a fund with ``budget: false``)."""
+
+
 class Fund(Node):
-    """A budget pool owned by a jurisdiction."""
+    """A budget pool owned by a jurisdiction.
+
+    ``budget: false`` marks money that is not the owner's budget, such as the
+    capital of a state-owned group (JN-3): it is paid and accounted like any
+    fund, but its draws are booked at the level ``off_budget``, apart from the
+    city's (or county's) budget.
+    """
 
     name: Name
     name_en: Name | None = None
@@ -227,6 +238,7 @@ class Fund(Node):
     appropriations: dict[int, Money] = Field(default_factory=dict)
     year_end: Literal["carry_over", "lapse"] = "carry_over"
     overclaim: Literal["fcfs", "queue", "prorata"] = "queue"
+    budget: bool = Field(default=True, description="false: not government budget money (e.g. a state-owned group's)")
 
     @field_validator("appropriations")
     @classmethod
@@ -269,6 +281,11 @@ class GuidanceFund(Node):
     ticket: Money = Field(default=parse_amount("500万元"))
     investee_state: FirmState = "tech_sme"
     effect: Effect | None = None
+    distributions: Literal["credit_to_fund", "none"] = Field(
+        default="credit_to_fund",
+        description="credit_to_fund: what the fund pays back (capital and returns) is income of `fund`; "
+        "none: it leaves the modelled budget (e.g. reinvested or kept by a manager)",
+    )
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -579,8 +596,9 @@ class Scenario(Node):
         return new
 
     def level_of_fund(self, fund_id: str) -> str:
-        """The funding level (province/city/county/district/zone) that owns a fund."""
-        return self.jurisdictions[self.funds[fund_id].owner].level
+        """The funding level (province/city/county/district/zone) that owns a fund; ``off_budget`` if not budget money."""
+        fund = self.funds[fund_id]
+        return self.jurisdictions[fund.owner].level if fund.budget else OFF_BUDGET
 
     def city_of(self, jurisdiction_id: str) -> str | None:
         """The city a jurisdiction belongs to (itself if it is a city)."""

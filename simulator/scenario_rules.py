@@ -64,12 +64,19 @@ class CaseByCase(Node):
 
 
 class Matching(Node):
-    """Another level's amount (``base``) plus a match: ``ratio`` × base, or a rule of its own."""
+    """Another level's amount (``base``) plus a match: ``ratio`` × base, or a rule of its own.
+
+    ``cap_share`` bounds the whole award (base and match together) by that
+    share of the claim's base amount, the cost (ZB-10: a voucher and its match
+    never pay more than a share of the service's cost): the match is cut first,
+    the base only if it alone exceeds the bound.
+    """
 
     kind: Literal["matching"]
     base: Rule
     ratio: Ratio | None = None
     match: Rule | None = None
+    cap_share: Share | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Matching:

@@ -107,13 +107,47 @@ class OnCall(Node):
 
 
 class OnSchedule(Node):
-    """Claims on set dates (e.g. yearly instalments of a special fund's uses)."""
+    """Claims on set dates (e.g. yearly instalments of a special fund's uses).
+
+    With ``plan`` the dates are a budgeted spending plan (LC-1): one amount per
+    date, and each date's claim is that amount times the share of it actually
+    executed (``execution``, a law on [0, 1]; all of it when absent).  A plan
+    is spent as planned or less, never more: what is not spent stays in the
+    fund (carried over or lapsed by the fund's ``year_end``).
+    """
 
     on: Literal["schedule"]
     dates: list[date] = Field(min_length=1)
     claims_per_date: int = Field(default=1, ge=1)
     base: Dist | None = None
     quantity: Dist | None = None
+    plan: list[Money] | None = Field(default=None, description="planned amount of each date, in date order")
+    execution: Dist | None = Field(default=None, description="share of a date's planned amount spent, on [0, 1]")
+
+    @model_validator(mode="after")
+    def _plan(self) -> OnSchedule:
+        if self.plan is None:
+            if self.execution is not None:
+                raise TextError(Msg("`execution`（计划执行比例）需要同时给出 `plan`",
+                                    "`execution` (the share of the plan spent) needs a `plan`"))
+            return self
+        if len(self.plan) != len(self.dates):
+            raise TextError(Msg(f"`plan` 有 {len(self.plan)} 个金额，`dates` 有 {len(self.dates)} 个日期：须一一对应",
+                                f"`plan` has {len(self.plan)} amounts for {len(self.dates)} `dates`: give one per date"))
+        if self.base is not None or self.claims_per_date != 1:
+            raise TextError(Msg("有 `plan` 时每个日期恰好一笔支出，金额来自计划：不要再给 `base` 或 `claims_per_date`",
+                                "with a `plan` each date has one claim of the planned amount: drop `base` and "
+                                "`claims_per_date`"))
+        months = [(d.year, d.month) for d in self.dates]
+        if len(set(months)) != len(months):
+            raise TextError(Msg("有 `plan` 时每个月至多一个日期", "with a `plan`, at most one date per month"))
+        ex = self.execution
+        if ex is not None and (ex.dist in ("lognormal", "poisson")
+                               or max(v for v in (ex.value, ex.high, 0.0) if v is not None) > 1):
+            raise TextError(Msg("`execution` 是计划金额中实际支出的比例：须为 fixed、uniform 或 triangular，且不超过 1",
+                                "`execution` is the share of the planned amount spent: a fixed, uniform or "
+                                "triangular law no higher than 1"))
+        return self
 
 
 Trigger = Annotated[

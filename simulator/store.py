@@ -70,7 +70,8 @@ def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, 
         for (fund, year), fyr in sorted(r.fund_years.items()):
             rows["fund_years"].append((r.rep, fund, year, fyr["appropriated_fen"], fyr["carried_in_fen"],
                                        fyr["drawn_fen"], fyr["lapsed_fen"], fyr["balance_end_fen"],
-                                       fyr["arrears_fen"], fyr["refused_fen"], fyr["prorata_cut_fen"]))
+                                       fyr["arrears_fen"], fyr["refused_fen"], fyr["prorata_cut_fen"],
+                                       fyr["income_fen"]))
         for (program, year, state), (n, req, paid) in sorted(r.claims.items()):
             rows["claims"].append((r.rep, program, year, state, n, req, paid))
         for fund in ctx.fund_ids:
@@ -272,7 +273,7 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     fy_by, ex_by = dict(tuple(fy.groupby("fund", sort=False))), dict(tuple(ex.groupby("fund", sort=False)))
     for fid, f in s.funds.items():
         rows = fy_by.get(fid, fy.iloc[0:0])
-        per_rep = rows.groupby("rep")[["drawn_fen", "refused_fen", "prorata_cut_fen"]].sum()
+        per_rep = rows.groupby("rep")[["drawn_fen", "refused_fen", "prorata_cut_fen", "income_fen"]].sum()
         last = rows[rows["year"] == max(cal.years)].set_index("rep")
         e = ex_by.get(fid, ex.iloc[0:0])
         appropriated = sum(v for y, v in f.appropriations.items() if y in horizon_years)
@@ -281,10 +282,12 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             yy = rows[rows["year"] == y]["drawn_fen"].to_numpy(dtype=float)
             yearly_drawn[str(y)] = _yuan_q(yy)
         out["funds"][fid] = {
-            "name": f.name, "level": s.level_of_fund(fid), "appropriated_yuan": whole_yuan(appropriated),
+            "name": f.name, "level": s.level_of_fund(fid), "budget": f.budget,
+            "appropriated_yuan": whole_yuan(appropriated),
             "drawn_yuan": _yuan_q(per_rep["drawn_fen"].to_numpy(dtype=float)),
             "refused_yuan": _yuan_q(per_rep["refused_fen"].to_numpy(dtype=float)),
             "prorata_cut_yuan": _yuan_q(per_rep["prorata_cut_fen"].to_numpy(dtype=float)),
+            "income_yuan": _yuan_q(per_rep["income_fen"].to_numpy(dtype=float)),
             "arrears_end_yuan": _yuan_q(last["arrears_fen"].to_numpy(dtype=float)),
             "p_exhausted": float(e["month"].notna().mean()) if len(e) else 0.0,
             "exhaustion_median": _median_label(e["month"]),

@@ -94,7 +94,7 @@ def test_conservation_balances_and_end_states(tmp_path: Path, budget: int, polic
             assert c.paid_fen == 0
     # Balance arithmetic by fiscal year.
     for (_fid, _y), row in res.fund_years.items():
-        assert row["drawn_fen"] <= row["carried_in_fen"] + row["appropriated_fen"]
+        assert row["drawn_fen"] <= row["carried_in_fen"] + row["appropriated_fen"] + row["income_fen"]
         assert row["balance_end_fen"] >= 0
     if policy != "queue":
         assert all(pool.arrears() == 0 for fid, pool in w.pools.items() if w.pools[fid].spec.overclaim != "queue")

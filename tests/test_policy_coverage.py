@@ -278,7 +278,9 @@ AWARDS = [
     ("zibo", "ZB-8", {"tier": "provincial"}, 120 * WAN, {"province": 100 * WAN, "city": 20 * WAN}),
     ("zibo", "ZB-8", {"tier": "national"}, 360 * WAN, {"province": 300 * WAN, "city": 60 * WAN}),
     ("zibo", "ZB-9", {"base": 300 * WAN}, 90 * WAN, {"city": 90 * WAN}),
-    ("zibo", "ZB-10", {"base": 40 * WAN, "place": "zhangdian"}, 40 * WAN, {"province": 20 * WAN, "city": 20 * WAN}),
+    # 1:1 would pay the whole 40万元 cost; voucher and match together stop at 80% of it (cap_share)
+    ("zibo", "ZB-10", {"base": 40 * WAN, "place": "zhangdian"}, 32 * WAN, {"province": 20 * WAN, "city": 12 * WAN}),
+    ("zibo", "ZB-10", {"base": 10 * WAN, "place": "zhangdian"}, 8 * WAN, {"province": 5 * WAN, "city": 3 * WAN}),
     ("zibo", "ZB-10", {"base": 40 * WAN, "place": "gaoqing"}, 32 * WAN, {"province": 20 * WAN, "city": 12 * WAN}),
     ("zibo", "ZB-10", {"base": 40 * WAN, "place": "yiyuan"}, 32 * WAN, {"province": 20 * WAN, "city": 12 * WAN}),
     ("zibo", "ZB-13", {"tier": "national"}, 200 * WAN, {"city": 200 * WAN}),

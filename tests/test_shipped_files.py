@@ -178,8 +178,8 @@ PROVINCE_PART = ROOT / "scenarios" / "shandong" / "province.yaml"
 # just before it was replaced by the composed file; the composed file must
 # resolve to exactly the same scenario. Only the origins (the file and line
 # that set each value) differ: they now point into the city files.
-PROVINCE_DIGEST = "b4b2e220af42167dcd62e3226ece1e94ab65a4341894457ddaa5bdd58012fd05"
-PROVINCE_HASH = "7526dd142d56a559fa95d597b329d44abe81c8f8bebb8bd4721a8c89cac4fb65"
+PROVINCE_DIGEST = "1b2f8709f8c32f78f5cc668d353b7b74c70ca427fecb7c26981b86812e4a2b43"
+PROVINCE_HASH = "b8086185ef81c82ea807ab8238a2ddd0336c0952690499719cbf48ff5dc63bcc"
 
 
 def resolved_digest(loaded_scenario: LoadedScenario) -> str:

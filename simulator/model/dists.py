@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
-from simulator.scenario import Dist
+from simulator.scenario import Dist, OnCall, OnSchedule
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -60,6 +60,45 @@ def draw_dist(d: Dist | None, n: int, src: Source) -> FloatArray:
 def dist_needs_draw(d: Dist | None) -> bool:
     """Whether a distribution consumes random numbers (``fixed`` and absent ones do not)."""
     return d is not None and d.dist != "fixed"
+
+
+def executed_fen(plan_fen: int, execution: Dist | None, n: int, src: Source) -> IntArray:
+    """What is spent of a planned amount: ``floor(plan × share)``, the share drawn on [0, 1].
+
+    A budgeted plan (:class:`~simulator.scenario.OnSchedule` with ``plan``) is
+    spent as planned or less, never more: the share is clipped to [0, 1] and
+    the product floored, so no claim ever asks for more than its plan.  With no
+    ``execution`` law the plan is spent in full.
+
+    >>> from simulator.scenario import Dist
+    >>> executed_fen(1000, None, 2, UniformSource(np.array([0.3, 0.9]))).tolist()
+    [1000, 1000]
+    >>> executed_fen(1000, Dist(dist="uniform", low=0.5, high=1), 2, UniformSource(np.array([0.0, 0.999]))).tolist()
+    [500, 999]
+    """
+    if execution is None:
+        return np.full(n, plan_fen, dtype=np.int64)
+    share = np.clip(draw_dist(execution, n, src), 0.0, 1.0)
+    return np.minimum(np.floor(share * float(plan_fen)).astype(np.int64), plan_fen)
+
+
+def base_needs_draw(trig: OnCall | OnSchedule) -> bool:
+    """Whether a trigger's base amounts consume random numbers (its ``base`` law, or a plan's ``execution``)."""
+    if isinstance(trig, OnSchedule) and trig.plan is not None:
+        return dist_needs_draw(trig.execution)
+    return dist_needs_draw(trig.base)
+
+
+def claim_base_fen(trig: OnCall | OnSchedule, n: int, src: Source, planned_fen: int | None = None) -> IntArray:
+    """Base amounts in fen of ``n`` claims of a call or a dated claim.
+
+    Drawn from the trigger's ``base`` law (yuan, rounded to the fen), or, for a
+    date of a budgeted plan (``planned_fen`` given), the part of the planned
+    amount executed (:func:`executed_fen`).
+    """
+    if isinstance(trig, OnSchedule) and trig.plan is not None and planned_fen is not None:
+        return executed_fen(planned_fen, trig.execution, n, src)
+    return np.rint(draw_dist(trig.base, n, src) * 100).astype(np.int64)
 
 
 def dist_median(d: Dist | None) -> float:

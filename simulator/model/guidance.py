@@ -51,17 +51,8 @@ from typing import NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = [
-    "MAX_COMMITMENT_FEN",
-    "GuidanceOverflowError",
-    "GuidanceParameterError",
-    "TASample",
-    "TASchedule",
-    "capital_calls_by_month",
-    "distribution_rates",
-    "ta_sample",
-    "ta_schedule",
-]
+__all__ = ["MAX_COMMITMENT_FEN", "GuidanceOverflowError", "GuidanceParameterError", "TASample", "TASchedule",
+           "capital_calls_by_month", "distribution_rates", "ta_sample", "ta_sample_paths", "ta_schedule"]
 
 MAX_COMMITMENT_FEN = 2**53
 """Largest commitment accepted, in fen (amounts up to here are exact in float64)."""
@@ -524,19 +515,19 @@ def ta_sample_paths(
     rngs: Sequence[np.random.Generator],
     rc_sd: float,
     growth_sd: float,
-) -> IntArray:
-    """Contributions of one random path per generator, ``[len(rngs), L]`` fen.
+) -> TASample:
+    """One random path per generator, ``[len(rngs), L]`` fen (calls, distributions, NAV).
 
-    Row ``i`` equals ``ta_sample(..., rngs[i], n=1, ...).contribution_fen[0]``
-    (each generator makes the same draws in the same order); the recursion
-    runs once for all rows.  Used by the vectorised engine, whose
-    replications each have their own generator.
+    Row ``i`` equals ``ta_sample(..., rngs[i], n=1, ...)``'s only path (each
+    generator makes the same draws in the same order); the recursion runs once
+    for all rows.  Used by both engines, whose replications each have their
+    own generator.
 
     Example:
         >>> gens = [np.random.default_rng(k) for k in range(3)]
         >>> rows = ta_sample_paths(10**9, [0.3], 8, 2.0, 0.1, 0.0, gens, 0.1, 0.2)
         >>> one = ta_sample(10**9, [0.3], 8, 2.0, 0.1, 0.0, np.random.default_rng(2), 1, 0.1, 0.2)
-        >>> bool((rows[2] == one.contribution_fen[0]).all())
+        >>> bool((rows.contribution_fen[2] == one.contribution_fen[0]).all())
         True
     """
     p = _check_params(commitment_fen, rc, life, bow, growth, yield_)
@@ -548,8 +539,9 @@ def ta_sample_paths(
     for i, rng in enumerate(rngs):
         rates[i] = _draw_rates(curve, rc_sd_, 1, rng)[0]
         factors[i] = _draw_growth(p.growth, growth_sd_, 1, p.life, rng)[0]
-    c, _d, _nav = _simulate(p.commitment_fen, rates, factors, distribution_rates(p.life, p.bow, p.yield_))
-    return c
+    c, d, nav = _simulate(p.commitment_fen, rates, factors, distribution_rates(p.life, p.bow, p.yield_))
+    return TASample(commitment_fen=p.commitment_fen, year=np.arange(1, p.life + 1, dtype=np.int64),
+                    contribution_fen=c, distribution_fen=d, nav_fen=nav)
 
 
 # --------------------------------------------------------------------------- dating

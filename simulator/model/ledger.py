@@ -2,8 +2,8 @@
 
 Fiscal years (opening, lapse, carry-over), the end state of a claim, yearly
 quotas, no-double-dipping (exclusive) groups, staged payments (tranche lines),
-guidance funds' capital calls and the investments they fund, and the fund-year rows of the
-results.  Arrays index claims or replications; a batch of one replication is
+guidance funds' capital calls, the investments they fund and the distributions
+they credit back, and the fund-year rows of the results.  Arrays index claims or replications; a batch of one replication is
 just arrays of length one.  Nothing here knows about SimPy or time.
 
 >>> import numpy as np
@@ -221,17 +221,58 @@ def tranche_lines(program: Program, lines: Sequence[SplitLine], rep: IntArray) -
     return out
 
 
-def capital_calls(g: GuidanceFund, gens: Sequence[np.random.Generator]) -> IntArray:
-    """A guidance fund's yearly capital calls in fen, ``[len(gens), life]``: one path per generator.
+@dataclass(frozen=True)
+class GuidancePaths:
+    """A guidance fund's yearly flows in fen, ``[replications, life]``: one drawn path per replication.
+
+    Attributes:
+        calls: Capital called from the owner's fund in each fund year.
+        distributions: Paid back to the owner in each fund year (the commitment is the
+            owner's own capital, so the path's distributions are the owner's share).
+    """
+
+    calls: IntArray
+    distributions: IntArray
+
+
+def guidance_paths(g: GuidanceFund, gens: Sequence[np.random.Generator]) -> GuidancePaths:
+    """A guidance fund's calls and distributions, one path per generator.
 
     Drawn around the Takahashi–Alexander curve when the fund has spreads
     (each row as ``ta_sample(..., gens[i], n=1, ...)``), else the curve itself.
     """
     if g.stochastic.rc_sd > 0 or g.stochastic.growth_sd > 0:
-        return ta_sample_paths(g.commitment, g.rc, g.life, g.bow, g.growth, g.yield_, gens,
-                               g.stochastic.rc_sd, g.stochastic.growth_sd).astype(np.int64)
-    row = ta_schedule(g.commitment, g.rc, g.life, g.bow, g.growth, g.yield_).contribution_fen
-    return np.tile(np.asarray(row, dtype=np.int64), (len(gens), 1))
+        paths = ta_sample_paths(g.commitment, g.rc, g.life, g.bow, g.growth, g.yield_, gens,
+                                g.stochastic.rc_sd, g.stochastic.growth_sd)
+        return GuidancePaths(paths.contribution_fen.astype(np.int64), paths.distribution_fen.astype(np.int64))
+    curve = ta_schedule(g.commitment, g.rc, g.life, g.bow, g.growth, g.yield_)
+    n = len(gens)
+    return GuidancePaths(np.tile(np.asarray(curve.contribution_fen, dtype=np.int64), (n, 1)),
+                         np.tile(np.asarray(curve.distribution_fen, dtype=np.int64), (n, 1)))
+
+
+def credited_distribution(g: GuidanceFund, distribution: IntArray, paid: IntArray, called: IntArray) -> IntArray:
+    """What a year's distribution credits back to the owner's fund, per replication, in fen.
+
+    The path's distribution assumes every call so far was paid when made; a
+    fund whose calls wait has invested only what was paid, so it returns that
+    share: ``floor(distribution × paid / called)``, exactly (``paid`` and
+    ``called`` are the capital paid and called before the distribution).
+    Nothing is credited when the scenario keeps the returns out of the fund
+    (``distributions: none``).
+
+    >>> from simulator.scenario import GuidanceFund
+    >>> g = GuidanceFund(name="x", fund="f", commitment=100, start="2020-01-01", rc=[0.5])
+    >>> credited_distribution(g, np.array([900, 900, 5]), np.array([10, 5, 0]), np.array([10, 10, 0])).tolist()
+    [900, 450, 0]
+    """
+    if g.distributions == "none":
+        return np.zeros(distribution.shape[0], dtype=np.int64)
+    out = np.zeros(distribution.shape[0], dtype=np.int64)
+    for i, (d, p, c) in enumerate(zip(distribution.tolist(), paid.tolist(), called.tolist(), strict=True)):
+        if c > 0 and d > 0:
+            out[i] = d * min(p, c) // c
+    return out
 
 
 def investments(paid: IntArray, local_reinvest: Fraction, ticket: int) -> IntArray:
@@ -247,6 +288,21 @@ def investments(paid: IntArray, local_reinvest: Fraction, ticket: int) -> IntArr
                     dtype=np.int64)
 
 
+def new_investments(g: GuidanceFund, paid_before: IntArray, paid_now: IntArray) -> IntArray:
+    """Investments a capital call funds when (more of) it is paid: those of ``paid_now`` less those of ``paid_before``.
+
+    A call that waits in the queue funds nothing until it is paid; when it is,
+    it funds exactly what it would have funded had it been paid at once.
+
+    >>> from simulator.scenario import GuidanceFund
+    >>> g = GuidanceFund(name="x", fund="f", commitment=100, start="2020-01-01", rc=[0.5], ticket=1)
+    >>> new_investments(g, np.array([0, 0]), np.array([0, 300])).tolist()
+    [0, 3]
+    """
+    share = g.subfunds.local_reinvest
+    return investments(paid_now, share, g.ticket) - investments(paid_before, share, g.ticket)
+
+
 # --------------------------------------------------------------------------- fund-year rows
 
 
@@ -256,6 +312,7 @@ class FundYears:
 
     Attributes:
         appropriated, carried_in, drawn, lapsed, refused, cut: Flows per year.
+        income: Guidance-fund distributions credited back per year (none: zeros).
         arrears_year_end: Arrears at the end of each year before the last.
         arrears_end: Arrears at the horizon.
         balance_end: Balance at the horizon.
@@ -270,6 +327,7 @@ class FundYears:
     arrears_year_end: IntArray
     arrears_end: int
     balance_end: int
+    income: IntArray | None = None
 
 
 def fund_year_rows(years: Sequence[int], fy: FundYears) -> dict[int, dict[str, int]]:
@@ -283,8 +341,9 @@ def fund_year_rows(years: Sequence[int], fy: FundYears) -> dict[int, dict[str, i
     for yi, y in enumerate(years):
         row = {"appropriated_fen": int(fy.appropriated[yi]), "carried_in_fen": int(fy.carried_in[yi]),
                "drawn_fen": int(fy.drawn[yi]), "lapsed_fen": int(fy.lapsed[yi]),
-               "refused_fen": int(fy.refused[yi]), "prorata_cut_fen": int(fy.cut[yi])}
-        bal = row["carried_in_fen"] + row["appropriated_fen"] - row["drawn_fen"]
+               "refused_fen": int(fy.refused[yi]), "prorata_cut_fen": int(fy.cut[yi]),
+               "income_fen": int(fy.income[yi]) if fy.income is not None else 0}
+        bal = row["carried_in_fen"] + row["appropriated_fen"] + row["income_fen"] - row["drawn_fen"]
         row["balance_end_fen"] = bal - (row["lapsed_fen"] if yi < last else 0)
         row["arrears_fen"] = int(fy.arrears_year_end[yi]) if yi < last else int(fy.arrears_end)
         if yi == last:

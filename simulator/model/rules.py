@@ -152,6 +152,10 @@ def evaluate(rule: Rule, claims: Claims, rng: np.random.Generator | None = None)
         else:
             assert rule.match is not None  # guaranteed by the model validator
             match = _total(evaluate(rule.match, claims, rng))
+        if rule.cap_share is not None:
+            limit = mul_fraction(np.maximum(claims.base_fen, 0), rule.cap_share)
+            base = np.minimum(base, limit)
+            match = np.clip(match, 0, limit - base)
         return {"base": base, "match": match}
     if isinstance(rule, HigherOf):
         totals = [_total(evaluate(r, claims, rng)) for r in rule.rules]
@@ -298,12 +302,17 @@ def explain_rule(rule: Rule, claims: Claims, trace: Trace, indent: str = "") -> 
         trace.add(f"{indent}matching: base amount")
         base = explain_rule(rule.base, claims, trace, indent + "  ")
         if rule.ratio is not None:
-            trace.add(f"{indent}  match = {float(rule.ratio):.4g} x base = {describe_amount(int(parts['match'][0]))}")
+            match = int(mul_fraction(np.array([base]), rule.ratio)[0])
+            trace.add(f"{indent}  match = {float(rule.ratio):.4g} x base = {describe_amount(match)}")
         else:
             assert rule.match is not None
             trace.add(f"{indent}  match rule:")
-            explain_rule(rule.match, claims, trace, indent + "    ")
-        trace.add(f"{indent}  base {describe_amount(base)} + match {describe_amount(int(parts['match'][0]))}")
+            match = explain_rule(rule.match, claims, trace, indent + "    ")
+        if rule.cap_share is not None:
+            limit = int(mul_fraction(claims.base_fen[:1], rule.cap_share)[0])
+            trace.add(f"{indent}  together at most {float(rule.cap_share):.4g} x {describe_amount(int(claims.base_fen[0]))}"
+                      f" = {describe_amount(limit)}" + ("; binds" if base + match > limit else "; not reached"))
+        trace.add(f"{indent}  base {describe_amount(int(parts['base'][0]))} + match {describe_amount(int(parts['match'][0]))}")
     elif isinstance(rule, HigherOf):
         trace.add(f"{indent}higher_of {len(rule.rules)} rules:")
         values = [explain_rule(r, claims, trace, indent + "  ") for r in rule.rules]

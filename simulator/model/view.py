@@ -81,6 +81,19 @@ def call_times(clock: Clock, program: Program) -> Iterator[float]:
             yield t
 
 
+def schedule_plan(clock: Clock, program: Program) -> dict[float, int]:
+    """A budgeted plan's amount in fen at each of its claim times (empty without a ``plan``).
+
+    The times are those :func:`call_times` yields for the same dates (at most
+    one date a month, so each time has one amount).
+    """
+    trig = program.trigger
+    if not isinstance(trig, OnSchedule) or trig.plan is None:
+        return {}
+    cal = clock.calendar
+    return {cal.month_of(d) + OFFSET_CALL: int(amount) for d, amount in zip(trig.dates, trig.plan, strict=True)}
+
+
 def guidance_times(clock: Clock, start: date, call_month: int, n_calls: int) -> Iterator[float]:
     """Times of a guidance fund's yearly capital calls inside the horizon (at most ``n_calls``)."""
     cal = clock.calendar

@@ -84,6 +84,7 @@ SCHEMAS: dict[str, pa.Schema] = {
                 "arrears_fen",
                 "refused_fen",
                 "prorata_cut_fen",
+                "income_fen",
             )
         ]
     ),
@@ -345,6 +346,7 @@ def build_run_store(
                             "balance_end_fen": balance[f],
                             "arrears_fen": sum(q[3] for q in queue if q[0] == f),
                             "prorata_cut_fen": 0,
+                            "income_fen": 0,
                         }
                     )
         for (prog, year, state), (n, req, paid) in claim_acc.items():

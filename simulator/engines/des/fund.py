@@ -61,6 +61,7 @@ class FundYear:
     lapsed: int = 0
     refused: int = 0
     prorata_cut: int = 0
+    income: int = 0
 
 
 @dataclass(eq=False)
@@ -91,6 +92,14 @@ class Pool:
         cur.carried_in = int(op.carried_in[0])
         cur.appropriated = op.appropriated
         self.balance = int(op.balance[0])
+
+    def credit(self, amount: int, now: float, month: int, y: int) -> None:
+        """Income (a guidance fund's distribution): the balance grows and waiting arrears are paid from it."""
+        if amount <= 0:
+            return
+        self.balance += amount
+        self.year(y).income += amount
+        self.serve_queue(now, month, y)
 
     def pay(self, lines: list[Line], now: float, month: int, y: int) -> None:
         """Allocate a batch of new lines (after any arrears already waiting)."""

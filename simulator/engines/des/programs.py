@@ -19,7 +19,7 @@ import simpy
 from simulator.engines.des.entities import Firm, Proc, Tiered
 from simulator.engines.des.fund import Claim, Line
 from simulator.engines.des.rng import Buffered
-from simulator.model.dists import GeneratorSource, draw_dist
+from simulator.model.dists import GeneratorSource, claim_base_fen, draw_dist
 from simulator.model.ledger import (
     apply_quota,
     due_for_review,
@@ -28,7 +28,7 @@ from simulator.model.ledger import (
     tranche_lines,
 )
 from simulator.model.rules import Claims, Parts, evaluate_program, split_award, total_award
-from simulator.model.view import Clock, call_times, response_factor, review_times
+from simulator.model.view import Clock, call_times, response_factor, review_times, schedule_plan
 from simulator.scenario import OnCall, OnSchedule, Program, Scenario
 
 GroupKey = tuple[str, int, int]  # (exclusive group, entity, year)
@@ -83,6 +83,7 @@ class Desk:
         self.claims: list[Claim] = []
         self.city = w.scenario.program_city(pid)
         self.response = response_factor(program)
+        self.plan = schedule_plan(w.clock, program)
 
     # ------------------------------------------------------------------ intake
 
@@ -107,14 +108,14 @@ class Desk:
             if isinstance(trig, OnCall):
                 self._batch_of(trig, int(self.rng.poisson(trig.applicants * self.response)))
             elif isinstance(trig, OnSchedule):
-                self._batch_of(trig, trig.claims_per_date)
+                self._batch_of(trig, trig.claims_per_date, self.plan.get(t))
 
-    def _batch_of(self, trig: OnCall | OnSchedule, n: int) -> None:
+    def _batch_of(self, trig: OnCall | OnSchedule, n: int, planned_fen: int | None = None) -> None:
         if n <= 0:
             return
         src = GeneratorSource(self.rng)
         q = np.rint(draw_dist(trig.quantity, n, src)).astype(np.int64)
-        b = np.rint(draw_dist(trig.base, n, src) * 100).astype(np.int64)
+        b = claim_base_fen(trig, n, src, planned_fen)
         tiers = [""] * n
         if isinstance(trig, OnCall) and trig.tier_mix:
             names = list(trig.tier_mix)

@@ -31,12 +31,13 @@ from simulator.engines.des.entities import (
     tiered_process,
 )
 from simulator.engines.des.fund import Claim, Line, Pool, end_states
+from simulator.engines.des.guidance import GuidanceDesk
 from simulator.engines.des.programs import Desk, GroupKey
 from simulator.engines.des.recorder import Recorder
 from simulator.engines.des.rng import Buffered, Sub, stream
 from simulator.model.calendar import OFFSET_INDICATOR, Calendar
 from simulator.model.dists import GeneratorSource, draw_dist
-from simulator.model.ledger import FundYears, capital_calls, fund_year_rows, investments
+from simulator.model.ledger import FundYears, fund_year_rows
 from simulator.model.lifecycle import (
     CERT_MONTHS,
     INCUBATION_MONTHS,
@@ -48,12 +49,11 @@ from simulator.model.lifecycle import (
 from simulator.model.links import apply_links
 from simulator.model.places import PlaceTable
 from simulator.model.records import RepResult, count_keys
-from simulator.model.view import Clock, guidance_times
+from simulator.model.view import Clock
 from simulator.model.yearrates import YearRates
 from simulator.scenario import (
     TIERS,
     FirmPopulation,
-    GuidanceFund,
     OnCertification,
     OnConstruction,
     OnRecognition,
@@ -114,7 +114,7 @@ class World:
         self.ind_ids = list(scenario.indicators)
         self.ind_value = np.array([float(scenario.indicators[i].initial) for i in self.ind_ids], dtype=np.float64)
         self.ind_snap = np.zeros((self.calendar.n_months, len(self.ind_ids)), dtype=np.float64)
-        self.guidance_claims: list[Claim] = []
+        self.guidance_desks = [GuidanceDesk(self, gid, g, k) for k, (gid, g) in enumerate(scenario.guidance_funds.items())]
         self.places = PlaceTable(scenario)
         self._recog: dict[tuple[str, str], list[Desk]] = {}
         self._construct: dict[str, list[Desk]] = {}
@@ -449,6 +449,7 @@ class World:
                 pool.serve_queue(self.env.now, m, y)
                 self.log("fiscal-year", fid, f"{y}: appropriation {pool.year(y).appropriated / 100:.2f}, "
                          f"carried in {pool.year(y).carried_in / 100:.2f}, balance {pool.balance / 100:.2f}")
+            self.invest_all()  # capital calls that waited for this year's money fund their investments now
 
     def snapshots(self) -> Proc:
         """Month-end snapshots of counts and indicators."""
@@ -476,27 +477,15 @@ class World:
             yield self.env.timeout(m - self.env.now)
             apply_indicator_jump(self.ind_value[None, :], specs, add)
 
-    def guidance(self, gid: str, g: GuidanceFund, k: int) -> Proc:
-        """Capital calls of a guidance fund, and the local investments they fund."""
-        rng = stream(self.seed, self.rep, Sub.GUIDANCE, k)
-        calls = capital_calls(g, [rng])[0]
-        pool = self.pools[g.fund]
-        city = self.scenario.city_of(self.scenario.funds[g.fund].owner)
-        for t, amount in zip(guidance_times(self.clock, g.start, g.call_month, len(calls)), calls.tolist(),
-                             strict=False):
-            yield self.env.timeout(t - self.env.now)
-            if amount <= 0:
-                continue
-            c = Claim(self.next_cid(), gid, -1, "", "", 0, 0, self.env.now, year=self.year_now(),
-                      approved=True, requested_fen=int(amount))
-            self.guidance_claims.append(c)
-            pool.pay([Line(c, g.fund, pool.level, int(amount))], self.env.now, self.month_now(), self.year_now())
-            if g.effect is not None and city is not None:
-                n_inv = int(investments(np.array([c.paid_fen]), g.subfunds.local_reinvest, g.ticket)[0])
-                for _ in range(n_inv):
-                    f = self.sample_firm(city, g.investee_state, rng)
-                    if f is not None:
-                        self.support(f.eid, g.effect.on, g.effect.multiplier, g.effect.months)
+    @property
+    def guidance_claims(self) -> list[Claim]:
+        """The capital calls of every guidance fund, in fund then call order."""
+        return [c for gd in self.guidance_desks for c in gd.claims]
+
+    def invest_all(self) -> None:
+        """Every guidance fund funds the investments of its calls paid since it last looked."""
+        for gd in self.guidance_desks:
+            gd.invest_paid()
 
     # ------------------------------------------------------------------ run
 
@@ -518,8 +507,8 @@ class World:
         for desk in self.desks.values():
             env.process(desk.call_process())
             env.process(desk.review_process())
-        for k, (gid, g) in enumerate(self.scenario.guidance_funds.items()):
-            env.process(self.guidance(gid, g, k))
+        for gd in self.guidance_desks:
+            env.process(gd.process())
         env.process(self.indicators())
         env.process(self.dated_steps())
         env.process(self.snapshots())
@@ -537,6 +526,7 @@ class World:
                 lapsed=np.array([fy.lapsed for fy in fys], dtype=np.int64),
                 refused=np.array([fy.refused for fy in fys], dtype=np.int64),
                 cut=np.array([fy.prorata_cut for fy in fys], dtype=np.int64),
+                income=np.array([fy.income for fy in fys], dtype=np.int64),
                 arrears_year_end=np.array([self._arrears_at_year_end.get((fid, y), 0) for y in years], dtype=np.int64),
                 arrears_end=pool.arrears(), balance_end=pool.balance)
             for y, row in fund_year_rows(years, flows).items():

@@ -20,7 +20,13 @@ from simulator.engines.fast.money import FIRM, NO_ENTITY, TIERED, ClaimBook, Poo
 from simulator.engines.fast.plan import Plan
 from simulator.engines.fast.rng import Key, RepUniforms, rep_generator
 from simulator.engines.fast.tiered import Tiered
-from simulator.model.dists import dist_needs_draw, dist_values
+from simulator.model.dists import (
+    UniformSource,
+    base_needs_draw,
+    claim_base_fen,
+    dist_needs_draw,
+    dist_values,
+)
 from simulator.model.ledger import (
     apply_quota,
     due_for_review,
@@ -30,6 +36,7 @@ from simulator.model.ledger import (
 )
 from simulator.model.places import PlaceTable
 from simulator.model.rules import Claims, Parts, evaluate_program, split_award, total_award
+from simulator.model.view import Clock, schedule_plan
 from simulator.scenario import (
     FIRM_STATES,
     TIERS,
@@ -114,6 +121,7 @@ class DeskWork:
     horizon: float
     years: list[int]
     year_of_month: IntArray
+    clock: Clock
     plan: Plan
     places: PlaceTable
     place_names: npt.NDArray[np.str_]
@@ -197,8 +205,9 @@ class DeskWork:
         u = self.adm_u
         qu = u.take(rep, presorted=True) if dist_needs_draw(trig.quantity) else np.zeros(rep.size)
         q = np.rint(dist_values(trig.quantity, qu)).astype(np.int64)
-        bu = u.take(rep, presorted=True) if dist_needs_draw(trig.base) else np.zeros(rep.size)
-        b = np.rint(dist_values(trig.base, bu) * 100).astype(np.int64)
+        bu = u.take(rep, presorted=True) if base_needs_draw(trig) else np.zeros(rep.size)
+        planned = schedule_plan(self.clock, d.prog).get(t) if isinstance(trig, OnSchedule) else None
+        b = claim_base_fen(trig, rep.size, UniformSource(bu), planned)
         tier: IntArray | int = NO_TIER
         if isinstance(trig, OnCall) and trig.tier_mix:
             names = list(trig.tier_mix)

@@ -37,8 +37,9 @@ Design
   the SimPy engine calls it with a batch of one: award rules and splits
   (:mod:`simulator.model.rules`), allocation
   (:func:`simulator.model.allocation.allocate_reps`), fiscal years, claim end
-  states, quotas, exclusive groups, tranche lines, guidance-fund calls and
-  fund-year rows (:mod:`simulator.model.ledger`), boosted waits and indicator
+  states, quotas, exclusive groups, tranche lines, guidance-fund calls,
+  investments and distributions, and fund-year rows
+  (:mod:`simulator.model.ledger`), boosted waits and indicator
   steps (:mod:`simulator.model.lifecycle`), places
   (:mod:`simulator.model.places`), the laws of claim attributes
   (:mod:`simulator.model.dists`), and the timetable and application response
@@ -93,6 +94,7 @@ import numpy.typing as npt
 
 from simulator.engines.fast.desks import BoolArray, Desk, DeskWork, GroupKey, per_rep_rule
 from simulator.engines.fast.firms import Firms
+from simulator.engines.fast.guidance import GuidanceFunds
 from simulator.engines.fast.money import STATE_NAMES, ClaimBook, Pools
 from simulator.engines.fast.plan import Action, build_plan
 from simulator.engines.fast.pop import HTE, TECH, Counts
@@ -100,14 +102,13 @@ from simulator.engines.fast.rng import Key, RepUniforms, rep_generator
 from simulator.engines.fast.tiered import Tiered
 from simulator.model.calendar import Calendar
 from simulator.model.dists import poisson
-from simulator.model.ledger import FundYears, capital_calls, fund_year_rows, investments
+from simulator.model.ledger import FundYears, fund_year_rows
 from simulator.model.lifecycle import apply_indicator_jump, indicator_jumps, indicator_step
 from simulator.model.links import apply_links
 from simulator.model.places import PlaceTable
 from simulator.model.records import RepResult, count_keys
 from simulator.model.view import Clock
 from simulator.scenario import (
-    FIRM_STATES,
     TIERS,
     OnCall,
     OnCertification,
@@ -193,8 +194,8 @@ class Block(DeskWork):
             if q is not None:
                 lo, hi = q.bounds
                 d.quota = np.stack([g.integers(lo, hi + 1, size=len(self.years)) for g in setup]).astype(np.int64)
-        # guidance-fund capital calls per replication
-        self.g_calls: list[IntArray] = [capital_calls(g, setup) for g in s.guidance_funds.values()]
+        # guidance-fund paths (calls and distributions) per replication
+        self.guidance = GuidanceFunds(s, setup)
 
     # ------------------------------------------------------------------ wiring
 
@@ -262,7 +263,7 @@ class Block(DeskWork):
         if a.kind == "tranche":
             return 0, 0
         if a.kind == "guidance":
-            return (2 if self.s.guidance_funds[self.gids[a.index]].effect is not None else 0), 0
+            return (2 if self.guidance.any_effect() else 0), 0
         d = self.desks[a.index]
         trig = d.prog.trigger
         if a.kind == "review":
@@ -285,20 +286,23 @@ class Block(DeskWork):
         a review never takes one from its future).
         """
         events = self._schedule()
-        needs = [self._needs(a) if a is not None else (0, 0) for _, _, a in events]
+        # A new fiscal year may pay capital calls that waited, whose investments reach firms.
+        year_needs = (2 if self.guidance.any_effect() else 0), 0
+        needs = [self._needs(a) if a is not None else year_needs for _, _, a in events]
+        times = [a.time if a is not None else float(m) for _, m, a in events]
         exact: list[list[float]] = [[], []]
-        for (_, _, a), nd in zip(events, needs, strict=True):
-            for p in (0, 1):
-                if a is not None and nd[p] == 2:
-                    exact[p].append(a.time)
-        pops = (self.firms, self.tiered)
-        self.pools.open_year(0, first=True)
-        for (kind, m, a), nd in zip(events, needs, strict=True):
+        for t, nd in zip(times, needs, strict=True):
             for p in (0, 1):
                 if nd[p] == 2:
-                    pops[p].advance(a.time if a is not None else 0.0)
-                elif nd[p] == 1 and a is not None and pops[p].clock < a.time:
-                    nxt = [x for x in exact[p] if x >= a.time]
+                    exact[p].append(t)
+        pops = (self.firms, self.tiered)
+        self.pools.open_year(0, first=True)
+        for (kind, m, a), nd, t in zip(events, needs, times, strict=True):
+            for p in (0, 1):
+                if nd[p] == 2:
+                    pops[p].advance(t)
+                elif nd[p] == 1 and pops[p].clock < t:
+                    nxt = [x for x in exact[p] if x >= t]
                     pops[p].advance(min(nxt) if nxt else self.horizon)
             if kind == "year":
                 yi = int(self.year_of_month[m]) - self.years[0]
@@ -306,6 +310,7 @@ class Block(DeskWork):
                 self.pools.open_year(yi, first=False)
                 for f in range(len(self.pools.ids)):
                     self.pools.serve_queue(f, m, yi)
+                self.guidance.invest_paid(self, t)  # calls that waited for this year's money invest now
             else:
                 assert a is not None
                 self._act(a, m)
@@ -322,7 +327,7 @@ class Block(DeskWork):
             for f, rep, amt, claim in d.deferred.pop((a.origin, a.step), []):
                 self.pools.pay(f, rep, amt, claim, np.full(rep.shape[0], d.index, dtype=np.int64), m, yi)
         elif a.kind == "guidance":
-            self._guidance(a.index, a.step, a.time, m, yi)
+            self.guidance.act(self, a.index, a.step, a.time, m, yi)
         else:
             d = self.desks[a.index]
             trig = d.prog.trigger
@@ -334,35 +339,7 @@ class Block(DeskWork):
                 n = np.full(self.R, trig.claims_per_date, dtype=np.int64)
             self._batch(d, n, a.time)
 
-    # ------------------------------------------------------------------ guidance funds & indicators
-
-    def _guidance(self, k: int, step: int, t: float, m: int, yi: int) -> None:
-        gid = self.gids[k]
-        g = self.s.guidance_funds[gid]
-        amounts = self.g_calls[k][:, step]
-        reps = np.flatnonzero(amounts > 0).astype(np.int64)
-        if reps.size == 0:
-            return
-        f = self.fund_index[g.fund]
-        payer = len(self.pids) + k
-        amt = amounts[reps]
-        ids = self.book.add(rep=reps, prog=payer, t=np.full(reps.size, t), year=np.full(reps.size, self.years[yi]),
-                            pending=False)
-        self.book.approved[ids] = True
-        self.book.requested[ids] = amt
-        self.pools.pay(f, reps, amt, ids, np.full(reps.size, payer, dtype=np.int64), m, yi)
-        city = self.s.city_of(self.s.funds[g.fund].owner)
-        if g.effect is None or city is None:
-            return
-        n_inv = investments(self.book.paid[ids], g.subfunds.local_reinvest, g.ticket)
-        if not n_inv.any() or city not in self.pop_cities:
-            return
-        rep = np.repeat(reps, n_inv)
-        fi = self.firms.sample(rep, self.pop_cities.index(city), FIRM_STATES.index(g.investee_state),
-                               self.adm_u.take(rep, presorted=True), t)
-        fi = fi[fi >= 0]
-        if fi.size:
-            self.firms.support(fi, g.effect.on, g.effect.multiplier, g.effect.months, t)
+    # ------------------------------------------------------------------ indicators
 
     def _indicator_snapshots(self) -> FloatArray:
         """Month-end indicator values ``[replication, month, indicator]`` (yearly steps each December)."""
@@ -418,7 +395,7 @@ class Block(DeskWork):
             for f, fid in enumerate(pools.ids):
                 flows = FundYears(appropriated=pools.appropriated[f, r], carried_in=pools.carried_in[f, r],
                                   drawn=pools.drawn[f, r], lapsed=pools.lapsed[f, r], refused=pools.refused[f, r],
-                                  cut=pools.cut[f, r], arrears_year_end=pools.arrears_ye[f, r],
+                                  cut=pools.cut[f, r], income=pools.income[f, r], arrears_year_end=pools.arrears_ye[f, r],
                                   arrears_end=int(pools.qamt[f, r]), balance_end=int(pools.balance[f, r]))
                 for y, row in fund_year_rows(self.years, flows).items():
                     fund_years[(fid, y)] = row

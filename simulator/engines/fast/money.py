@@ -163,6 +163,7 @@ class Pools:
         self.lapsed = np.zeros(shape, dtype=np.int64)
         self.refused = np.zeros(shape, dtype=np.int64)
         self.cut = np.zeros(shape, dtype=np.int64)
+        self.income = np.zeros(shape, dtype=np.int64)
         self.arrears_ye = np.zeros(shape, dtype=np.int64)
         self.exhausted = np.full((nf, n_reps), -1, dtype=np.int64)
         self.n_payers = n_payers
@@ -200,6 +201,14 @@ class Pools:
         self.qamt[f] = 0
         self._allocate(f, rep, amt, claim, prog, m, yi)
 
+    def credit(self, f: int, amount: IntArray, m: int, yi: int) -> None:
+        """Income of fund ``f`` per replication (guidance distributions); waiting arrears are paid from it."""
+        if not amount.any():
+            return
+        self.balance[f] += amount
+        self.income[f, :, yi] += amount
+        self.serve_queue(f, m, yi)
+
     # ------------------------------------------------------------------ payments
 
     def pay(self, f: int, rep: IntArray, amt: IntArray, claim: IntArray, prog: IntArray, m: int, yi: int) -> None:
@@ -210,8 +219,9 @@ class Pools:
             busy = self.qlen[f, rep] > 0
             if busy.any():
                 # Arrears come first.  The head of a queue did not fit when it was queued and a balance
-                # only grows in January, so nothing behind it can be paid before then: the new lines
-                # simply join the queue, exactly as Pool.pay's re-allocation of the whole queue ends.
+                # only grows in January or by income, each followed by serving the queue, so nothing behind
+                # it can be paid before then: the new lines simply join the queue, exactly as Pool.pay's
+                # re-allocation of the whole queue ends.
                 self._enqueue(f, rep[busy], amt[busy], claim[busy], prog[busy])
                 free = ~busy
                 rep, amt, claim, prog = rep[free], amt[free], claim[free], prog[free]
