@@ -398,6 +398,14 @@ class Target(Node):
 # --------------------------------------------------------------------------- scenario
 
 
+class Uncertainty(Node):
+    """How a run draws its parameters (docs/uncertainty.md): the posterior file, the group size, or none at all."""
+
+    posterior: SingleLine | None = Field(default=None, description="posterior sample, relative to the scenario file")
+    group_size: int | None = Field(default=None, ge=1, le=10_000, description="replications per parameter draw")
+    fixed_params: bool = Field(default=False, description="central values, no yearly shocks: chance only")
+
+
 class Scenario(Node):
     """A whole scenario: header, jurisdictions, funds, programs, populations, targets."""
 
@@ -409,6 +417,7 @@ class Scenario(Node):
     populations: dict[Id, Population] = Field(default_factory=dict)
     indicators: dict[Id, Indicator] = Field(default_factory=dict)
     targets: dict[Id, Target] = Field(default_factory=dict)
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
 
     # ------------------------------------------------------------------ helpers
 

@@ -26,6 +26,7 @@ from simulator.model.records import RepResult
 from simulator.schema import TABLE_NAMES, column_names, whole_yuan
 from simulator.schema import TABLES as SCHEMA
 from simulator.storeio import PartRecord, atomic_write_bytes, part_file, part_record
+from simulator.uncertainty.variance import FIXED_SHARE, variance_share
 
 FORMAT = 1
 TABLES = TABLE_NAMES
@@ -128,6 +129,14 @@ def _strings(values: list[str], codes: npt.NDArray[np.int64], dtype: pd.StringDt
     return pd.arrays.ArrowStringArray(pa.array(values, type=pa.string()).take(pa.array(codes)), dtype=dtype)
 
 
+def parameter_frame(rows: Sequence[tuple[int, int, int, str, float]]) -> pd.DataFrame:
+    """The ``parameters`` table of a block: ``(group, first_rep, last_rep, name, value)`` per drawn value."""
+    df = pd.DataFrame(list(rows), columns=pd.Index(column_names("parameters")))
+    for col in SCHEMA["parameters"]:
+        df[col.name] = df[col.name].astype("string" if col.dtype == "string" else col.dtype)
+    return df
+
+
 """One part file of a run store: ``table``, ``file`` (relative to the store, ``/``-separated), ``bytes``,
 ``sha256``, ``first_rep``, ``last_rep`` (exclusive) and ``rows`` (see docs/store-format.md)."""
 
@@ -228,11 +237,25 @@ def _median_label(labels: pd.Series) -> str | None:
     return str(vals[(len(vals) - 1) // 2])
 
 
+def _splitter(manifest: dict[str, Any]) -> Any:
+    """The variance split of a run: by parameter group, or chance only without draws (see :mod:`simulator.uncertainty`)."""
+    u = manifest.get("uncertainty")
+    size = int(u.get("group_size") or 0) if isinstance(u, dict) and not u.get("fixed_params", True) else 0
+
+    def split(values: np.ndarray, reps: np.ndarray) -> dict[str, float]:
+        if size < 1:
+            return dict(FIXED_SHARE)
+        return variance_share(values, np.asarray(reps, dtype=np.int64) // size)
+
+    return split
+
+
 def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     """Compute summary.json from the stored tables."""
     s = ctx.scenario
     cal: Calendar = ctx.calendar
     reps = int(store.manifest["reps"])
+    split = _splitter(store.manifest)
     out: dict[str, Any] = {"reps": reps, "targets": {}, "funds": {}, "programs": {}, "levels": {}}
     tg = store.table("targets", categorical=True)
     year_end_labels = {y: cal.label(min(cal.month_of(cal.start.replace(year=y, month=12, day=1)), cal.n_months - 1))
@@ -246,13 +269,16 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
         rows = tg_by.get(tid, empty_tg)
         q = _q(rows["value"].to_numpy(dtype=float))
         yearly = {}
+        yearly_share = {}
         sub = mt_by.get(tid, empty_mt)
         for y, lab in year_end_labels.items():
             if cal.month_of(t.deadline) < cal.month_of(cal.start.replace(year=y, month=1, day=1)):
                 continue
-            vals = sub[sub["month"] == lab]["value"].to_numpy(dtype=float)
+            at = sub[sub["month"] == lab]
+            vals = at["value"].to_numpy(dtype=float)
             qq = _q(vals)
             yearly[str(y)] = {"p5": qq["p5"], "p50": qq["p50"], "p95": qq["p95"]}
+            yearly_share[str(y)] = split(vals, at["rep"].to_numpy())
         out["targets"][tid] = {
             "name": t.name, "city": s.target_city(tid), "threshold": float(t.threshold),
             "comparison": t.comparison, "deadline": t.deadline.isoformat(), "source": t.source,
@@ -260,6 +286,8 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             "p5": q["p5"], "p50": q["p50"], "p95": q["p95"], "mean": q["mean"],
             "median_date_attained": _median_label(rows["date_attained"]),
             "yearly": yearly,
+            "variance_share": split(rows["value"].to_numpy(dtype=float), rows["rep"].to_numpy()),
+            "yearly_variance_share": yearly_share,
         }
     fy = store.table("fund_years", categorical=True)
     ex = store.table("exhaustion", categorical=True)
@@ -284,6 +312,13 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             "p_exhausted": float(e["month"].notna().mean()) if len(e) else 0.0,
             "exhaustion_median": _median_label(e["month"]),
             "yearly_drawn_yuan": yearly_drawn,
+            "variance_share": {
+                "drawn_yuan": split(per_rep["drawn_fen"].to_numpy(dtype=float), per_rep.index.to_numpy()),
+                "refused_yuan": split(per_rep["refused_fen"].to_numpy(dtype=float), per_rep.index.to_numpy()),
+                "prorata_cut_yuan": split(per_rep["prorata_cut_fen"].to_numpy(dtype=float), per_rep.index.to_numpy()),
+                "arrears_end_yuan": split(last["arrears_fen"].to_numpy(dtype=float), last.index.to_numpy()),
+                "p_exhausted": split(e["month"].notna().to_numpy(dtype=float), e["rep"].to_numpy()),
+            },
         }
     dr = store.table("draws", categorical=True)
     month_years = np.array([int(str(c)[:4]) for c in dr["month"].cat.categories], dtype=np.int64)
