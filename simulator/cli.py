@@ -212,7 +212,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
         seed = int(old.get("seed", 0)) if seed is None else seed
         engine = str(old.get("engine", "auto")) if engine is None else engine
         block = int(old["block"]) if isinstance(old.get("block"), int) else None
-        was = old.get("uncertainty") if isinstance(old.get("uncertainty"), dict) else {}
+        was: dict[str, Any] = old["uncertainty"] if isinstance(old.get("uncertainty"), dict) else {}
         fixed = bool(was.get("fixed_params")) if fixed is None and "fixed_params" in was else fixed
         group_size = int(was["group_size"]) if group_size is None and isinstance(was.get("group_size"), int) else group_size
         if old.get("status") == "complete":

@@ -37,7 +37,7 @@ from simulator.model.metrics import MetricContext
 from simulator.model.records import RepResult
 from simulator.progress import progress_bar
 from simulator.scenario import Scenario
-from simulator.store import TABLES, RunStore, StoreError, block_frames, parameter_frame, summarize, write_block
+from simulator.store import TABLES, RunStore, StoreError, block_frames, summarize, write_block
 from simulator.storeio import (
     JOURNAL,
     PartRecord,
@@ -114,15 +114,16 @@ def simulate_block(parts: Sequence[Segment], seed: int, engine: str) -> tuple[in
     """Run a block's replications, each segment on its group's scenario, and return their tables (pure; in a worker)."""
     t0 = time.perf_counter()
     results = [r for seg in parts for r in engine_fn(engine)(seg.scenario, seed, range(seg.first, seg.last))]
-    frames = block_frames(MetricContext.of(parts[0].scenario), results)
-    frames["parameters"] = parameter_frame([(seg.draw.group, seg.first, seg.last, name, value)
-                                            for seg in parts for name, value in seg.draw.values.items()])
+    drawn = [(seg.draw.group, seg.first, seg.last, name, value) for seg in parts for name, value in seg.draw.values.items()]
+    frames = block_frames(MetricContext.of(parts[0].scenario), results, drawn)
     return parts[0].first, frames, sum(r.events for r in results), time.perf_counter() - t0
 
 
-def run_block(parts: Sequence[Segment], seed: int, first: int, last: int, engine: str,
+def run_block(segs: Sequence[Segment], seed: int, first: int, last: int, engine: str,
               out: Path) -> tuple[int, float, list[PartRecord]]:
-    """Run a block and write its part files (atomically) where it ran: only counts and records travel back.
+    """Run a block (its group segments) and write its part files (atomically) where it ran.
+
+    Only counts and records travel back.
 
     Writing in the worker keeps a block's tables out of the parent's memory and
     out of the pipe between them; the bytes written do not depend on where.
@@ -131,7 +132,7 @@ def run_block(parts: Sequence[Segment], seed: int, first: int, last: int, engine
         The events simulated, the seconds spent, and the records of the part
         files written (size and sha256 from the bytes written).
     """
-    _first, frames, events, dt = simulate_block(parts, seed, engine)
+    _first, frames, events, dt = simulate_block(segs, seed, engine)
     parts = write_block(out, first, last, frames)
     del frames
     _release_freed_memory()

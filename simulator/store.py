@@ -49,12 +49,21 @@ def write_parquet(path: Path, df: pd.DataFrame) -> bytes:
     return data
 
 
-def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, pd.DataFrame]:
-    """Turn a block of replications into the store's tables."""
+def block_frames(ctx: MetricContext, results: Sequence[RepResult],
+                 parameters: Sequence[tuple[int, int, int, str, float]] = ()) -> dict[str, pd.DataFrame]:
+    """Turn a block of replications into the store's tables.
+
+    Args:
+        ctx: The scenario's metric context.
+        results: The block's replications.
+        parameters: The ``parameters`` table's rows for the block: ``(group,
+            first_rep, last_rep, name, value)`` per drawn value (none without draws).
+    """
     cal = ctx.calendar
     labels = np.array(cal.labels)
     s = ctx.scenario
     rows: dict[str, list[Any]] = {t: [] for t in TABLES}
+    rows["parameters"] = list(parameters)
     tids = list(s.targets)
     series_all = np.zeros((len(results), len(tids), cal.n_months), dtype=np.float64)
     for i, r in enumerate(results):
@@ -127,14 +136,6 @@ STR = pd.StringDtype("pyarrow", na_value=np.nan)
 def _strings(values: list[str], codes: npt.NDArray[np.int64], dtype: pd.StringDtype) -> pd.arrays.ArrowStringArray:
     """``values[codes]`` as a pandas string column, without a Python object per row."""
     return pd.arrays.ArrowStringArray(pa.array(values, type=pa.string()).take(pa.array(codes)), dtype=dtype)
-
-
-def parameter_frame(rows: Sequence[tuple[int, int, int, str, float]]) -> pd.DataFrame:
-    """The ``parameters`` table of a block: ``(group, first_rep, last_rep, name, value)`` per drawn value."""
-    df = pd.DataFrame(list(rows), columns=pd.Index(column_names("parameters")))
-    for col in SCHEMA["parameters"]:
-        df[col.name] = df[col.name].astype("string" if col.dtype == "string" else col.dtype)
-    return df
 
 
 """One part file of a run store: ``table``, ``file`` (relative to the store, ``/``-separated), ``bytes``,
