@@ -251,6 +251,18 @@ def _splitter(manifest: dict[str, Any]) -> Any:
     return split
 
 
+def _fund_shares(split: Any, per_rep: pd.DataFrame, last: pd.DataFrame, e: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """The variance split of each fund output: ``drawn``, ``refused``, ``prorata_cut`` (``*_yuan`` totals), ``arrears_end``, ``exhausted``."""
+    reps = per_rep.index.to_numpy()
+    return {
+        "drawn": split(per_rep["drawn_fen"].to_numpy(dtype=float), reps),
+        "refused": split(per_rep["refused_fen"].to_numpy(dtype=float), reps),
+        "prorata_cut": split(per_rep["prorata_cut_fen"].to_numpy(dtype=float), reps),
+        "arrears_end": split(last["arrears_fen"].to_numpy(dtype=float), last.index.to_numpy()),
+        "exhausted": split(e["month"].notna().to_numpy(dtype=float), e["rep"].to_numpy()),
+    }
+
+
 def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     """Compute summary.json from the stored tables."""
     s = ctx.scenario
@@ -313,13 +325,7 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             "p_exhausted": float(e["month"].notna().mean()) if len(e) else 0.0,
             "exhaustion_median": _median_label(e["month"]),
             "yearly_drawn_yuan": yearly_drawn,
-            "variance_share": {
-                "drawn_yuan": split(per_rep["drawn_fen"].to_numpy(dtype=float), per_rep.index.to_numpy()),
-                "refused_yuan": split(per_rep["refused_fen"].to_numpy(dtype=float), per_rep.index.to_numpy()),
-                "prorata_cut_yuan": split(per_rep["prorata_cut_fen"].to_numpy(dtype=float), per_rep.index.to_numpy()),
-                "arrears_end_yuan": split(last["arrears_fen"].to_numpy(dtype=float), last.index.to_numpy()),
-                "p_exhausted": split(e["month"].notna().to_numpy(dtype=float), e["rep"].to_numpy()),
-            },
+            "variance_share": _fund_shares(split, per_rep, last, e),
         }
     dr = store.table("draws", categorical=True)
     month_years = np.array([int(str(c)[:4]) for c in dr["month"].cat.categories], dtype=np.int64)

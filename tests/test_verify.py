@@ -123,10 +123,10 @@ def test_intact_store_verifies_and_reports(intact: Path, tmp_path: Path) -> None
     code, out, err = invoke("verify", str(intact))
     assert code == 0, err
     v = check_run_store(intact)
-    assert v.counts["parts"] == 28 and v.counts["reps"] == REPS and v.counts["bytes"] > 0
-    assert out.startswith("OK: ") and f"28 个分片，{REPS} 个重复，{v.counts['bytes']} 字节" in out
+    assert v.counts["parts"] == 32 and v.counts["reps"] == REPS and v.counts["bytes"] > 0
+    assert out.startswith("OK: ") and f"32 个分片，{REPS} 个重复，{v.counts['bytes']} 字节" in out
     code, out, _ = invoke("--lang", "en", "verify", str(intact))
-    assert code == 0 and out.startswith("OK: ") and f"28 parts, {REPS} replications" in out
+    assert code == 0 and out.startswith("OK: ") and f"32 parts, {REPS} replications" in out
     code, out, err = invoke("report", str(intact), "--out", str(tmp_path / "r.pdf"))
     assert code == 0, err
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
