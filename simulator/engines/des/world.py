@@ -339,7 +339,8 @@ class World:
         place = self.random_place(city, self.r_place)
         f = Firm(self._new_eid(), city, place, state)
         self.entities[f.eid] = f
-        f.t_exit = now + (rnd.exponential() / (pop.exit_rate / 12.0) if pop.exit_rate > 0 else INF)
+        exit_rate = pop.exit_rate_of(state)  # type: ignore[arg-type]
+        f.t_exit = now + (rnd.exponential() / (exit_rate / 12.0) if exit_rate > 0 else INF)
         if incubated:
             f.incubated_until = now + INCUBATION_MONTHS
             self._add((city, "firm", "firm", "incubated"), 1)

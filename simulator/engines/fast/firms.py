@@ -94,7 +94,7 @@ class Firms(Population):
         self.hte_pass = np.array([p.hte_pass for p in pops])
         self.hte_renewal = np.array([p.hte_renewal for p in pops])
         self.log_hte_renewal = log_prob(self.hte_renewal)
-        self.exit_rate = np.array([p.exit_rate / 12.0 for p in pops])
+        self.exit_rate = np.array([[p.exit_rate_of(st) / 12.0 for st in FIRM_STATES] for p in pops]).reshape(-1, 3)
         self.inc_mult = np.array([p.incubated_multiplier for p in pops])
         self.p_inc = np.array([p.p_incubated for p in pops])
         self.per_renewal = np.array(list(per_renewal), dtype=bool)
@@ -167,7 +167,7 @@ class Firms(Population):
         self.t_birth[fi] = t
         u = self.rnd.take(rep, presorted=True, k=5)
         self.place[fi] = self.places.draw_many(self.cities, city, u[:, 0])
-        ex = self.exit_rate[city]
+        ex = self.exit_rate[city, st]
         with np.errstate(divide="ignore"):
             g[EXIT, li] = np.where(ex > 0, t + exponential(u[:, 1]) / np.where(ex > 0, ex, 1.0), INF)
         month = months_of(t)
