@@ -299,3 +299,20 @@ def test_store_reads_back(tmp_path: Path) -> None:
     par = RunStore(tmp_path / "s").table("parameters")
     assert list(par.columns) == ["group", "first_rep", "last_rep", "name", "value"]
     assert sorted(set(zip(par["group"], par["first_rep"], par["last_rep"]))) == [(0, 0, 2), (1, 2, 3)]
+
+
+def test_each_group_draws_common_yearly_shocks_per_city() -> None:
+    loaded = load_scenario(ROOT / "scenarios" / "shandong.yaml")
+    plan = build_plan(loaded)
+    assert plan.year_sd is not None and plan.year_sd[0] is not None  # the spread is drawn too
+    assert set(plan.cities) == set(loaded.scenario.populations)
+    d = plan.draw(2, 0, 10)
+    s = plan.scenario_for(loaded.scenario, d)
+    years = list(range(loaded.scenario.scenario.start.year, loaded.scenario.scenario.end.year + 1))
+    for city in plan.cities:
+        assert list(s.populations[city].year_factor) == years
+        assert s.populations[city].year_factor == d.year_factor[city]
+        assert all(d.values[f"year_factor.{city}.{y}"] == d.year_factor[city][y] for y in years)
+    first, second = (d.year_factor[c] for c in plan.cities[:2])
+    assert first != second  # each city its own shocks
+    assert not build_plan(loaded, fixed=True).draw(2, 0, 10).year_factor

@@ -38,7 +38,7 @@ from simulator.params import Parameter
 from simulator.scenario import Scenario
 from simulator.uncertainty.apply import apply_values, value_at
 from simulator.uncertainty.posterior import Posterior, load_posterior
-from simulator.uncertainty.priors import Prior, prior_of
+from simulator.uncertainty.priors import Prior, derived_prior, prior_of
 
 PARAM_STREAM = 2_000_003
 """First spawn-key element of the parameter streams: above every replication index (at most 2,000,000)."""
@@ -249,10 +249,19 @@ def _scale(loaded: LoadedScenario, s: Scenario, path: str) -> float | None:
 
 
 def _year_sd(params: Mapping[str, Parameter], start: date) -> tuple[Prior | None, float] | None:
+    """The prior (None: fixed) and central value of the yearly shocks' spread (None: no such param).
+
+    The spread is itself a behaviour parameter: it is drawn from its written
+    prior or, failing one, from its ``range:`` whatever its source says, since
+    its value only summarises the public series its range spans.
+    """
     param = params.get(YEAR_SD)
     if param is None:
         return None
-    return prior_of(param, "behaviour", start), float(param.at(start).value)
+    prior = prior_of(param, "behaviour", start)
+    if prior is None and param.prior is None and param.range is not None and param.range[0] < param.range[1]:
+        prior = derived_prior(*param.range, param.unit)
+    return prior, float(param.at(start).value)
 
 
 def _has_year_factor(s: Scenario) -> bool:
