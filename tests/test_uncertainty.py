@@ -298,7 +298,7 @@ def test_store_reads_back(tmp_path: Path) -> None:
     run(loaded, RunOptions(reps=3, seed=2, out=tmp_path / "s", engine="fast", progress=False, group_size=2))
     par = RunStore(tmp_path / "s").table("parameters")
     assert list(par.columns) == ["group", "first_rep", "last_rep", "name", "value"]
-    assert sorted(set(zip(par["group"], par["first_rep"], par["last_rep"]))) == [(0, 0, 2), (1, 2, 3)]
+    assert sorted(set(zip(par["group"], par["first_rep"], par["last_rep"], strict=True))) == [(0, 0, 2), (1, 2, 3)]
 
 
 def test_each_group_draws_common_yearly_shocks_per_city() -> None:
