@@ -34,6 +34,7 @@ from simulator.report.sections import (
     targets_section,
 )
 from simulator.report.store import RunStore, open_run
+from simulator.report.uncertainty import uncertainty_section
 
 __all__ = [
     "CityFigures",
@@ -83,6 +84,7 @@ def build_run_report(store_dir: str | Path, out_pdf: str | Path, lang: str = "zh
     story.append(PageBreak())
     story += targets_section(lay, store)
     story.append(PageBreak())
+    story += [*uncertainty_section(lay, store), PageBreak()]
     story += appendix_section(lay, store)
     name = scenario_name(store, lg)
     return write_pdf(
