@@ -316,3 +316,19 @@ def test_each_group_draws_common_yearly_shocks_per_city() -> None:
     first, second = (d.year_factor[c] for c in plan.cities[:2])
     assert first != second  # each city its own shocks
     assert not build_plan(loaded, fixed=True).draw(2, 0, 10).year_factor
+
+
+def test_fixed_params_give_the_numbers_of_the_golden_summaries() -> None:
+    """--fixed-params is the old behaviour: every number of the checked-in summary, only the new split added."""
+    from tests.golden import diff, golden_file, run_summary
+
+    path = ROOT / "scenarios" / "liaocheng.yaml"
+    got = run_summary(path, "des")  # fixed_params=True, as the goldens
+
+    def without_split(node: object) -> object:
+        if isinstance(node, dict):
+            return {k: without_split(v) for k, v in node.items() if k not in ("variance_share", "yearly_variance_share")}
+        return node
+
+    expected = json.loads(golden_file("des", path).read_text(encoding="utf-8"))
+    assert diff(without_split(expected), without_split(got)) == []
