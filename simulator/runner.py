@@ -47,7 +47,7 @@ from simulator.storeio import (
     read_journal,
     sort_parts,
 )
-from simulator.uncertainty.draws import Segment, UncertaintyPlan, build_plan, segments
+from simulator.uncertainty.draws import Segment, UncertaintyPlan, build_plan, mode_of, segments
 from simulator.verify import part_is_whole
 from simulator.versions import versions
 from simulator.workers import RunStop, hold_signals, process_pool, stop_on_signals, terminate_pool
@@ -331,6 +331,8 @@ def _check_resume(old: Mapping[str, Any], loaded: LoadedScenario, opts: RunOptio
                      ("uncertainty", plan.describe())):
         was = old.get(key)
         if was != now:
+            if key == "uncertainty":  # the parameter draws: say the mode, not every prior
+                was, now = mode_of(was), mode_of(now)
             zh.append(f"{key} 原为 {was}，现为 {now}")
             en.append(f"{key} was {was}, now {now}")
     if zh:

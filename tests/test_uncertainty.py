@@ -332,3 +332,13 @@ def test_fixed_params_give_the_numbers_of_the_golden_summaries() -> None:
 
     expected = json.loads(golden_file("des", path).read_text(encoding="utf-8"))
     assert diff(without_split(expected), without_split(got)) == []
+
+
+@pytest.mark.parametrize("name", ["apply", "draws", "priors", "variance"])
+def test_doctests(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import doctest
+    import importlib
+
+    monkeypatch.chdir(ROOT)  # the examples read scenarios/ from the repository root
+    result = doctest.testmod(importlib.import_module(f"simulator.uncertainty.{name}"))
+    assert result.attempted > 0 and result.failed == 0

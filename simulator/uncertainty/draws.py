@@ -175,6 +175,20 @@ class UncertaintyPlan:
         }
 
 
+def mode_of(described: object) -> str:
+    """A short text of a manifest's ``uncertainty`` entry (for messages).
+
+    >>> mode_of({"fixed_params": False, "group_size": 10, "posterior": None, "parameters": [{}, {}]})
+    'fixed_params=False, group_size=10, 2 parameters, posterior=None'
+    """
+    if not isinstance(described, Mapping):
+        return "none"
+    post = described.get("posterior")
+    where = post.get("file") if isinstance(post, Mapping) else None
+    return (f"fixed_params={described.get('fixed_params')}, group_size={described.get('group_size')}, "
+            f"{len(described.get('parameters') or [])} parameters, posterior={where}")
+
+
 def stream(seed: int, group: int, name: str) -> np.random.Generator:
     """The generator of one drawn quantity of one group."""
     key = (PARAM_STREAM, group, zlib.crc32(name.encode("utf-8")))
