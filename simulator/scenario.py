@@ -299,8 +299,10 @@ class FirmExitRates(Node):
     tech_sme: PerYear
     hte: PerYear
 
-    def of(self, state: FirmState) -> float:
-        """The exit hazard of a firm in ``state``."""
+    def of(self, state: str) -> float:
+        """The exit hazard of a firm in ``state`` (one of :data:`FIRM_STATES`)."""
+        if state not in FIRM_STATES:
+            raise KeyError(state)
         return float(getattr(self, state))
 
 
@@ -354,8 +356,15 @@ class FirmPopulation(Node):
     window_month: int = Field(default=5, ge=1, le=12)
     result_month: int = Field(default=11, ge=1, le=12)
 
-    def exit_rate_of(self, state: FirmState) -> float:
-        """The exit hazard (per year) of a firm in ``state``."""
+    def exit_rate_of(self, state: str) -> float:
+        """The exit hazard (per year) of a firm in ``state``.
+
+        A plain number where the mapping belongs (a copy of a scenario updated
+        without validation) counts for every state.
+        """
+        rate: object = self.exit_rate
+        if isinstance(rate, int | float):
+            return float(rate)
         return self.exit_rate.of(state)
 
 

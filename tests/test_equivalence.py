@@ -26,6 +26,7 @@ import pytest
 from simulator.engines.compare import compare, run_both, table
 from simulator.loader import load_scenario
 from simulator.scenario import Scenario
+from tests.engine_fixtures import tiny_city_yaml, write_and_load
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = [p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if p.stem != "shandong"]
@@ -91,3 +92,38 @@ def test_engines_agree_on_the_same_parameter_draw(path: Path) -> None:
     assert verdicts, "nothing compared"
     bad = [v for v in verdicts if not v.ok]
     assert not bad, f"{path.name} (drawn): {len(bad)} of {len(verdicts)} outputs differ\n" + table(verdicts)
+
+
+HAZARDS = {
+    "populations:\n  city:\n": "populations:\n  city:\n    year_factor: {2020: 0.6, 2021: 1.7, 2022: 0.4}\n"
+                                "    source: \"assumption: test\"\n",
+    "      exit_rate: 0.08\n": "      exit_rate: {startup: 0.2, tech_sme: 0.08, hte: 0.0}\n      growth: 0.15\n",
+    "indicators:\n": "    incubators:\n      incubator:\n        baseline: {municipal: 12, provincial: 3}\n"
+                     "        arrivals_per_year: 4\n        upgrade_rate: {provincial: 0.25, national: 0.1}\n"
+                     "        exit_rate: 0.03\n        source: \"assumption: test\"\nindicators:\n",
+}
+HAZARD_TARGETS = """
+  T-SME: {name: 新入库, metric: {new: firms, state: tech_sme}, threshold: 100, deadline: 2022-12-31, source: "assumption: test"}
+  T-START: {name: 初创, metric: {count: firms, state: startup}, threshold: 100, deadline: 2022-12-31, source: "assumption: test"}
+  T-INC: {name: 省级孵化器, metric: {count: incubators, tier: provincial}, threshold: 5, deadline: 2022-12-31, source: "assumption: test"}
+"""
+
+
+@pytest.mark.slow
+def test_engines_agree_under_year_factors_growth_and_exit_by_state(tmp_path: Path) -> None:
+    """A city whose rates move by year (a factor per year and a trend) and whose firms exit by state.
+
+    The fourth uniform of the fast engine's steps is in use too: the HTE exit
+    hazard is 0, so a firm that loses its certificate draws a fresh exit time.
+    """
+    text = tiny_city_yaml()
+    for old, new in HAZARDS.items():
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    s = write_and_load(tmp_path, text + HAZARD_TARGETS).scenario
+    assert s.populations["city"].year_factor and s.populations["city"].firms.growth > 0
+    des, fast = run_both(s, SEED, 150, N_FAST, jobs=2)
+    verdicts = compare(s, des, fast, alpha=0.01)
+    assert len(verdicts) > 10
+    bad = [v for v in verdicts if not v.ok]
+    assert not bad, f"{len(bad)} of {len(verdicts)} outputs differ\n" + table(verdicts)

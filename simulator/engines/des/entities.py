@@ -5,8 +5,12 @@ window, a certificate's expiry, an upgrade, an exit); nothing polls.  Hazards
 are per year; model time is in months.  A behaviour link (support money)
 multiplies a hazard for a while: the waiting time is redrawn from the moment
 of support with a piecewise-constant hazard (valid because waits are
-memoryless), and the process is interrupted to re-plan.  The periods, the
-combined multiplier and the waits are :mod:`simulator.model.lifecycle`'s.
+memoryless), and the process is interrupted to re-plan.  Arrival and
+progression hazards also follow the city's yearly multipliers
+(:mod:`simulator.model.yearrates`): a wait is drawn once, exactly, under the
+piecewise-constant hazard, so nothing is re-planned at a new year.  The
+periods, the combined multiplier and the waits are
+:mod:`simulator.model.lifecycle`'s and :mod:`simulator.model.yearrates`'.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ from simulator.model.calendar import OFFSET_RESULT, OFFSET_WINDOW, Calendar
 from simulator.model.lifecycle import (
     CERT_MONTHS,
     REGISTRY_MONTHS,
-    boosted_wait_one,
+    exit_after_move,
     hazard_multiplier,
 )
+from simulator.model.yearrates import YearRates
 from simulator.scenario import TIERS, FirmPopulation, TieredPopulation
 
 INF = math.inf
@@ -85,6 +90,7 @@ class Life(Protocol):
     env: simpy.Environment
     calendar: Calendar
     horizon: float
+    rates: YearRates
 
     def firm_move(self, f: Firm, new: str) -> None:
         """Move a firm between states."""
@@ -114,27 +120,56 @@ def _mult(f: Firm, now: float, pop: FirmPopulation, hazard: str) -> tuple[float,
     return float(mult[0]), float(until[0])
 
 
+def hazard_wait(rates: YearRates, row: int, e: float, now: float, rate: float, mult: float = 1.0,
+                until: float = 0.0) -> float:
+    """Waiting time for the Exp(1) draw ``e`` under ``rate`` (per month) times the yearly multipliers of ``row``.
+
+    :meth:`simulator.model.yearrates.YearRates.wait` for a batch of one; a flat
+    table without a boost takes the plain ``e / rate`` (the same number).
+    """
+    if rates.flat and (until <= 0 or mult == 1.0):
+        return e / rate if rate > 0 else INF
+    return rates.wait_one(row, e, now, rate, mult, until)
+
+
 def plan_sme(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
     """Draw when a start-up registers as a tech SME."""
     now = w.env._now
     rate = pop.sme_rate / 12.0
+    row = w.rates.row(f.city)
     if f.incubated_until <= now and f.boost_until <= now:
-        f.t_sme = now + rnd.exponential() / rate if rate > 0 else INF
+        f.t_sme = now + hazard_wait(w.rates, row, rnd.exponential(), now, rate)
         return
     mult, until = _mult(f, now, pop, "tech_sme")
-    f.t_sme = now + boosted_wait_one(rnd.exponential(), rate, mult, until)
+    f.t_sme = now + hazard_wait(w.rates, row, rnd.exponential(), now, rate, mult, until)
 
 
 def plan_ready(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
-    """Draw when a tech SME is ready to apply for HTE, and its application time."""
+    """Draw when a tech SME is ready to apply for HTE (its hazard follows the trend), and its application time."""
     now = w.env._now
     rate = pop.hte_rate / 12.0
+    row = w.rates.row(f.city, trend=True)
     if f.incubated_until <= now and f.boost_until <= now:
-        f.t_ready = now + rnd.exponential() / rate if rate > 0 else INF
+        f.t_ready = now + hazard_wait(w.rates, row, rnd.exponential(), now, rate)
     else:
         mult, until = _mult(f, now, pop, "hte")
-        f.t_ready = now + boosted_wait_one(rnd.exponential(), rate, mult, until)
+        f.t_ready = now + hazard_wait(w.rates, row, rnd.exponential(), now, rate, mult, until)
     f.t_apply = w.calendar.next_month_with(pop.window_month, f.t_ready, OFFSET_WINDOW) if f.t_ready < INF else INF
+
+
+def move(w: Life, f: Firm, new: str, pop: FirmPopulation, rnd: Buffered) -> None:
+    """Move a live firm to state ``new`` and re-time its exit if the exit hazard of ``new`` differs.
+
+    The rule is :func:`simulator.model.lifecycle.exit_after_move`, for a batch
+    of one; a fresh Exp(1) is drawn only when the old state's exit hazard was 0.
+    """
+    old_rate = pop.exit_rate_of(f.state) / 12.0
+    w.firm_move(f, new)
+    new_rate = pop.exit_rate_of(new) / 12.0
+    if new_rate != old_rate:
+        fresh = rnd.exponential() if old_rate <= 0 else INF
+        f.t_exit = float(exit_after_move(np.array([f.t_exit]), np.array([w.env._now]), np.array([old_rate]),
+                                         np.array([new_rate]), np.array([fresh]))[0])
 
 
 def firm_next(f: Firm) -> float:
@@ -181,7 +216,7 @@ def firm_process(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
             w.firm_move(f, "exited")
             return
         if f.state == "startup":
-            w.firm_move(f, "tech_sme")
+            move(w, f, "tech_sme", pop, rnd)
             f.t_renew = now + REGISTRY_MONTHS
             plan_ready(w, f, pop, rnd)
             f.t_result = INF
@@ -189,7 +224,7 @@ def firm_process(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
             if t == f.t_result:
                 f.t_result = INF
                 if rnd.uniform() < pop.hte_pass:
-                    w.firm_move(f, "hte")
+                    move(w, f, "hte", pop, rnd)
                     f.t_expiry = now + CERT_MONTHS
                 else:
                     plan_ready(w, f, pop, rnd)
@@ -200,7 +235,7 @@ def firm_process(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
                 if rnd.uniform() < pop.sme_renewal:
                     f.t_renew = now + REGISTRY_MONTHS
                 else:
-                    w.firm_move(f, "startup")
+                    move(w, f, "startup", pop, rnd)
                     f.t_apply = f.t_result = f.t_ready = INF
                     plan_sme(w, f, pop, rnd)
         else:  # hte certificate expiry
@@ -208,7 +243,7 @@ def firm_process(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
                 f.t_expiry = now + CERT_MONTHS
                 w.firm_renewed(f)
             else:
-                w.firm_move(f, "tech_sme")
+                move(w, f, "tech_sme", pop, rnd)
                 f.t_renew = now + REGISTRY_MONTHS
                 plan_ready(w, f, pop, rnd)
 
@@ -224,7 +259,8 @@ def plan_up(w: Life, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> None:
         return
     rate = pop.upgrade_rate.get(TIERS[e.tier + 1], 0.0) / 12.0
     boost_for = max(e.boost_until - now, 0.0)
-    e.t_up = now + boosted_wait_one(rnd.exponential(), rate, e.boost if boost_for > 0 else 1.0, boost_for)
+    e.t_up = now + hazard_wait(w.rates, w.rates.row(e.city), rnd.exponential(), now, rate,
+                               e.boost if boost_for > 0 else 1.0, boost_for)
 
 
 def tiered_process(w: Life, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> Proc:

@@ -24,6 +24,7 @@ from simulator.engines.des.entities import (
     Tiered,
     firm_next,
     firm_process,
+    hazard_wait,
     plan_ready,
     plan_sme,
     plan_up,
@@ -45,6 +46,7 @@ from simulator.model.lifecycle import (
 from simulator.model.places import PlaceTable
 from simulator.model.records import RepResult, count_keys
 from simulator.model.view import Clock, guidance_times
+from simulator.model.yearrates import YearRates
 from simulator.scenario import (
     TIERS,
     FirmPopulation,
@@ -81,6 +83,7 @@ class World:
         self.calendar = Calendar(scenario.scenario.start, scenario.scenario.end)
         self.horizon = float(self.calendar.n_months)
         self.clock = Clock(self.calendar, self.horizon)
+        self.rates = YearRates.for_scenario(scenario, self.calendar)
         self.seed, self.rep = seed, rep
         self.events = 0
         self.trace: list[tuple[float, str, str, str]] | None = None
@@ -339,7 +342,7 @@ class World:
         place = self.random_place(city, self.r_place)
         f = Firm(self._new_eid(), city, place, state)
         self.entities[f.eid] = f
-        exit_rate = pop.exit_rate_of(state)  # type: ignore[arg-type]
+        exit_rate = pop.exit_rate_of(state)
         f.t_exit = now + (rnd.exponential() / (exit_rate / 12.0) if exit_rate > 0 else INF)
         if incubated:
             f.incubated_until = now + INCUBATION_MONTHS
@@ -403,8 +406,9 @@ class World:
         if rate <= 0:
             return
         rnd = self.r_firms
+        row = self.rates.row(city, trend=True)
         while True:
-            dt = rnd.exponential() / rate
+            dt = hazard_wait(self.rates, row, rnd.exponential(), self.env.now, rate)
             if self.env.now + dt >= self.horizon:
                 return
             yield self.env.timeout(dt)
@@ -417,8 +421,9 @@ class World:
         if rate <= 0:
             return
         tier = TIERS.index(pop.entry_tier)
+        row = self.rates.row(city)
         while True:
-            dt = rnd.exponential() / rate
+            dt = hazard_wait(self.rates, row, rnd.exponential(), self.env.now, rate)
             if self.env.now + dt >= self.horizon:
                 return
             yield self.env.timeout(dt)

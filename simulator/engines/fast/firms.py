@@ -37,9 +37,11 @@ from simulator.model.lifecycle import (
     INCUBATION_MONTHS,
     REGISTRY_MONTHS,
     boosted_wait,
+    exit_after_move,
     hazard_multiplier,
 )
 from simulator.model.places import PlaceTable
+from simulator.model.yearrates import YearRates
 from simulator.scenario import FIRM_STATES, Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -95,6 +97,11 @@ class Firms(Population):
         self.hte_renewal = np.array([p.hte_renewal for p in pops])
         self.log_hte_renewal = log_prob(self.hte_renewal)
         self.exit_rate = np.array([[p.exit_rate_of(st) / 12.0 for st in FIRM_STATES] for p in pops]).reshape(-1, 3)
+        self.exit_varies = bool((self.exit_rate != self.exit_rate[:, :1]).any())
+        self.exit_fresh = bool(((self.exit_rate == 0) & (self.exit_rate.max(axis=1, initial=0.0)[:, None] > 0)).any())
+        self.rates = YearRates.for_scenario(scenario, cal)
+        self.row_plain = np.array([self.rates.row(c) for c in self.cities], dtype=np.int64)
+        self.row_trend = np.array([self.rates.row(c, trend=True) for c in self.cities], dtype=np.int64)
         self.inc_mult = np.array([p.incubated_multiplier for p in pops])
         self.p_inc = np.array([p.p_incubated for p in pops])
         self.per_renewal = np.array(list(per_renewal), dtype=bool)
@@ -114,7 +121,8 @@ class Firms(Population):
                             for c in self.cities], dtype=np.int64).reshape(nc, 4)
         self.knew = np.array([[counts.key((c, "new_firm", "firm", st)) for st in ("hte", "tech_sme")]
                               for c in self.cities], dtype=np.int64).reshape(nc, 2)
-        self._arrivals = draw_arrivals(setup, [p.arrivals_per_year / 12.0 for p in pops], float(M))
+        self._arrivals = draw_arrivals(setup, [p.arrivals_per_year / 12.0 for p in pops], float(M), self.rates,
+                                       self.row_trend.tolist())
         self._base_city, self._base_state = baselines([p.baseline for p in pops], FIRM_STATES)
         self.cap = C = capacity(self._base_city.shape[0], self._arrivals)
         n = n_reps * C
@@ -216,21 +224,27 @@ class Firms(Population):
         return hazard_multiplier(now, inc, self.inc_mult[g[CITY, ix].astype(np.int64)], g[INC, ix],
                                  bo, g[BOOST, ix], g[BUNTIL, ix])
 
+    def _wait(self, row: IntArray, e: FloatArray, now: FloatArray, rate: FloatArray,
+              mu: tuple[FloatArray, FloatArray] | None) -> FloatArray:
+        """Waiting times under ``rate`` times the multiplier ``mu`` and the yearly multipliers of ``row``."""
+        if self.rates.flat:
+            return boosted_wait(e, rate, mu[0], mu[1]) if mu is not None else plain_wait(e, rate)
+        if mu is None:
+            mu = np.ones(e.shape[0]), np.zeros(e.shape[0])
+        return self.rates.wait(row, e, now, rate, mu[0], mu[1])
+
     def _plan_sme(self, g: FloatArray, ix: IntArray, now: FloatArray, e: FloatArray) -> FloatArray:
-        rate = self.sme_rate[g[CITY, ix].astype(np.int64)]
+        c = g[CITY, ix].astype(np.int64)
         mu = self._mult(g, ix, now, ON_CODES["tech_sme"])
-        wait = boosted_wait(e, rate, mu[0], mu[1]) if mu is not None else plain_wait(e, rate)
-        t = now + wait
+        t = now + self._wait(self.row_plain[c], e, now, self.sme_rate[c], mu)
         g[SME, ix] = t
         return t
 
     def _plan_ready(self, g: FloatArray, ix: IntArray, now: FloatArray, e: FloatArray) -> FloatArray:
         """Readiness for HTE, its application window and result; returns the result times."""
         c = g[CITY, ix].astype(np.int64)
-        rate = self.hte_rate[c]
         mu = self._mult(g, ix, now, ON_CODES["hte"])
-        wait = boosted_wait(e, rate, mu[0], mu[1]) if mu is not None else plain_wait(e, rate)
-        ready = now + wait
+        ready = now + self._wait(self.row_trend[c], e, now, self.hte_rate[c], mu)
         g[READY, ix] = ready
         fin = ready < self.n_months
         m0 = np.where(fin, ready, 0.0).astype(np.int64)
@@ -265,7 +279,7 @@ class Firms(Population):
         rep = fi // self.cap
         self.events += np.bincount(rep, minlength=self.R)
         month = months_of(t)
-        u = self.rnd.take(rep, presorted=True, k=3)
+        u = self.rnd.take(rep, presorted=True, k=4 if self.exit_fresh else 3)
         tn = np.full(fi.shape[0], INF)
         ex = g[EXIT] <= t
         s0 = (st == STARTUP) & ~ex
@@ -288,6 +302,8 @@ class Firms(Population):
         cols = [old_col, new_col]
         vals = [np.full(old_col.shape[0], -1, dtype=np.int64), np.ones(new_col.shape[0], dtype=np.int64)]
         g[STATE, moved] = new[moved]
+        if self.exit_varies:
+            self._retime_exits(g, np.flatnonzero(moved & ~ex), st, new, c, t, u)
         # exits
         if ex.any() and self.any_inc:
             ie = np.flatnonzero(ex)
@@ -334,6 +350,20 @@ class Firms(Population):
         self.t_next[fi] = tn
         if moved.any():
             self.state[fi[moved]] = new[moved]
+
+    def _retime_exits(self, g: FloatArray, ix: IntArray, old: IntArray, new: IntArray, c: IntArray, t: FloatArray,
+                      u: FloatArray) -> None:
+        """Exit times of the firms at local rows ``ix`` that moved from ``old`` to ``new`` at ``t``.
+
+        :func:`simulator.model.lifecycle.exit_after_move`; the fourth uniform
+        of a step is drawn (and read) only where some state's exit hazard is 0.
+        """
+        if ix.size == 0:
+            return
+        ci = c[ix]
+        fresh = exponential(u[ix, 3]) if self.exit_fresh else np.full(ix.shape[0], INF)
+        g[EXIT, ix] = exit_after_move(g[EXIT, ix], t[ix], self.exit_rate[ci, old[ix]], self.exit_rate[ci, new[ix]],
+                                      fresh)
 
     def _renewals(self, g: FloatArray, fi: IntArray, t: FloatArray, c: IntArray, u: FloatArray, s2: BoolArray,
                   tn: FloatArray) -> BoolArray:

@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.model.records import CountKey
+from simulator.model.yearrates import YearRates
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -117,21 +118,28 @@ class Counts:
             delta = np.zeros(size, dtype=np.int64)
         return np.cumsum(delta.reshape(self.n_reps, self.n_months, self.k), axis=1).astype(np.int32)
 
-def draw_arrivals(gens: Sequence[np.random.Generator], rates: Sequence[float],
-                  horizon: float) -> list[tuple[FloatArray, IntArray]]:
+def draw_arrivals(gens: Sequence[np.random.Generator], rates: Sequence[float], horizon: float,
+                  table: YearRates, rows: Sequence[int]) -> list[tuple[FloatArray, IntArray]]:
     """Poisson arrival times on ``[0, horizon)`` per replication: ``(times, group)`` sorted by time.
+
+    The intensity of group ``i`` is ``rates[i]`` times the yearly multipliers
+    of ``rows[i]`` of ``table`` (:meth:`simulator.model.yearrates.YearRates.arrival_times`).
 
     Args:
         gens: One setup generator per replication.
         rates: Arrival rate per month of each group.
         horizon: Months simulated.
+        table: The yearly multipliers of the scenario.
+        rows: The row of ``table`` of each group.
     """
-    lam = np.maximum(np.asarray(rates, dtype=np.float64) * horizon, 0.0)
+    lam = np.array([table.mean_count(r, max(float(rate), 0.0), horizon) for r, rate in zip(rows, rates, strict=True)],
+                   dtype=np.float64)
+    row_of = np.asarray(rows, dtype=np.int64)
     out = []
     for g in gens:
         n = g.poisson(lam) if lam.size else np.zeros(0, dtype=np.int64)
         group = np.repeat(np.arange(lam.shape[0], dtype=np.int64), n)
-        t = g.random(group.shape[0]) * horizon
+        t = table.arrival_times(row_of[group], g.random(group.shape[0]), horizon)
         order = np.argsort(t, kind="stable")
         out.append((t[order], group[order]))
     return out

@@ -23,8 +23,8 @@ from simulator.engines.fast.pop import (
 from simulator.engines.fast.rng import RepUniforms, exponential
 from simulator.model.calendar import Calendar
 from simulator.model.dists import dist_values
-from simulator.model.lifecycle import boosted_wait
 from simulator.model.places import PlaceTable
+from simulator.model.yearrates import YearRates
 from simulator.scenario import TIERS, Dist, Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -75,7 +75,10 @@ class Tiered(Population):
                              for tier in TIERS] for g in self.groups], dtype=np.int64).reshape(ng, len(TIERS))
         self.ka = np.array([[counts.key((g.city, "arrived_" + g.kind, g.type, tier)) if tier != "none" else -1
                              for tier in TIERS] for g in self.groups], dtype=np.int64).reshape(ng, len(TIERS))
-        self._arrivals = draw_arrivals(setup, [tp.arrivals_per_year / 12.0 for tp in specs], float(cal.n_months))
+        self.rates = YearRates.for_scenario(scenario, cal)
+        self.row = np.array([self.rates.row(g.city) for g in self.groups], dtype=np.int64)
+        self._arrivals = draw_arrivals(setup, [tp.arrivals_per_year / 12.0 for tp in specs], float(cal.n_months),
+                                       self.rates, self.row.tolist())
         self._base_group, self._base_tier = baselines([tp.baseline for tp in specs], TIERS)
         self.cap = C = capacity(self._base_group.shape[0], self._arrivals)
         n = n_reps * C
@@ -134,7 +137,7 @@ class Tiered(Population):
         rate = self.up_rate[self.grp[ti], self.tier[ti]]
         boost_for = np.maximum(self.boost_until[ti] - now, 0.0)
         mult = np.where(boost_for > 0, self.boost[ti], 1.0)
-        self.t_up[ti] = now + boosted_wait(e, rate, mult, boost_for)
+        self.t_up[ti] = now + self.rates.wait(self.row[self.grp[ti]], e, now, rate, mult, boost_for)
 
     def _set_next(self, ti: IntArray) -> None:
         self.t_next[ti] = np.where(self.alive[ti], np.minimum(self.t_exit[ti], self.t_up[ti]), INF)
