@@ -185,11 +185,11 @@ def test_results_do_not_depend_on_jobs_or_block_size(tmp_path: Path) -> None:
 
 
 def test_drawing_does_not_touch_the_event_streams(tmp_path: Path) -> None:
-    """With every prior collapsed on its central value, a drawn run is the fixed run, replication by replication."""
+    """With every prior collapsed on its central value (and no yearly shocks), a drawn run is the fixed run."""
     loaded = load_scenario(ROOT / "scenarios" / "liaocheng.yaml")
     plan = build_plan(loaded)
     assert plan.params
-    flat = replace(plan, params=tuple(
+    flat = replace(plan, year_sd=None, params=tuple(  # no yearly shocks either
         DrawnParam(p.name, Prior("uniform", (("low", p.central), ("high", p.central)), p.prior.integer), p.central,
                    p.paths, p.scales) for p in plan.params))
     fixed = build_plan(loaded, fixed=True)
@@ -209,7 +209,10 @@ def test_default_runs_draw_and_the_bands_widen(tmp_path: Path) -> None:
     u = drawn.manifest["uncertainty"]
     assert u["fixed_params"] is False and u["group_size"] == 10 and u["parameters"]
     assert fixed.manifest["uncertainty"]["fixed_params"] is True and not fixed.manifest["uncertainty"]["parameters"]
-    assert len(drawn.table("parameters")) == 60 // 10 * len(u["parameters"]) and fixed.table("parameters").empty
+    years = len(u["year_effects"]["years"])  # liaocheng 2020-2024: the drawn spread and a factor a year
+    assert years == 5 and u["year_effects"]["cities"] == ["liaocheng"]
+    assert len(drawn.table("parameters")) == 60 // 10 * (len(u["parameters"]) + 1 + years)
+    assert fixed.table("parameters").empty
     wider = 0
     for tid, t in drawn.summary["targets"].items():
         f = fixed.summary["targets"][tid]
