@@ -310,10 +310,13 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
                                                          "payment", "fiscal-year"]),
               help="Show only these kinds of event (repeatable).")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.option("--fixed-params", is_flag=True, help="Replay with central parameter values, as `run --fixed-params`.")
+@click.option("--group-size", type=click.IntRange(1, 10_000), default=None,
+              help="Replications per parameter draw of the run to follow (default: as `run`).")
 @click.pass_context
 @input_errors
 def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: Path | None,
-          only: Sequence[str], force: bool) -> None:
+          only: Sequence[str], force: bool, fixed_params: bool, group_size: int | None) -> None:
     """Replay one replication with the SimPy engine and list its events.
 
     The SimPy engine is the reference engine.  The replication is the same as
@@ -321,7 +324,8 @@ def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: P
     surprising number can be followed event by event.  Runs with the fast
     engine (the default above 10 replications) agree with it in distribution,
     not draw for draw: to follow one replication of a report exactly, make the
-    run with `--engine des`.
+    run with `--engine des`.  The replication runs on its group's parameter
+    draw, as in `run` (with the same --fixed-params and --group-size).
 
     \b
     Examples:
@@ -330,11 +334,14 @@ def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: P
     """
     from simulator.engines.des.world import run_replication
     from simulator.model.calendar import Calendar
+    from simulator.uncertainty.draws import build_plan, segments
 
     loaded = load_scenario(scenario)
     s = loaded.scenario
+    root = s.scenario.seed if seed is None else seed
+    plan = build_plan(loaded, fixed=True if fixed_params else None, group_size=group_size)
     events: list[tuple[float, str, str, str]] = []
-    run_replication(s, s.scenario.seed if seed is None else seed, rep, trace=events)
+    run_replication(segments(plan, s, root, rep, rep + 1, rep + 1)[0].scenario, root, rep, trace=events)
     cal = Calendar(s.scenario.start, s.scenario.end)
     rows = [(f"{cal.label(min(int(t), cal.n_months - 1))}", f"{t:.3f}", what, who, detail)
             for t, what, who, detail in events if not only or what in only]

@@ -345,3 +345,21 @@ def test_doctests(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # the examples read scenarios/ from the repository root
     result = doctest.testmod(importlib.import_module(f"simulator.uncertainty.{name}"))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_trace_replays_the_replication_on_its_group_draw(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+
+    scen = str(ROOT / "scenarios" / "liaocheng.yaml")
+
+    def trace(*extra: str) -> str:
+        res = CliRunner().invoke(main, ["trace", scen, "--rep", "2", "--only", "payment", *extra], obj={})
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    drawn = trace()
+    assert drawn == trace("--group-size", "10")  # the default group size of `run`
+    assert drawn != trace("--fixed-params")
+    assert drawn != trace("--group-size", "1")  # replication 2 is then group 2, another draw
