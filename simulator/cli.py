@@ -156,10 +156,17 @@ def _input_line(row: dict[str, str]) -> str:
                    "The scenario (and --set) must be the same.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a scenario value by dotted path, e.g. programs.ZB-4.rule.cap=80万元.")
+@click.option("--fixed-params", is_flag=True,
+              help="Keep every behaviour parameter at its central value, without yearly shocks: the bands show "
+                   "chance only (for debugging and engine comparisons). By default each group of replications "
+                   "draws its parameters from their priors (docs/uncertainty.md).")
+@click.option("--group-size", type=click.IntRange(1, 10_000), default=None,
+              help="Replications per parameter draw (default: the scenario's uncertainty.group_size, else 10).")
 @click.pass_context
 @input_errors
 def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | None, out: Path, jobs: int,
-            engine: str | None, force: bool, resume: bool, sets: Sequence[str]) -> None:
+            engine: str | None, force: bool, resume: bool, sets: Sequence[str], fixed_params: bool,
+            group_size: int | None) -> None:
     """Run REPS replications of SCENARIO and write a result store to OUT.
 
     Above 10 replications the vectorised engine runs them (a block of 50 at a
@@ -176,6 +183,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
       fiscalsim run scenarios/shandong.yaml --reps 1000 --jobs 2 --out out/shandong --force
       fiscalsim run scenarios/shandong.yaml --out out/shandong --resume
       fiscalsim run scenarios/zibo.yaml --reps 200 --engine des --out out/zibo-des
+      fiscalsim run scenarios/taian.yaml --reps 500 --fixed-params --out out/taian-chance
     Then: fiscalsim report out/liaocheng   (writes reports/liaocheng.pdf)
     """
     from simulator.commands import resume_command
@@ -193,6 +201,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
     overrides = _parse_overrides(sets)
     loaded = load_scenario(scenario, overrides=overrides or None, overrides_from="--set {key}={value}")
     block: int | None = None
+    fixed: bool | None = True if fixed_params else None
     if resume:
         try:
             old = read_run_manifest(out)
@@ -203,12 +212,15 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
         seed = int(old.get("seed", 0)) if seed is None else seed
         engine = str(old.get("engine", "auto")) if engine is None else engine
         block = int(old["block"]) if isinstance(old.get("block"), int) else None
+        was: dict[str, Any] = old["uncertainty"] if isinstance(old.get("uncertainty"), dict) else {}
+        fixed = bool(was.get("fixed_params")) if fixed is None and "fixed_params" in was else fixed
+        group_size = int(was["group_size"]) if group_size is None and isinstance(was.get("group_size"), int) else group_size
         if old.get("status") == "complete":
             click.echo(f"{out}: 该运行已完成，无需续算" if zh else f"{out}: this run is already complete; nothing to resume",
                        err=True)
     opts = RunOptions(reps=200 if reps is None else reps, seed=loaded.scenario.scenario.seed if seed is None else seed,
                       out=out, jobs=jobs, engine=engine or "auto", force=force, block=block, resume=resume,
-                      sets=tuple(sets), lang=lang)
+                      sets=tuple(sets), lang=lang, fixed_params=fixed, group_size=group_size)
 
     def stale(lock: StoreLock) -> None:
         click.echo(lock.stale_message(lang), err=True)
@@ -298,10 +310,13 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
                                                          "payment", "fiscal-year"]),
               help="Show only these kinds of event (repeatable).")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.option("--fixed-params", is_flag=True, help="Replay with central parameter values, as `run --fixed-params`.")
+@click.option("--group-size", type=click.IntRange(1, 10_000), default=None,
+              help="Replications per parameter draw of the run to follow (default: as `run`).")
 @click.pass_context
 @input_errors
 def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: Path | None,
-          only: Sequence[str], force: bool) -> None:
+          only: Sequence[str], force: bool, fixed_params: bool, group_size: int | None) -> None:
     """Replay one replication with the SimPy engine and list its events.
 
     The SimPy engine is the reference engine.  The replication is the same as
@@ -309,7 +324,8 @@ def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: P
     surprising number can be followed event by event.  Runs with the fast
     engine (the default above 10 replications) agree with it in distribution,
     not draw for draw: to follow one replication of a report exactly, make the
-    run with `--engine des`.
+    run with `--engine des`.  The replication runs on its group's parameter
+    draw, as in `run` (with the same --fixed-params and --group-size).
 
     \b
     Examples:
@@ -318,11 +334,14 @@ def trace(ctx: click.Context, scenario: Path, rep: int, seed: int | None, out: P
     """
     from simulator.engines.des.world import run_replication
     from simulator.model.calendar import Calendar
+    from simulator.uncertainty.draws import build_plan, segments
 
     loaded = load_scenario(scenario)
     s = loaded.scenario
+    root = s.scenario.seed if seed is None else seed
+    plan = build_plan(loaded, fixed=True if fixed_params else None, group_size=group_size)
     events: list[tuple[float, str, str, str]] = []
-    run_replication(s, s.scenario.seed if seed is None else seed, rep, trace=events)
+    run_replication(segments(plan, s, root, rep, rep + 1, rep + 1)[0].scenario, root, rep, trace=events)
     cal = Calendar(s.scenario.start, s.scenario.end)
     rows = [(f"{cal.label(min(int(t), cal.n_months - 1))}", f"{t:.3f}", what, who, detail)
             for t, what, who, detail in events if not only or what in only]

@@ -25,6 +25,41 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "chain": ("形成过程", "how it was set"),
     "error": ("错误", "error"),
     "internal_error": ("内部错误（这是 fiscalsim 的缺陷，请报告）：{error}；完整记录已保存到 {where}", "internal error (a bug in fiscalsim, please report it): {error}; full trace saved to {where}"),
+    # where the uncertainty comes from (simulator/report/uncertainty.py)
+    "unc_heading": ("不确定性从何而来", "Where the uncertainty comes from"),
+    "unc_bands_drawn": (
+        "本报告中的区间包含三种不确定性：行为参数（{n} 个假设，{source}，每 {group} 次重复抽取一次）、"
+        "各市逐年的共同冲击（如某年集中认定或从严评审）、以及每家企业和每笔申请的偶然性。",
+        "The bands in this report include three sources of uncertainty: the behaviour parameters ({n} "
+        "assumptions, {source}, one draw per {group} replications), common yearly shocks per city (a "
+        "certification drive, a strict review year), and the chance of each firm and each claim.",
+    ),
+    "unc_bands_fixed": (
+        "本报告中的区间只包含偶然性（每家企业和每笔申请的随机结果）：运行时使用了 --fixed-params，"
+        "行为参数取中心值，没有年度共同冲击，因此区间比实际的不确定性窄。",
+        "The bands in this report include chance only (each firm's and each claim's own luck): the run "
+        "used --fixed-params, so the behaviour parameters sit at their central values and there are no "
+        "common yearly shocks; the bands are narrower than the real uncertainty.",
+    ),
+    "unc_from_priors": ("取自先验分布", "drawn from their priors"),
+    "unc_from_posterior": ("其中 {k} 个取自校准后验样本，其余取自先验分布", "{k} of them from a calibrated posterior sample, the rest from their priors"),
+    "unc_col_target": ("目标", "Target"),
+    "unc_col_params": ("参数与共同冲击", "Parameters and shocks"),
+    "unc_col_chance": ("偶然性", "Chance"),
+    "unc_cap_split": (
+        "各目标截止值的方差中来自参数（含年度共同冲击）与来自偶然性的份额：按参数抽取组做单因素随机效应方差分析"
+        "（含小样本校正），见 docs/uncertainty.md。",
+        "Share of each target's variance at its deadline due to the parameters (common yearly shocks included) "
+        "and to chance: one-way random-effects ANOVA over the parameter groups, with the small-sample "
+        "correction (docs/uncertainty.md).",
+    ),
+    "unc_tornado_title": ("{target}：哪些参数影响最大", "{target}: which parameters matter most"),
+    "unc_tornado_axis": ("与截止值的秩相关（各抽取组）", "Rank correlation with the value at the deadline (across groups)"),
+    "unc_cap_tornado": (
+        "每条为一个抽取的参数与该目标截止值（各组均值）的斯皮尔曼秩相关；正值表示参数越大目标值越高。组数为 {groups}。",
+        "Each bar is the Spearman rank correlation of a drawn parameter with the target's value at its deadline "
+        "(group means); positive: the larger the parameter, the higher the value. {groups} groups.",
+    ),
     # titles and cover
     "report_title": ("财政情景模拟报告", "Fiscal scenario simulation report"),
     "compare_title": ("情景比较报告", "Scenario comparison report"),

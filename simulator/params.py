@@ -18,6 +18,7 @@ date is used (or at ``at:`` if given).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,16 @@ from simulator.errors import ParamsError, Problem, did_you_mean
 from simulator.i18n import Msg, did_you_mean_hint, one_of
 from simulator.yamlio import KeyPath, YamlDoc, dotted, load_yaml
 
-PARAM_KEYS = {"description", "unit", "range", "values", "note", "reference"}
+PARAM_KEYS = {"description", "unit", "range", "values", "note", "reference", "prior"}
+
+PRIOR_ARGS: dict[str, tuple[str, ...]] = {
+    "beta": ("alpha", "beta"),
+    "lognormal": ("median", "sigma"),
+    "normal": ("mean", "sd"),
+    "uniform": ("low", "high"),
+    "fixed": (),
+}
+"""The families of an explicit ``prior:`` and the numbers each needs (see docs/uncertainty.md)."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +51,23 @@ class DatedValue:
 
 
 @dataclass(frozen=True)
+class PriorSpec:
+    """An explicit prior of a parameter, as written (``prior: {family: beta, alpha: 4, beta: 2}``).
+
+    Attributes:
+        family: ``beta``, ``lognormal``, ``normal``, ``uniform`` or ``fixed``.
+        args: The family's numbers (see :data:`PRIOR_ARGS`).
+        line: Line of the ``prior:`` key.
+    """
+
+    family: str
+    args: dict[str, float]
+    line: int | None
+
+
+@dataclass(frozen=True)
 class Parameter:
-    """A parameter: its key, dated values, plausible range and description."""
+    """A parameter: its key, dated values, plausible range, prior (if written) and description."""
 
     file: str
     key: str
@@ -51,6 +76,7 @@ class Parameter:
     range: tuple[float, float] | None
     values: tuple[DatedValue, ...]
     line: int | None
+    prior: PriorSpec | None = None
 
     def at(self, when: date) -> DatedValue:
         """The value in force at ``when`` (the earliest one if ``when`` precedes them all)."""
@@ -167,7 +193,8 @@ def _parameter(doc: YamlDoc, node: dict[str, Any], path: KeyPath, stem: str, pro
             ok = False
         else:
             prange = (float(rng[0]), float(rng[1]))
-    if not ok or not dated:
+    prior = _prior(doc, node.get("prior"), path, problems) if "prior" in node else None
+    if not ok or not dated or ("prior" in node and prior is None):
         return None
     dated.sort(key=lambda d: d.start)
     return Parameter(
@@ -178,4 +205,47 @@ def _parameter(doc: YamlDoc, node: dict[str, Any], path: KeyPath, stem: str, pro
         range=prange,
         values=tuple(dated),
         line=doc.line_of(path),
+        prior=prior,
     )
+
+
+def _prior(doc: YamlDoc, raw: Any, path: KeyPath, problems: list[Problem]) -> PriorSpec | None:
+    """Parse and check an explicit ``prior:`` (None, with a problem recorded, if it is malformed)."""
+    where = (*path, "prior")
+    forms = "{family: beta, alpha: 4, beta: 2} | {family: lognormal, median: 0.3, sigma: 0.4} | " \
+            "{family: normal, mean: 0, sd: 1} | {family: uniform, low: 0, high: 1} | {family: fixed}"
+
+    def bad(zh: str, en: str, value: Any, at: KeyPath = where) -> None:
+        problems.append(Problem(Msg(zh, en), file=doc.file, line=doc.line_of(at), path=dotted(at), value=value,
+                                has_value=True, expected=forms))
+
+    if not isinstance(raw, dict) or raw.get("family") not in PRIOR_ARGS:
+        family = raw.get("family") if isinstance(raw, dict) else raw
+        bad("`prior` 必须写明 family：beta、lognormal、normal、uniform 或 fixed",
+            "`prior` needs a family: beta, lognormal, normal, uniform or fixed", family)
+        return None
+    family = str(raw["family"])
+    need = PRIOR_ARGS[family]
+    extra = sorted(set(raw) - {"family", *need})
+    missing = [k for k in need if k not in raw]
+    if extra or missing:
+        bad(f"{family} 先验需要且只接受 {list(need)}（多余 {extra}，缺少 {missing}）",
+            f"a {family} prior takes exactly {list(need)} (extra {extra}, missing {missing})", raw)
+        return None
+    args: dict[str, float] = {}
+    for k in need:
+        v = raw[k]
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            bad(f"先验的 {k} 必须是有限的数", f"the prior's {k} must be a finite number", v, (*where, k))
+            return None
+        args[k] = float(v)
+    positive = {"alpha", "beta", "median"}
+    for k in need:
+        if (k in positive and args[k] <= 0) or (k in ("sigma", "sd") and args[k] < 0):
+            bad(f"先验的 {k} 必须为{'正' if k in positive else '非负'}数", f"the prior's {k} must be "
+                f"{'positive' if k in positive else 'at least 0'}", raw[k], (*where, k))
+            return None
+    if family == "uniform" and args["low"] > args["high"]:
+        bad("均匀先验需要 low <= high", "a uniform prior needs low <= high", raw)
+        return None
+    return PriorSpec(family, args, doc.line_of(where))

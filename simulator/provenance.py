@@ -25,7 +25,7 @@ from simulator.yamlio import KeyPath, dotted
 CLAUSE_RE = re.compile(r"^[A-Z]{2}-T?\d+\b")
 SOURCE_FORMS = Msg('条款编号，如 "ZB-4 四(三)2"，或 "assumption: <rationale>"、"reported: <where>"、"fitted: <file>"',
                    'a clause id such as "ZB-4 四(三)2", "assumption: <rationale>", "reported: <where>", "fitted: <file>"')
-_UNSOURCED_OK = ("scenario",)
+_UNSOURCED_OK = ("scenario", "uncertainty")
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from simulator.storeio import (
     read_journal,
     sort_parts,
 )
+from simulator.uncertainty.draws import Segment, UncertaintyPlan, build_plan, mode_of, segments
 from simulator.verify import part_is_whole
 from simulator.versions import versions
 from simulator.workers import RunStop, hold_signals, process_pool, stop_on_signals, terminate_pool
@@ -109,18 +110,20 @@ def block_size(engine: str) -> int:
     return FAST_BLOCK if engine == "fast" else BLOCK
 
 
-def simulate_block(scenario: Scenario, seed: int, first: int, last: int, engine: str) -> tuple[int, dict[str, Any], int, float]:
-    """Run replications ``first..last-1`` and return their tables (pure; runs in a worker)."""
+def simulate_block(parts: Sequence[Segment], seed: int, engine: str) -> tuple[int, dict[str, Any], int, float]:
+    """Run a block's replications, each segment on its group's scenario, and return their tables (pure; in a worker)."""
     t0 = time.perf_counter()
-    results = engine_fn(engine)(scenario, seed, range(first, last))
-    ctx = MetricContext.of(scenario)
-    frames = block_frames(ctx, results)
-    return first, frames, sum(r.events for r in results), time.perf_counter() - t0
+    results = [r for seg in parts for r in engine_fn(engine)(seg.scenario, seed, range(seg.first, seg.last))]
+    drawn = [(seg.draw.group, seg.first, seg.last, name, value) for seg in parts for name, value in seg.draw.values.items()]
+    frames = block_frames(MetricContext.of(parts[0].scenario), results, drawn)
+    return parts[0].first, frames, sum(r.events for r in results), time.perf_counter() - t0
 
 
-def run_block(scenario: Scenario, seed: int, first: int, last: int, engine: str,
+def run_block(segs: Sequence[Segment], seed: int, first: int, last: int, engine: str,
               out: Path) -> tuple[int, float, list[PartRecord]]:
-    """Run a block and write its part files (atomically) where it ran: only counts and records travel back.
+    """Run a block (its group segments) and write its part files (atomically) where it ran.
+
+    Only counts and records travel back.
 
     Writing in the worker keeps a block's tables out of the parent's memory and
     out of the pipe between them; the bytes written do not depend on where.
@@ -129,7 +132,7 @@ def run_block(scenario: Scenario, seed: int, first: int, last: int, engine: str,
         The events simulated, the seconds spent, and the records of the part
         files written (size and sha256 from the bytes written).
     """
-    _first, frames, events, dt = simulate_block(scenario, seed, first, last, engine)
+    _first, frames, events, dt = simulate_block(segs, seed, engine)
     parts = write_block(out, first, last, frames)
     del frames
     _release_freed_memory()
@@ -151,6 +154,10 @@ class RunOptions:
     """How to run: replications, seed, workers, engine, output folder.
 
     ``resume`` finishes a stopped run in ``out`` instead of starting one;
+    ``fixed_params`` keeps every parameter at its central value, without
+    yearly shocks (None: the scenario's ``uncertainty.fixed_params``, by
+    default False: parameters are drawn, one vector per ``group_size``
+    replications, see :mod:`simulator.uncertainty`);
     ``sets`` are the command line's ``--set`` items, recorded in the manifest
     so that the command to resume can repeat them; ``lang`` is the language of
     the progress bar (``zh`` or ``en``).
@@ -167,6 +174,8 @@ class RunOptions:
     resume: bool = False
     sets: tuple[str, ...] = ()
     lang: str = "zh"
+    fixed_params: bool | None = None
+    group_size: int | None = None
 
     def resolved(self) -> RunOptions:
         """These options with ``auto`` replaced by the engine that runs and the block size filled in."""
@@ -302,8 +311,8 @@ def read_run_manifest(out: Path) -> dict[str, Any]:
     return dict(data)
 
 
-def _check_resume(old: Mapping[str, Any], loaded: LoadedScenario, opts: RunOptions) -> None:
-    """Refuse to resume a run with a different scenario, seed, replications, engine or block."""
+def _check_resume(old: Mapping[str, Any], loaded: LoadedScenario, opts: RunOptions, plan: UncertaintyPlan) -> None:
+    """Refuse to resume a run with a different scenario, seed, replications, engine, block or parameter draws."""
     sc = old.get("scenario") if isinstance(old.get("scenario"), Mapping) else {}
     assert isinstance(sc, Mapping)
     status = old.get("status")
@@ -318,9 +327,12 @@ def _check_resume(old: Mapping[str, Any], loaded: LoadedScenario, opts: RunOptio
                   "--set 也须相同）")
         en.append(f"the scenario differs (the run used {sc.get('file')}, hash {str(sc.get('hash'))[:12]}..., "
                   f"now {loaded.hash[:12]}...; --set items must match too)")
-    for key, now in (("seed", opts.seed), ("reps", opts.reps), ("engine", opts.engine), ("block", opts.block)):
+    for key, now in (("seed", opts.seed), ("reps", opts.reps), ("engine", opts.engine), ("block", opts.block),
+                     ("uncertainty", plan.describe())):
         was = old.get(key)
         if was != now:
+            if key == "uncertainty":  # the parameter draws: say the mode, not every prior
+                was, now = mode_of(was), mode_of(now)
             zh.append(f"{key} 原为 {was}，现为 {now}")
             en.append(f"{key} was {was}, now {now}")
     if zh:
@@ -393,8 +405,13 @@ def clean_for_resume(out: Path, keep: set[str]) -> int:
 
 
 def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dict[str, float],
-             parts: list[PartRecord] | None = None) -> dict[str, Any]:
-    """The manifest of a run (``parts``: the part records written so far, sorted by table and first replication)."""
+             parts: list[PartRecord] | None = None, plan: UncertaintyPlan | None = None) -> dict[str, Any]:
+    """The manifest of a run (``parts``: the part records written so far, sorted by table and first replication).
+
+    ``uncertainty`` says whether parameters were drawn (``fixed_params``), the
+    group size, the streams, the posterior and each drawn param's prior.
+    """
+    plan = plan or build_plan(loaded, fixed=opts.fixed_params, group_size=opts.group_size)
     s = loaded.scenario
     h = s.scenario
     return {
@@ -408,6 +425,7 @@ def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dic
         "reps": opts.reps,
         "block": opts.block,
         "engine": opts.engine,
+        "uncertainty": plan.describe(),
         "version": __version__,
         "versions": versions(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -437,8 +455,8 @@ def _blocks(reps: int, size: int) -> Iterator[tuple[int, int]]:
         yield first, min(first + size, reps)
 
 
-def _run_blocks(scenario: Scenario, opts: RunOptions,
-                blocks: Sequence[tuple[int, int]]) -> Generator[tuple[int, int, int, float, list[PartRecord]], None, None]:
+def _run_blocks(scenario: Scenario, opts: RunOptions, blocks: Sequence[tuple[int, int]],
+                plan: UncertaintyPlan) -> Generator[tuple[int, int, int, float, list[PartRecord]], None, None]:
     """Run blocks here or on a process pool, yielding ``(first, last, events, seconds, part records)`` as each ends.
 
     Closing the generator early (an interruption, an error) kills the pool's
@@ -446,7 +464,8 @@ def _run_blocks(scenario: Scenario, opts: RunOptions,
     """
     if opts.jobs <= 1 or len(blocks) <= 1:
         for first, last in blocks:
-            ev, dt, recs = run_block(scenario, opts.seed, first, last, opts.engine, opts.out)
+            parts = segments(plan, scenario, opts.seed, first, last, opts.reps)
+            ev, dt, recs = run_block(parts, opts.seed, first, last, opts.engine, opts.out)
             yield first, last, ev, dt, recs
         return
     todo = iter(blocks)
@@ -456,7 +475,8 @@ def _run_blocks(scenario: Scenario, opts: RunOptions,
             running: dict[cf.Future[tuple[int, float, list[PartRecord]]], tuple[int, int]] = {}
             while True:
                 for f, la in itertools.islice(todo, window - len(running)):
-                    running[pool.submit(run_block, scenario, opts.seed, f, la, opts.engine, opts.out)] = (f, la)
+                    job = segments(plan, scenario, opts.seed, f, la, opts.reps)
+                    running[pool.submit(run_block, job, opts.seed, f, la, opts.engine, opts.out)] = (f, la)
                 if not running:
                     break
                 done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
@@ -500,20 +520,21 @@ def run(loaded: LoadedScenario, opts: RunOptions, *,
     holder = holder_of(out)
     if holder is not None:
         raise RunLocked(LockHeld(out, holder if holder.pid else None, "run"))
+    plan = build_plan(loaded, fixed=opts.fixed_params, group_size=opts.group_size)
     if opts.resume:
-        _check_resume(read_run_manifest(out), loaded, opts)
+        _check_resume(read_run_manifest(out), loaded, opts, plan)
     else:
         check_out(out, opts.force)
     try:
         with store_lock(out, "run") as lock:
             if lock.stale is not None and on_stale_lock is not None:
                 on_stale_lock(lock)
-            return _run_locked(loaded, opts)
+            return _run_locked(loaded, opts, plan)
     except LockHeld as exc:
         raise RunLocked(exc) from None
 
 
-def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
+def _run_locked(loaded: LoadedScenario, opts: RunOptions, plan: UncertaintyPlan) -> RunStore:
     """Run (or resume) holding the store's lock (see :func:`run`)."""
     assert opts.block is not None
     out = opts.out
@@ -521,7 +542,7 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
     kept: list[PartRecord] = []
     if opts.resume:
         old = read_run_manifest(out)
-        _check_resume(old, loaded, opts)
+        _check_resume(old, loaded, opts, plan)
         if old.get("status") == "complete" and (out / "summary.json").exists():
             return RunStore(out)
         kept = reusable_parts(out, old, all_blocks)
@@ -531,7 +552,7 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
     else:
         prepare_out(out, opts.force)
     t0 = time.perf_counter()
-    atomic_write_json(out / "manifest.json", manifest(loaded, opts, "running", {}))
+    atomic_write_json(out / "manifest.json", manifest(loaded, opts, "running", {}, plan=plan))
     done_blocks = {(int(r["first_rep"]), int(r["last_rep"])) for r in kept}
     blocks = [b for b in all_blocks if b not in done_blocks]
     done_reps = sum(la - f for f, la in done_blocks)
@@ -551,7 +572,7 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
     bar = progress_bar(opts.reps, opts.progress, initial=done_reps, lang=opts.lang)
     with stop_on_signals():
         try:
-            with contextlib.closing(_run_blocks(scenario, opts, blocks)) as finished:
+            with contextlib.closing(_run_blocks(scenario, opts, blocks, plan)) as finished:
                 for first, last, ev, dt, recs in finished:
                     append_journal(out, recs)
                     parts.extend(recs)
@@ -564,12 +585,12 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions) -> RunStore:
             summary = summarize(RunStore(out, require_complete=False), MetricContext.of(scenario))
             atomic_write_json(out / "summary.json", summary)
             hold_signals()
-            atomic_write_json(out / "manifest.json", manifest(loaded, opts, "complete", timings(), parts))
+            atomic_write_json(out / "manifest.json", manifest(loaded, opts, "complete", timings(), parts, plan))
             (out / JOURNAL).unlink(missing_ok=True)  # consolidated in the manifest
         except (RunStop, KeyboardInterrupt) as exc:
             hold_signals()
             bar(0, close=True)
-            atomic_write_json(out / "manifest.json", manifest(loaded, opts, "interrupted", timings(), parts))
+            atomic_write_json(out / "manifest.json", manifest(loaded, opts, "interrupted", timings(), parts, plan))
             signum = exc.signum if isinstance(exc, RunStop) else int(signal.SIGINT)
             raise RunInterrupted(out, signum, done_reps, opts.reps) from None
     return RunStore(out)

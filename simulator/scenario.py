@@ -551,6 +551,14 @@ class NotModelled(Node):
     reason: SingleLine
 
 
+class Uncertainty(Node):
+    """How a run draws its parameters (docs/uncertainty.md): the posterior file, the group size, or none at all."""
+
+    posterior: SingleLine | None = Field(default=None, description="posterior sample, relative to the scenario file")
+    group_size: int | None = Field(default=None, ge=1, le=10_000, description="replications per parameter draw")
+    fixed_params: bool = Field(default=False, description="central values, no yearly shocks: chance only")
+
+
 class Scenario(Node):
     """A whole scenario: header, jurisdictions, funds, programs, populations, targets."""
 
@@ -581,6 +589,8 @@ class Scenario(Node):
         """The instruments left out, as the list written into manifest.json and summary.json."""
         return [{"id": k, "clause": v.clause, "name": v.name, "name_en": v.name_en, "reason": v.reason}
                 for k, v in self.not_modelled.items()]
+
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
 
     # ------------------------------------------------------------------ helpers
 

@@ -65,6 +65,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "claims": (_rep(), _text("program"), Column("year", "int32", "year"), _text("state"),
                Column("n", "int32", "count"), _fen("requested_fen"), _fen("paid_fen")),
     "exhaustion": (_rep(), _text("fund"), _month("month", nullable=True)),
+    "parameters": (Column("group", "int32", "count"), Column("first_rep", "int32", "rep"),
+                   Column("last_rep", "int32", "rep"), _text("name"), Column("value", "float64")),
 }
 """Every table of a run store, its columns in stored order."""
 

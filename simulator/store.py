@@ -28,6 +28,7 @@ from simulator.needs import add_money_needed
 from simulator.schema import TABLE_NAMES, column_names, whole_yuan
 from simulator.schema import TABLES as SCHEMA
 from simulator.storeio import PartRecord, atomic_write_bytes, part_file, part_record
+from simulator.uncertainty.variance import FIXED_SHARE, variance_share
 
 FORMAT = 1
 TABLES = TABLE_NAMES
@@ -50,12 +51,21 @@ def write_parquet(path: Path, df: pd.DataFrame) -> bytes:
     return data
 
 
-def block_frames(ctx: MetricContext, results: Sequence[RepResult]) -> dict[str, pd.DataFrame]:
-    """Turn a block of replications into the store's tables."""
+def block_frames(ctx: MetricContext, results: Sequence[RepResult],
+                 parameters: Sequence[tuple[int, int, int, str, float]] = ()) -> dict[str, pd.DataFrame]:
+    """Turn a block of replications into the store's tables.
+
+    Args:
+        ctx: The scenario's metric context.
+        results: The block's replications.
+        parameters: The ``parameters`` table's rows for the block: ``(group,
+            first_rep, last_rep, name, value)`` per drawn value (none without draws).
+    """
     cal = ctx.calendar
     labels = np.array(cal.labels)
     s = ctx.scenario
     rows: dict[str, list[Any]] = {t: [] for t in TABLES}
+    rows["parameters"] = list(parameters)
     tids = list(s.targets)
     series_all = np.zeros((len(results), len(tids), cal.n_months), dtype=np.float64)
     for i, r in enumerate(results):
@@ -231,11 +241,37 @@ def _median_label(labels: pd.Series) -> str | None:
     return str(vals[(len(vals) - 1) // 2])
 
 
+def _splitter(manifest: dict[str, Any]) -> Any:
+    """The variance split of a run: by parameter group, or chance only without draws (see :mod:`simulator.uncertainty`)."""
+    u = manifest.get("uncertainty")
+    size = int(u.get("group_size") or 0) if isinstance(u, dict) and not u.get("fixed_params", True) else 0
+
+    def split(values: np.ndarray, reps: np.ndarray) -> dict[str, float]:
+        if size < 1:
+            return dict(FIXED_SHARE)
+        return variance_share(values, np.asarray(reps, dtype=np.int64) // size)
+
+    return split
+
+
+def _fund_shares(split: Any, per_rep: pd.DataFrame, last: pd.DataFrame, e: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """The variance split of each fund output: ``drawn``, ``refused``, ``prorata_cut`` (``*_yuan`` totals), ``arrears_end``, ``exhausted``."""
+    reps = per_rep.index.to_numpy()
+    return {
+        "drawn": split(per_rep["drawn_fen"].to_numpy(dtype=float), reps),
+        "refused": split(per_rep["refused_fen"].to_numpy(dtype=float), reps),
+        "prorata_cut": split(per_rep["prorata_cut_fen"].to_numpy(dtype=float), reps),
+        "arrears_end": split(last["arrears_fen"].to_numpy(dtype=float), last.index.to_numpy()),
+        "exhausted": split(e["month"].notna().to_numpy(dtype=float), e["rep"].to_numpy()),
+    }
+
+
 def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     """Compute summary.json from the stored tables."""
     s = ctx.scenario
     cal: Calendar = ctx.calendar
     reps = int(store.manifest["reps"])
+    split = _splitter(store.manifest)
     out: dict[str, Any] = {"reps": reps, "targets": {}, "funds": {}, "programs": {}, "levels": {},
                            "not_modelled": s.not_modelled_list()}
     tg = store.table("targets", categorical=True)
@@ -251,13 +287,16 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
         rows = tg_by.get(tid, empty_tg)
         q = _q(rows["value"].to_numpy(dtype=float))
         yearly = {}
+        yearly_share = {}
         sub = mt_by.get(tid, empty_mt)
         for y, lab in year_end_labels.items():
             if cal.month_of(t.deadline) < cal.month_of(cal.start.replace(year=y, month=1, day=1)):
                 continue
-            vals = sub[sub["month"] == lab]["value"].to_numpy(dtype=float)
+            at = sub[sub["month"] == lab]
+            vals = at["value"].to_numpy(dtype=float)
             qq = _q(vals)
             yearly[str(y)] = {"p5": qq["p5"], "p50": qq["p50"], "p95": qq["p95"]}
+            yearly_share[str(y)] = split(vals, at["rep"].to_numpy())
         out["targets"][tid] = {
             "name": t.name, "city": s.target_city(tid), "threshold": float(t.threshold),
             "comparison": t.comparison, "deadline": t.deadline.isoformat(), "source": t.source,
@@ -266,6 +305,8 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             "median_date_attained": _median_label(rows["date_attained"]),
             "yearly": yearly,
             **links[tid],
+            "variance_share": split(rows["value"].to_numpy(dtype=float), rows["rep"].to_numpy()),
+            "yearly_variance_share": yearly_share,
         }
     fy = store.table("fund_years", categorical=True)
     ex = store.table("exhaustion", categorical=True)
@@ -292,6 +333,7 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             "p_exhausted": float(e["month"].notna().mean()) if len(e) else 0.0,
             "exhaustion_median": _median_label(e["month"]),
             "yearly_drawn_yuan": yearly_drawn,
+            "variance_share": _fund_shares(split, per_rep, last, e),
         }
     add_money_needed(out["funds"], fy, s, list(cal.years), reps)
     dr = store.table("draws", categorical=True)

@@ -86,6 +86,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "en": "{key} disagree with the manifest (extra: {extra}; missing: {missing})"},
     "summary_block": {"zh": "{key} 应为按 id 索引的对象", "en": "'{key}' must be an object keyed by id"},
     "probability": {"zh": "{path} = {value}，概率应在 [0, 1] 内", "en": "{path} = {value}, a probability must lie in [0, 1]"},
+    "share": {"zh": "{path} = {value}，方差份额应在 [0, 1] 内", "en": "{path} = {value}, a variance share must lie in [0, 1]"},
     "amount": {"zh": "{path} = {value}，金额应为有限的非负数",
                "en": "{path} = {value}, an amount must be finite and not negative"},
     "not_finite": {"zh": "{path} = {value}，应为有限数", "en": "{path} = {value}, expected a finite number"},
@@ -293,6 +294,15 @@ def _walk_amounts(v: Verification, block: object, path: str) -> None:
         v.add("summary.json", "amount", path=path, value=block)
 
 
+def _check_shares(v: Verification, shares: object, path: str) -> None:
+    """Every number of a ``variance_share`` entry is a share in [0, 1] (see docs/uncertainty.md)."""
+    if isinstance(shares, Mapping):
+        for k, x in shares.items():
+            _check_shares(v, x, f"{path}.{k}")
+    elif shares is not None and (not _is_num(shares) or not 0.0 <= shares <= 1.0):
+        v.add("summary.json", "share", path=path, value=shares)
+
+
 def _check_summary(v: Verification, manifest: Mapping[str, Any], summary: Mapping[str, Any]) -> None:
     """summary.json agrees with the manifest; probabilities and amounts are in range."""
     if summary.get("reps") != manifest.get("reps"):
@@ -312,6 +322,7 @@ def _check_summary(v: Verification, manifest: Mapping[str, Any], summary: Mappin
             p = entry.get(prob)
             if p is not None and (not _is_num(p) or not 0.0 <= p <= 1.0):
                 v.add("summary.json", "probability", path=f"{key}.{item}.{prob}", value=p)
+            _check_shares(v, entry.get("variance_share"), f"{key}.{item}.variance_share")
             if key == "targets":
                 for q in ("p5", "p25", "p50", "p75", "p95", "mean"):
                     x = entry.get(q)

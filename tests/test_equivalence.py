@@ -71,6 +71,29 @@ def test_fast_engine_matches_simpy(path: Path) -> None:
     assert not bad, f"{path.name}: {len(bad)} of {len(verdicts)} outputs differ\n" + table(verdicts)
 
 
+DRAWN = [ROOT / "docs" / "examples" / "minimal.yaml"]
+"""Scenarios compared again on drawn parameters (one group's vector and yearly shocks, the same in both engines):
+the small example only, to keep the file's time (liaocheng passes too, at two minutes more on a loaded machine)."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", DRAWN, ids=[p.stem for p in DRAWN])
+def test_engines_agree_on_the_same_parameter_draw(path: Path) -> None:
+    """Both engines run on the scenario of one parameter group (drawn before the engine, so shared by both)."""
+    from simulator.uncertainty.draws import build_plan
+
+    loaded = load_scenario(path)
+    plan = build_plan(loaded)
+    assert plan.params and not plan.fixed
+    s = plan.scenario_for(loaded.scenario, plan.draw(SEED, 1, 10))
+    assert s != loaded.scenario
+    des, fast = run_both(s, SEED, 100, N_FAST, jobs=2)
+    verdicts = compare(s, des, fast, alpha=0.01)
+    assert verdicts, "nothing compared"
+    bad = [v for v in verdicts if not v.ok]
+    assert not bad, f"{path.name} (drawn): {len(bad)} of {len(verdicts)} outputs differ\n" + table(verdicts)
+
+
 HAZARDS = {
     "populations:\n  city:\n": "populations:\n  city:\n    year_factor: {2020: 0.6, 2021: 1.7, 2022: 0.4}\n"
                                 "    source: \"assumption: test\"\n",

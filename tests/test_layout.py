@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, list[str]]] = [
                   "simulator.provenance", "simulator.validation", "simulator.crosscheck", "simulator.loader"]),
     ("model", ["simulator.model"]),
     ("engines", ["simulator.engines"]),
+    ("uncertainty", ["simulator.uncertainty"]),
     ("results", ["simulator.schema", "simulator.storeio", "simulator.needs", "simulator.store", "simulator.verify", "simulator.lock",
                  "simulator.progress", "simulator.commands", "simulator.runner"]),
     ("calibration", ["simulator.calibrate"]),

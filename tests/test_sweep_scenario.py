@@ -13,10 +13,12 @@ from simulator.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _spec(tmp: Path, factors: str, samples: int = 4, reps: int = 3, engine: str = "fast") -> Path:
-    spec = tmp / "spec.yaml"
+def _spec(tmp: Path, factors: str, samples: int = 4, reps: int = 3, engine: str = "fast",
+          fixed_params: bool = False, name: str = "spec.yaml") -> Path:
+    spec = tmp / name
     spec.write_text(f"""
 scenario: {ROOT / "docs" / "examples" / "minimal.yaml"}
+fixed_params: {str(fixed_params).lower()}
 engine: {engine}
 design: lhs
 samples: {samples}
@@ -70,3 +72,21 @@ def test_award_factor_moves_the_draw_and_summary_runs(tmp_path: Path) -> None:
     res = runner.invoke(main, ["sweep-summary", str(out)], obj={})
     assert res.exit_code == 0, res.output
     assert (out / "summary.json").exists()
+
+
+def test_parameters_are_drawn_unless_the_spec_fixes_them(tmp_path: Path) -> None:
+    """Without ``fixed_params`` each replication group draws its parameters (the same draw at every point)."""
+    frames = {}
+    for fixed in (False, True):
+        spec = _spec(tmp_path, "  targets.ZB-T7.threshold: {range: [10, 60]}", samples=2, reps=30,
+                     fixed_params=fixed, name=f"spec-{fixed}.yaml")
+        out = tmp_path / f"sweep-{fixed}"
+        res = CliRunner().invoke(main, ["sweep", str(spec), "--out", str(out), "--serial"], obj={})
+        assert res.exit_code == 0, res.output
+        frames[fixed] = _points(out)
+    drawn, fixed_df = frames[False], frames[True]
+    per_point = drawn.pivot(index="rep", columns="point", values="fund.zb-city.drawn_yuan")
+    assert (per_point.nunique(axis=1) == 1).all(), "common random numbers, parameters included"
+    a = drawn[drawn["point"] == drawn["point"].iloc[0]].set_index("rep")["fund.zb-city.drawn_yuan"]
+    b = fixed_df[fixed_df["point"] == fixed_df["point"].iloc[0]].set_index("rep")["fund.zb-city.drawn_yuan"]
+    assert (a != b).mean() > 0.5, "drawn parameters change most replications"

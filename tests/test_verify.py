@@ -99,6 +99,13 @@ def _bad_probability(d: Path) -> None:
     _edit(d / "summary.json", change)
 
 
+def _bad_share(d: Path) -> None:
+    def change(s: dict) -> None:  # type: ignore[type-arg]
+        s["funds"][next(iter(s["funds"]))]["variance_share"]["drawn"]["parameters"] = -0.2
+
+    _edit(d / "summary.json", change)
+
+
 def _status(status: str) -> Callable[[Path], None]:
     def damage(d: Path) -> None:
         _edit(d / "manifest.json", lambda m: m.update(status=status))
@@ -113,6 +120,7 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "bit-flipped part": (_flip_part, PART, "sha256 differs"),
     "reps raised 200 to 500": (_raise_reps, "tables/", "lacks replications 200..499"),
     "probability 1.7": (_bad_probability, "summary.json", "a probability must lie in [0, 1]"),
+    "variance share -0.2": (_bad_share, "summary.json", "a variance share must lie in [0, 1]"),
     "status running": (_status("running"), "manifest.json", "status is running"),
     "status interrupted": (_status("interrupted"), "manifest.json", "status is interrupted"),
 }
@@ -123,10 +131,10 @@ def test_intact_store_verifies_and_reports(intact: Path, tmp_path: Path) -> None
     code, out, err = invoke("verify", str(intact))
     assert code == 0, err
     v = check_run_store(intact)
-    assert v.counts["parts"] == 28 and v.counts["reps"] == REPS and v.counts["bytes"] > 0
-    assert out.startswith("OK: ") and f"28 个分片，{REPS} 个重复，{v.counts['bytes']} 字节" in out
+    assert v.counts["parts"] == 32 and v.counts["reps"] == REPS and v.counts["bytes"] > 0
+    assert out.startswith("OK: ") and f"32 个分片，{REPS} 个重复，{v.counts['bytes']} 字节" in out
     code, out, _ = invoke("--lang", "en", "verify", str(intact))
-    assert code == 0 and out.startswith("OK: ") and f"28 parts, {REPS} replications" in out
+    assert code == 0 and out.startswith("OK: ") and f"32 parts, {REPS} replications" in out
     code, out, err = invoke("report", str(intact), "--out", str(tmp_path / "r.pdf"))
     assert code == 0, err
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")

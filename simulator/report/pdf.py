@@ -31,6 +31,7 @@ from simulator.report.sections import (
 )
 from simulator.report.store import open_run
 from simulator.report.targets import targets_section
+from simulator.report.uncertainty import uncertainty_section
 
 __all__ = [
     "BriefOptions",
@@ -82,6 +83,7 @@ def build_run_report(
     if cities:
         story += [PageBreak(), *cities]
     story.append(PageBreak())
+    story += [*uncertainty_section(lay, store), PageBreak()]
     story += posterior_section(lay, store)
     story += appendix_section(lay, store)
     name = scenario_name(store, lg)

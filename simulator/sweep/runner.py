@@ -79,7 +79,7 @@ def resolve_model_factory(spec: SweepSpec) -> ModelFactory:
         ))
     path = spec.scenario_path()
     assert path is not None  # not a toy
-    return scenario_factory(path, spec.engine)
+    return scenario_factory(path, spec.engine, spec.fixed_params)
 
 
 @dataclass

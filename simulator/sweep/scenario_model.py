@@ -4,7 +4,10 @@ A point's factor values are applied as dotted-path overrides through the
 loader (so every value is validated and keeps its provenance), then a block of
 replications runs on the chosen engine.  Replication ``k`` draws its numbers
 from ``(seed, k)`` only, so every design point sees the same random numbers
-(common random numbers).
+(common random numbers).  The behaviour parameters that are not factors keep
+their priors: each replication group runs on its own drawn vector, from
+streams of ``(seed, group)`` (the same at every point), unless the spec says
+``fixed_params: true`` (see :mod:`simulator.uncertainty`).
 
 Output columns per replication:
 
@@ -30,6 +33,7 @@ from simulator.runner import engine_available, engine_fn
 from simulator.scenario import Scenario
 from simulator.sweep.errors import SweepSetupError
 from simulator.sweep.model import SweepModel
+from simulator.uncertainty.draws import UncertaintyPlan, build_plan, segments
 
 __all__ = ["ScenarioFactory", "ScenarioSweepModel", "outputs_of", "scenario_factory"]
 
@@ -68,22 +72,28 @@ class ScenarioSweepModel:
 
     path: str
     engine: str
-    _cache: dict[tuple[tuple[str, str], ...], Scenario] = field(default_factory=dict)
+    fixed_params: bool = False
+    _cache: dict[tuple[tuple[str, str], ...], tuple[Scenario, UncertaintyPlan]] = field(default_factory=dict)
 
-    def scenario_at(self, values: Mapping[str, object]) -> Scenario:
-        """The scenario with a point's values applied (cached per point)."""
+    def point(self, values: Mapping[str, object]) -> tuple[Scenario, UncertaintyPlan]:
+        """The scenario with a point's values applied, and its parameter draws (cached per point)."""
         key = tuple(sorted((k, repr(v)) for k, v in values.items()))
         if key not in self._cache:
             if len(self._cache) > 64:
                 self._cache.clear()
-            self._cache[key] = load_scenario(self.path, overrides=dict(values)).scenario
+            loaded = load_scenario(self.path, overrides=dict(values))
+            self._cache[key] = (loaded.scenario, build_plan(loaded, fixed=True if self.fixed_params else None))
         return self._cache[key]
+
+    def scenario_at(self, values: Mapping[str, object]) -> Scenario:
+        """The scenario with a point's values applied (cached per point), at central parameter values."""
+        return self.point(values)[0]
 
     def run_block(
         self, values: Mapping[str, object], reps: Sequence[int], seed: int
     ) -> pd.DataFrame:
         """Run replications ``reps`` of one design point (see the sweep's ``SweepModel``)."""
-        s = self.scenario_at(values)
+        s, plan = self.point(values)
         run = engine_fn(self.engine)
         reps = list(reps)
         results: list[RepResult] = []
@@ -91,7 +101,8 @@ class ScenarioSweepModel:
         start = 0
         for i in range(1, len(reps) + 1):
             if i == len(reps) or reps[i] != reps[i - 1] + 1:
-                results.extend(run(s, seed, range(reps[start], reps[i - 1] + 1)))
+                for seg in segments(plan, s, seed, reps[start], reps[i - 1] + 1, reps[i - 1] + 1):
+                    results.extend(run(seg.scenario, seed, range(seg.first, seg.last)))
                 start = i
         return outputs_of(MetricContext.of(s), results)
 
@@ -102,6 +113,7 @@ class ScenarioFactory:
 
     path: str
     engine: str
+    fixed_params: bool = False
 
     def build(self) -> SweepModel:
         """Build the model in the worker.
@@ -109,15 +121,16 @@ class ScenarioFactory:
         Returns:
             The scenario model.
         """
-        return ScenarioSweepModel(self.path, self.engine)
+        return ScenarioSweepModel(self.path, self.engine, self.fixed_params)
 
 
-def scenario_factory(scenario_path: Path, engine: str) -> ScenarioFactory:
+def scenario_factory(scenario_path: Path, engine: str, fixed_params: bool = False) -> ScenarioFactory:
     """Return the factory that runs a scenario file on an engine.
 
     Args:
         scenario_path: Absolute path of the scenario file.
         engine: ``fast`` or ``des``.
+        fixed_params: Keep the parameters that are not factors at their central values.
 
     Returns:
         The factory (the scenario itself is loaded in each worker, per point).
@@ -129,4 +142,4 @@ def scenario_factory(scenario_path: Path, engine: str) -> ScenarioFactory:
         raise SweepSetupError(Msg(f"情景文件不存在：{scenario_path}", f"scenario file not found: {scenario_path}"))
     if not engine_available(engine):
         raise SweepSetupError(Msg(f"未知的引擎 {engine!r}；应为 fast 或 des", f"unknown engine {engine!r}; expected fast or des"))
-    return ScenarioFactory(str(scenario_path), engine)
+    return ScenarioFactory(str(scenario_path), engine, fixed_params)

@@ -62,6 +62,9 @@ class SweepSpec(StrictModel):
         heatmap: Two factors to cross in the summary's heat map.
         second_order: Saltelli design also supports second-order indices.
         levels: Number of Morris grid levels (even).
+        fixed_params: Keep the behaviour parameters that are not factors at
+            their central values (chance only); by default they keep their
+            priors, one draw per replication group (docs/uncertainty.md).
     """
 
     scenario: str = Field(min_length=1)
@@ -76,6 +79,7 @@ class SweepSpec(StrictModel):
     heatmap: tuple[str, str] | None = None
     second_order: bool = False
     levels: int = Field(default=4, ge=2)
+    fixed_params: bool = False
 
     _base_dir: Path | None = PrivateAttr(default=None)
     _source: str = PrivateAttr(default="<spec>")

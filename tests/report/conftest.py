@@ -100,6 +100,9 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "exhaustion": pa.schema([("rep", pa.int32()), ("fund", pa.string()), ("month", pa.string())]),
+    # no parameter draws in the synthetic store (as a --fixed-params run): the table has no rows
+    "parameters": pa.schema([("group", pa.int32()), ("first_rep", pa.int32()), ("last_rep", pa.int32()),
+                             ("name", pa.string()), ("value", pa.float64())]),
 }
 
 
