@@ -269,11 +269,21 @@ def _fund_shares(split: Any, per_rep: pd.DataFrame, last: pd.DataFrame, e: pd.Da
 def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     """Compute summary.json from the stored tables."""
     s = ctx.scenario
-    cal: Calendar = ctx.calendar
     reps = int(store.manifest["reps"])
     split = _splitter(store.manifest)
     out: dict[str, Any] = {"reps": reps, "targets": {}, "funds": {}, "programs": {}, "levels": {},
                            "not_modelled": s.not_modelled_list()}
+    out["targets"] = _summarize_targets(store, ctx, split)
+    out["funds"] = _summarize_funds(store, ctx, split, reps)
+    out["programs"], out["levels"] = _summarize_draws(store, ctx, reps)
+    return out
+
+
+def _summarize_targets(store: RunStore, ctx: MetricContext, split: Any) -> dict[str, Any]:
+    """Each target's quantiles, P(attained), year-end bands, links and variance split."""
+    s = ctx.scenario
+    cal: Calendar = ctx.calendar
+    targets: dict[str, Any] = {}
     tg = store.table("targets", categorical=True)
     year_end_labels = {y: cal.label(min(cal.month_of(cal.start.replace(year=y, month=12, day=1)), cal.n_months - 1))
                        for y in cal.years}
@@ -297,7 +307,7 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             qq = _q(vals)
             yearly[str(y)] = {"p5": qq["p5"], "p50": qq["p50"], "p95": qq["p95"]}
             yearly_share[str(y)] = split(vals, at["rep"].to_numpy())
-        out["targets"][tid] = {
+        targets[tid] = {
             "name": t.name, "city": s.target_city(tid), "threshold": float(t.threshold),
             "comparison": t.comparison, "deadline": t.deadline.isoformat(), "source": t.source,
             "p_attained": float(rows["attained"].mean()) if len(rows) else 0.0,
@@ -308,6 +318,14 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             "variance_share": split(rows["value"].to_numpy(dtype=float), rows["rep"].to_numpy()),
             "yearly_variance_share": yearly_share,
         }
+    return targets
+
+
+def _summarize_funds(store: RunStore, ctx: MetricContext, split: Any, reps: int) -> dict[str, Any]:
+    """Each fund's draws, refusals, income, arrears, exhaustion, variance split and money needed."""
+    s = ctx.scenario
+    cal: Calendar = ctx.calendar
+    funds: dict[str, Any] = {}
     fy = store.table("fund_years", categorical=True)
     ex = store.table("exhaustion", categorical=True)
     horizon_years = set(cal.years)
@@ -322,7 +340,7 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
         for y in cal.years:
             yy = rows[rows["year"] == y]["drawn_fen"].to_numpy(dtype=float)
             yearly_drawn[str(y)] = _yuan_q(yy)
-        out["funds"][fid] = {
+        funds[fid] = {
             "name": f.name, "level": s.level_of_fund(fid), "budget": f.budget,
             "appropriated_yuan": whole_yuan(appropriated),
             "drawn_yuan": _yuan_q(per_rep["drawn_fen"].to_numpy(dtype=float)),
@@ -335,7 +353,16 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
             "yearly_drawn_yuan": yearly_drawn,
             "variance_share": _fund_shares(split, per_rep, last, e),
         }
-    add_money_needed(out["funds"], fy, s, list(cal.years), reps)
+    add_money_needed(funds, fy, s, list(cal.years), reps)
+    return funds
+
+
+def _summarize_draws(store: RunStore, ctx: MetricContext, reps: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What each program paid, and what each funding level paid a year."""
+    s = ctx.scenario
+    cal: Calendar = ctx.calendar
+    programs: dict[str, Any] = {}
+    levels: dict[str, Any] = {}
     dr = store.table("draws", categorical=True)
     month_years = np.array([int(str(c)[:4]) for c in dr["month"].cat.categories], dtype=np.int64)
     dr = dr.assign(year=month_years[dr["month"].cat.codes.to_numpy()])
@@ -344,9 +371,9 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
         rows = dr_by.get(pid, dr.iloc[0:0])
         totals = rows.groupby("rep")["amount_fen"].sum().reindex(range(reps), fill_value=0).to_numpy(dtype=float)
         name = s.programs[pid].name if pid in s.programs else s.guidance_funds[pid].name
-        out["programs"][pid] = {"name": name, "drawn_yuan": _yuan_q(totals)}
+        programs[pid] = {"name": name, "drawn_yuan": _yuan_q(totals)}
     for lvl, rows in sorted(dict(tuple(dr.groupby("level", sort=False))).items()):
         per = rows.groupby(["rep", "year"])["amount_fen"].sum().unstack(fill_value=0).reindex(range(reps), fill_value=0)
-        out["levels"][lvl] = {str(y): _yuan_q(per[y].to_numpy(dtype=float)) if y in per else _yuan_q(np.zeros(reps))
+        levels[lvl] = {str(y): _yuan_q(per[y].to_numpy(dtype=float)) if y in per else _yuan_q(np.zeros(reps))
                               for y in cal.years}
-    return out
+    return programs, levels
