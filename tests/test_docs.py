@@ -162,7 +162,8 @@ def test_example_file_loads(path: Path) -> None:
 
 
 # The modules that define the scenario language; simulator.scenario re-exports them all.
-LANGUAGE_MODULES = {sc.__name__, "simulator.scenario_base", "simulator.scenario_rules", "simulator.scenario_triggers"}
+LANGUAGE_MODULES = {sc.__name__, "simulator.scenario_base", "simulator.scenario_rules", "simulator.scenario_triggers",
+                    "simulator.scenario_pops"}
 
 
 def _models() -> dict[str, type[BaseModel]]:
