@@ -150,6 +150,22 @@ def test_one_param_feeding_several_paths_is_drawn_once(taian: object) -> None:
     assert PARAM_STREAM > 2_000_000  # above every replication index: never an event stream
 
 
+def test_link_elasticities_written_as_one_mapping_are_drawn_and_reach_the_links(taian: object) -> None:
+    from simulator.model.links import rate_factors
+
+    plan = build_plan(taian)  # type: ignore[arg-type]
+    el = next((p for p in plan.params if p.name == "behaviour.links.certification_elasticity"), None)
+    assert el is not None and el.paths == ("programs.TA-3.link.0.elasticity",)
+    factors = set()
+    for g in range(4):
+        draw = plan.draw(7, g, 100)
+        s = plan.scenario_for(taian.scenario, draw)  # type: ignore[attr-defined]
+        assert s.programs["TA-3"].links[0].elasticity == pytest.approx(draw.values[el.name])
+        s = apply_values(s, {"programs.TA-3.rule.amount": 20_0000_00})  # twice the reference award
+        factors.add(rate_factors(s)["populations.taian.firms.hte_rate"])
+    assert len(factors) == 4  # the link factor follows each group's drawn elasticity
+
+
 def test_fixed_params_draw_nothing(taian: object) -> None:
     plan = build_plan(taian, fixed=True)  # type: ignore[arg-type]
     segs = segments(plan, taian.scenario, 1, 0, 50, 50)  # type: ignore[attr-defined]

@@ -36,7 +36,7 @@ from simulator.i18n import Msg
 from simulator.loader import LoadedScenario
 from simulator.params import Parameter
 from simulator.scenario import Scenario
-from simulator.uncertainty.apply import apply_values, value_at
+from simulator.uncertainty.apply import apply_values, scenario_path, value_at
 from simulator.uncertainty.posterior import Posterior, load_posterior
 from simulator.uncertainty.priors import Prior, derived_prior, prior_of
 
@@ -233,7 +233,7 @@ def build_plan(loaded: LoadedScenario, *, fixed: bool | None = None, group_size:
             continue
         scale = _scale(loaded, s, path)
         if scale is not None:
-            by_param.setdefault(name, []).append((path, scale))
+            by_param.setdefault(name, []).append((scenario_path(s, path), scale))
     params = []
     for name, where in sorted(by_param.items()):
         param = loaded.params[name]
@@ -250,7 +250,7 @@ def _scale(loaded: LoadedScenario, s: Scenario, path: str) -> float | None:
     """Scenario units per params unit at ``path`` (None if the value there is not a number)."""
     try:
         raw = loaded.value_at(path)
-        now = value_at(s, path)
+        now = value_at(s, scenario_path(s, path))
     except KeyError:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | float) or isinstance(now, bool):
