@@ -92,7 +92,7 @@ def test_thresholds_are_a_report_option(run_store: Path, tmp_path: Path) -> None
 
 def test_set_by_input_and_no_instrument(run_store: Path, tmp_path: Path) -> None:
     def edit(manifest: dict[str, Any], summary: dict[str, Any]) -> None:
-        summary["targets"]["LC-T2"].update(set_by="input", moved_by=["LC-1"])
+        summary["targets"]["LC-T2"].update(set_by="input", moved_by=[])  # an input: never marked as unmoved
         summary["targets"]["LC-T1"].update(set_by="model", moved_by=[])
         manifest["uncertainty"] = {"fixed_params": False, "group_size": 10, "posterior": None}
 
@@ -101,6 +101,7 @@ def test_set_by_input_and_no_instrument(run_store: Path, tmp_path: Path) -> None
     assert "LC-T2有效高新技术企业数3002022年12月31日由输入设定" in page
     assert "56%" not in page  # no probability for a target set by input
     assert "市级创新创业共同体数量（无政策工具影响）" in page
+    assert page.count("无政策工具影响") == 1
     assert "1个目标中" in page and "另有1个目标由输入设定" in page
     assert "行为参数的不确定性、各市逐年的共同冲击和事件随机性" in page
 
