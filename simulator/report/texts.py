@@ -146,6 +146,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_level": ("级次", "Level"),
     "kind_approp": ("预算安排", "Appropriated"),
     "kind_paid": ("拨付均值", "Mean paid"),
+    "kind_income": ("分配回款均值", "Mean distributions credited"),
+    "budget_income_note": (
+        "分配回款为引导基金分配回出资资金的款项（均值），计入该资金的可用余额，不属于预算安排。",
+        "Distributions credited: what guidance funds pay back into the fund that invested (mean); it adds to "
+        "the money the fund can pay from and is not an appropriation.",
+    ),
     "arrears_heading": ("欠款与拒付", "Arrears and refusals"),
     "arrears_none": ("在所有重复模拟中，没有任何资金出现欠款、拒付或按比例削减。",
                      "No fund has arrears, refusals or pro-rata cuts in any replication."),

@@ -204,3 +204,25 @@ def test_a_number_never_breaks_inside_a_digit_group(lang: str) -> None:
         lines[text] = ["".join(line[1]) for line in para.blPara.lines]
     assert lines["194,701.80"] == ["194,701.80"]  # overflows its cell rather than splitting "194,7/01.80"
     assert lines["198,481.20 – 203,100.00"] == ["198,481.20", "–", "203,100.00"]  # breaks at the spaces only
+
+
+def test_distributions_credited_to_a_fund_are_shown_in_the_budget_tables(tmp_path: Path) -> None:
+    from simulator.loader import load_scenario
+    from simulator.report.sheets import budget_fund_sheet
+    from simulator.report.store import open_run
+    from simulator.runner import RunOptions, run
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "lc"
+    run(load_scenario(root / "scenarios" / "liaocheng.yaml"),
+        RunOptions(reps=20, seed=5, out=out, jobs=1, engine="fast", progress=False, fixed_params=True))
+    fy = pd.concat(pd.read_parquet(p) for p in sorted((out / "tables" / "fund_years").glob("*.parquet")))
+    income = fy.groupby("fund")["income_fen"].sum() / 20
+    assert income.get("lc-fund-pool", 0) > 0  # LC-2 credits its distributions to the pool
+    sheet = budget_fund_sheet(open_run(out, "zh"), "zh")
+    row = sheet[(sheet["资金编号"] == "lc-fund-pool") & (sheet["项目"] == "分配回款均值")]
+    assert len(row) == 1
+    assert float(row["合计（万元）"].iloc[0]) == pytest.approx(income["lc-fund-pool"] / WAN)
+    page_text = "".join(_pages(build_run_report(out, tmp_path / "lc.pdf")))
+    assert "聊城市级基金统筹资金（母基金出资）·分配回款均值" in page_text
+    assert "分配回款为引导基金分配回出资资金的款项" in page_text
