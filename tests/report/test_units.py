@@ -26,6 +26,14 @@ DOCTEST_MODULES = [
 ]
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_off_budget_level_uses_the_budget_tables_term(lang: str) -> None:
+    from simulator.report.texts import bt
+
+    assert level_label("off_budget", lang).startswith(bt("row_non_budget", lang))  # one term in sheets and tables
+    assert level_sort_key("非预算资金") == level_sort_key("off_budget")
+
+
 def test_appendix_words_for_flags_and_distributions() -> None:
     from simulator.report.appendix import value_text
 
