@@ -276,6 +276,14 @@ def test_groups_draw_rows_of_the_posterior(tmp_path: Path) -> None:
     assert set(par[par["name"] == "posterior:populations.taian.firms.hte_rate"]["value"]) <= {0.31, 0.35, 0.38, 0.42}
 
 
+def test_the_manifest_names_a_posterior_file_found_from_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    described = build_plan(load_scenario("scenarios/taian.yaml")).describe()["posterior"]
+    monkeypatch.chdir(tmp_path)  # a report made from another folder reads the same file
+    assert Path(described["file"]).is_absolute() and ".." not in Path(described["file"]).parts
+    assert Path(described["file"]) == ROOT / "params" / "taian-posterior.yaml"
+
+
 def test_a_bad_posterior_is_refused(tmp_path: Path) -> None:
     (tmp_path / "post.yaml").write_text("kind: posterior\nparameters: [{path: populations.taian.firms.hte_rate}]\n"
                                         "draws:\n  - [0.3]\n  - [0.3, 0.1]\n", encoding="utf-8")

@@ -290,7 +290,7 @@ def _posterior(loaded: LoadedScenario) -> Posterior:
     assert rel is not None
     origin = loaded.origins.get("uncertainty.posterior") or loaded.origins.get("uncertainty") or ()
     base = Path(origin[-1].file if origin else loaded.file).parent
-    path = base / rel
+    path = (base / rel).resolve()  # the manifest records it: a path that holds wherever the report is made
     if not path.is_file():
         line = origin[-1].line if origin else None
         raise InputError(Problem(Msg("找不到后验样本文件", "posterior file not found"), file=origin[-1].file if origin else
