@@ -65,16 +65,16 @@ TEXT: dict[str, tuple[str, str]] = {
                      "Of {n} target(s), {g} likely (green), {a} at risk (amber) and {r} unlikely (red)"),
     "find_targets_worst": ("；把握最小的是 {tid}「{name}」（达成概率 {p}）。",
                            "; the least likely is {tid} {name} (P(attained) {p})."),
-    "find_targets_input": ("另有 {n} 个目标由输入设定，不作预测。", "{n} more targets are set by inputs and not forecast."),
+    "find_targets_input": ("另有 {n} 个目标由输入设定，不作预测。", "Target(s) set by inputs and not forecast: {n}."),
     "find_no_targets": ("本情景没有可预测的目标。", "The scenario has no target to forecast."),
     "find_funds_short": ("{k} 个资金出现缺口的概率超过 {level}，最高的是「{name}」（{p}，首次缺口月份的中位数为 {month}）。",
-                         "{k} funds run short with a probability above {level}; the highest is {name} ({p}, first "
-                         "shortfall in {month} at the median)."),
+                         "Fund(s) running short with a probability above {level}: {k}; the highest is {name} ({p}, "
+                         "first shortfall in {month} at the median)."),
     "find_funds_ok": ("所有资金出现缺口的概率都不超过 {level}。", "No fund runs short with a probability above {level}."),
     "find_money_more": ("要使每个资金出现缺口的概率不超过 {level}，{k} 个资金需增加预算安排，合计 {x}（最多的是「{name}」，{y}）",
-                        "To keep every fund's P(runs short) at most {level}, {k} funds need more appropriations, "
+                        "To keep every fund's P(runs short) at most {level}, more appropriations for {k} fund(s), "
                         "{x} in all (most: {name}, {y})"),
-    "find_money_less": ("{k} 个资金可减少预算安排，合计 {x}", "{k} funds could do with {x} less in all"),
+    "find_money_less": ("{k} 个资金可减少预算安排，合计 {x}", "less for {k} fund(s), {x} in all"),
     "find_money_none": ("要使每个资金出现缺口的概率不超过 {level}，现有预算安排已足够", "The appropriations already keep every "
                         "fund's P(runs short) at most {level}"),
     "find_money_total": ("模拟期内所需资金合计 {needed}，现有预算安排 {approp}。", "money needed over the horizon: {needed}, "

@@ -80,6 +80,8 @@ def test_brief_in_english(en_pdf: Path) -> None:
     assert page.startswith("Brief")
     assert "Of2target(s),0likely(green),2atrisk(amber)and0unlikely(red)" in page
     assert "Whatthebandsinclude:chanceonly" in page
+    assert "Fund(s)runningshortwithaprobabilityabove10%:1;" in page
+    assert not re.search(r"\b1funds", page)  # no count with a plural it does not agree with
     assert not re.search(r"[\u4e00-\u9fff]", page.replace("聊城", "").replace("县（区）配套资金", ""))
 
 
