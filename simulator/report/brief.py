@@ -191,7 +191,10 @@ def _funds_table(lay: Layout, store: RunStore, funds: Sequence[FundRow], opts: B
         kind = light(1.0 - f.p_short, opts)
         if kind:
             shades.append((0, i, LIGHT_COLOURS[kind]))
-        rows.append([_light_cell(kind, lang), fund_name(store, f.fund, lang), fmt.table_money(f.appropriated, lang),
+        name = fund_name(store, f.fund, lang)
+        if not f.budget:  # named as the budget tables name it: not a budget line
+            name += f"（{bt('row_non_budget', lang)}）" if lang == "zh" else f" ({bt('row_non_budget', lang)})"
+        rows.append([_light_cell(kind, lang), name, fmt.table_money(f.appropriated, lang),
                      fmt.table_money(f.paid_mean, lang), fmt.prob(f.p_short),
                      fmt.month(f.short_month, lang) if f.p_short > 0 else fmt.DASH,
                      fmt.table_money(f.arrears_mean, lang), fmt.table_money(f.needed, lang)])

@@ -228,3 +228,13 @@ def test_distributions_credited_to_a_fund_are_shown_in_the_budget_tables(tmp_pat
     page_text = "".join(_pages(build_run_report(out, tmp_path / "lc.pdf")))
     assert "聊城市级基金统筹资金（母基金出资）·分配回款均值" in page_text
     assert "分配回款为引导基金分配回出资资金的款项" in page_text
+
+
+def test_a_non_budget_fund_is_named_so_on_the_brief(run_store: Path, tmp_path: Path) -> None:
+    def edit(manifest: dict[str, Any], summary: dict[str, Any]) -> None:
+        manifest["funds"]["LC-CNTY"]["budget"] = False
+
+    out = build_run_report(_copy(run_store, tmp_path, edit), tmp_path / "r.pdf")
+    page = _pages(out)[0]
+    assert "县（区）配套资金（非预算资金）" in page
+    assert "聊城产业技术研究院专项发展资金（非预算资金）" not in page
