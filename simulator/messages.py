@@ -396,7 +396,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_boxes": ("扫描结果中没有情景发现区域。", "The sweep holds no scenario-discovery regions."),
     "no_sensitivity": ("扫描结果中没有敏感性指标。", "The sweep holds no sensitivity indices."),
     "out_p_attained": ("目标「{x}」达成概率", "P(target {x} attained)"),
-    "out_p_exhausted": ("资金「{x}」出现缺口概率", "P(fund {x} runs dry)"),
+    "out_p_exhausted": ("资金「{x}」出现缺口概率", "P(fund {x} runs short)"),
     "out_drawn": ("资金「{x}」累计拨付中位数", "Median draw of fund {x}"),
     "out_not_attained": ("未达成目标「{x}」", "missing target {x}"),
     "out_attained": ("达成目标「{x}」", "attaining target {x}"),

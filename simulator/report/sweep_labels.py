@@ -53,8 +53,8 @@ SWEEP_TEXT: dict[str, Msg] = {
     "spec_file": Msg("扫描规格文件", "Sweep spec file"),
     "findings_heading": Msg("主要发现", "Main findings"),
     "cap_findings": Msg(
-        "每条为一个目标的达成概率或一项资金的用尽概率，及对它影响最大的因素；方向与数字均取自设计点上的平均值（同龙卷风图）。",
-        "One line per target's probability of being attained or fund's probability of running dry, "
+        "每条为一个目标的达成概率或一项资金的出现缺口概率，及对它影响最大的因素；方向与数字均取自设计点上的平均值（同龙卷风图）。",
+        "One line per target's probability of being attained or fund's probability of running short, "
         "with the factor that moves it most; the direction and the figures are the design points' "
         "means (as in the tornado charts).",
     ),
@@ -69,14 +69,14 @@ SWEEP_TEXT: dict[str, Msg] = {
         "({values} respectively).",
     ),
     "cap_colours": Msg(
-        "红色表示不利：目标达成概率低、资金用尽概率高；拨付金额用蓝色深浅表示多少，不分好坏。",
+        "红色表示不利：目标达成概率低、资金出现缺口概率高；拨付金额用蓝色深浅表示多少，不分好坏。",
         " Red is bad: a low probability of attaining a target, a high probability of a fund running "
         "dry; amounts drawn are shaded blue by size, neither good nor bad.",
     ),
 }
 """The sweep report's own sentences and labels, in both languages."""
 
-_NOT_DRY = Msg("资金「{x}」不会用尽", "fund {x} not running dry")
+_NOT_DRY = Msg("资金「{x}」不出现缺口", "fund {x} not running short")
 _STATS = ("p_attained", "mean", "p5", "p50", "p95")
 _TARGET_RE = re.compile(r"^target\.(?P<id>.+)\.(?P<field>attained|value)$")
 _FUND_RE = re.compile(r"^fund\.(?P<id>.+)\.(?P<field>[A-Za-z0-9_]+)$")
@@ -355,7 +355,7 @@ def output_label(sweep: SweepStore, output: str, lang: Lang) -> str:
     >>> from pathlib import Path
     >>> s = SweepStore(Path("."), {"outputs": {}}, {}, pd.DataFrame())
     >>> output_label(s, "p_attained:TA-T5", "zh"), output_label(s, "p_exhausted:LC-1", "en")
-    ('目标「TA-T5」达成概率', 'P(fund LC-1 runs dry)')
+    ('目标「TA-T5」达成概率', 'P(fund LC-1 runs short)')
     >>> output_label(s, "target.T1.attained:p_attained", "zh")
     '目标「T1」达成概率'
     >>> output_label(s, "fund.F1.drawn_yuan:mean", "en")

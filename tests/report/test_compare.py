@@ -238,5 +238,5 @@ def test_summary_interfaces_money_needed_and_set_by_input(tmp_path: Path) -> Non
     assert rows[("target", "T")].set_by_input
     b, v = store(5_000_000, "model"), store(3_000_000, "input")
     c = Comparison(b, v, "b", "v", [], list(rows.values()), True)
-    assert row_label(c, needed, "zh") == "所需资金（用尽概率≤10%，万元）：资金"
+    assert row_label(c, needed, "zh") == "所需资金（出现缺口概率≤10%，万元）：资金"
     assert reading(rows[("target", "T")], "en") == "set by input"

@@ -69,7 +69,7 @@ def test_every_target_and_readable_names(zh_pdf: Path) -> None:
     assert text.count(f"目标「{LC6_ZH}」达成概率") >= 1
     assert "科技型中小企业达到高企申报条件的年风险率" in pages[0] and HTE_RATE in pages[0]
     assert "筹建主体获认定为市级共同体的年风险率" in pages[0]
-    assert "资金「聊城市财政科技资金（共同体补助）」用尽概率" in text
+    assert "资金「聊城市财政科技资金（共同体补助）」出现缺口概率" in text
     assert "exhausted" not in text  # no raw field names
 
 
@@ -137,8 +137,8 @@ def test_fund_boxes_are_worded_the_right_way_round(sweep_dir: Path) -> None:
     for box in fund_boxes:
         # PRIM boxes of a yes/no output describe where it is "missed": for a fund, not running dry
         sentence = box_sentence(sweep, box, "zh")
-        assert "不会用尽" in sentence and "未实现" not in sentence
-        assert "not running dry" in box_sentence(sweep, box, "en")
+        assert "不出现缺口" in sentence and "未实现" not in sentence
+        assert "not running short" in box_sentence(sweep, box, "en")
 
 
 def _fill(page: object) -> tuple[float, str]:
