@@ -104,6 +104,8 @@ class UncertaintyPlan:
     cities: tuple[str, ...]
     years: tuple[int, ...]
     posterior: Posterior | None
+    descriptions: tuple[tuple[str, str], ...] = ()
+    """``(name, description)`` of the drawn params and posterior paths, as their params entries describe them."""
 
     def groups(self, reps: int) -> Iterator[tuple[int, int, int]]:
         """``(group, first, last)`` for ``reps`` replications."""
@@ -155,6 +157,10 @@ class UncertaintyPlan:
                     for c, pop in s.populations.items()}
             s = s.model_copy(update={"populations": pops})
         return s
+
+    def labels(self) -> dict[str, str]:
+        """The manifest's ``parameter_labels``: each drawn quantity's description (for the report's charts)."""
+        return {} if self.fixed else dict(self.descriptions)
 
     def describe(self) -> dict[str, Any]:
         """The manifest's ``uncertainty`` entry (what ``run --resume`` compares, and what the report says)."""
@@ -243,7 +249,21 @@ def build_plan(loaded: LoadedScenario, *, fixed: bool | None = None, group_size:
                                      tuple(k for _, k in where)))
     return UncertaintyPlan(fixed=is_fixed, group_size=size, params=tuple(params), year_sd=_year_sd(loaded.params, start),
                            cities=tuple(sorted(s.populations)) if _has_year_factor(s) else (),
-                           years=tuple(range(start.year, s.scenario.end.year + 1)), posterior=posterior)
+                           years=tuple(range(start.year, s.scenario.end.year + 1)), posterior=posterior,
+                           descriptions=_descriptions(loaded, [p.name for p in params], posterior))
+
+
+def _descriptions(loaded: LoadedScenario, names: list[str], posterior: Posterior | None) -> tuple[tuple[str, str], ...]:
+    """The params' descriptions of the drawn names, and of the posterior's paths (``posterior:<path>``)."""
+    out = [(n, loaded.params[n].description) for n in names if loaded.params[n].description]
+    if YEAR_SD in loaded.params and loaded.params[YEAR_SD].description:
+        out.append((YEAR_SD, loaded.params[YEAR_SD].description))
+    for path in posterior.paths if posterior else ():
+        prov = loaded.provenance.get(path)
+        name = param_of_source(prov.source) if prov is not None and prov.kind == "params" else None
+        if name in loaded.params and loaded.params[name].description:
+            out.append((f"posterior:{path}", loaded.params[name].description))
+    return tuple(out)
 
 
 def _scale(loaded: LoadedScenario, s: Scenario, path: str) -> float | None:
