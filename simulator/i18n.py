@@ -157,6 +157,7 @@ _LEVEL_ALIASES: dict[str, str] = {
     "园区": "zone",
     "off_budget": "off_budget",
     "预算外": "off_budget",
+    "非预算资金": "off_budget",
 }
 
 

@@ -307,7 +307,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "level_county": ("县级", "County"),
     "level_district": ("区级", "District"),
     "level_zone": ("园区", "Zone"),
-    "level_off_budget": ("预算外（国有企业等出资）", "Off budget (state-owned group and other owners)"),
+    "level_off_budget": ("非预算资金（国有企业等出资）", "Non-budget money (state-owned group and other owners)"),
     # compare
     "compare_heading": ("情景并列比较", "Side-by-side comparison"),
     "runs_heading": ("参与比较的情景", "Scenarios compared"),

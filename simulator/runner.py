@@ -425,7 +425,7 @@ def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dic
         "reps": opts.reps,
         "block": opts.block,
         "engine": opts.engine,
-        "uncertainty": plan.describe(),
+        "uncertainty": plan.describe(), "parameter_labels": plan.labels(),
         "version": __version__,
         "versions": versions(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -112,14 +112,19 @@ def test_engines_given_a_linked_scenario_do_not_link_again() -> None:
 def test_halving_lc3_lowers_lc6(tmp_path: Path) -> None:
     """The issue's check: `run --reps 200 --set programs.LC-3.rule.base.amount=100万元` against the baseline."""
     out = {}
-    for name, overrides in (("base", None), ("half", HALF_LC3)):
-        loaded = load_scenario(LIAOCHENG, overrides)
-        run(loaded, RunOptions(reps=200, seed=loaded.scenario.scenario.seed, out=tmp_path / name, engine="fast",
-                               progress=False))
-        out[name] = json.loads((tmp_path / name / "summary.json").read_text(encoding="utf-8"))["targets"]["LC-6"]
-    assert out["half"]["p_attained"] < out["base"]["p_attained"] - 0.1
-    assert out["half"]["mean"] < out["base"]["mean"] - 0.5
-    assert "LC-3" in out["base"]["moved_by"] and out["base"]["set_by"] == "model"
+    for fixed in (False, True):
+        for name, overrides in (("base", None), ("half", HALF_LC3)):
+            loaded = load_scenario(LIAOCHENG, overrides)
+            run(loaded, RunOptions(reps=200, seed=loaded.scenario.scenario.seed, out=tmp_path / f"{name}-{fixed}",
+                                   engine="fast", progress=False, fixed_params=fixed))
+            summary = json.loads((tmp_path / f"{name}-{fixed}" / "summary.json").read_text(encoding="utf-8"))
+            out[name, fixed] = summary["targets"]["LC-6"]
+    # at the central parameters the link's whole effect shows; with the parameters drawn (the award
+    # elasticity among them, from no effect to a strong one) the drop is smaller but still there
+    assert out["half", True]["p_attained"] < out["base", True]["p_attained"] - 0.1
+    assert out["half", False]["p_attained"] < out["base", False]["p_attained"] - 0.05
+    assert out["half", False]["mean"] < out["base", False]["mean"] - 0.5
+    assert "LC-3" in out["base", False]["moved_by"] and out["base", False]["set_by"] == "model"
 
 
 def test_moved_by_of_the_shipped_scenarios() -> None:

@@ -64,11 +64,9 @@ def _run(sets: dict[str, Any], seed: int, out: Path) -> dict[str, Any]:
 
     loaded = load_scenario(ROOT / "scenarios" / "liaocheng.yaml", overrides=sets or None,
                            overrides_from="--set {key}={value}")
-    # Central parameters: the allowance below is the binomial error of independent
-    # replications; with drawn parameters the replications of a group share one
-    # vector and the error of a share is larger (the design effect of the groups).
-    store = run(loaded, RunOptions(reps=REPS, seed=seed, out=out, engine="fast", progress=False,
-                                   fixed_params=True))
+    # parameters at their central values: the allowance below is the error of independent replications
+    # (with a parameter vector drawn per group of replications they are not)
+    store = run(loaded, RunOptions(reps=REPS, seed=seed, out=out, engine="fast", progress=False, fixed_params=True))
     return store.summary
 
 

@@ -150,6 +150,22 @@ def test_one_param_feeding_several_paths_is_drawn_once(taian: object) -> None:
     assert PARAM_STREAM > 2_000_000  # above every replication index: never an event stream
 
 
+def test_link_elasticities_written_as_one_mapping_are_drawn_and_reach_the_links(taian: object) -> None:
+    from simulator.model.links import rate_factors
+
+    plan = build_plan(taian)  # type: ignore[arg-type]
+    el = next((p for p in plan.params if p.name == "behaviour.links.certification_elasticity"), None)
+    assert el is not None and el.paths == ("programs.TA-3.link.0.elasticity",)
+    factors = set()
+    for g in range(4):
+        draw = plan.draw(7, g, 100)
+        s = plan.scenario_for(taian.scenario, draw)  # type: ignore[attr-defined]
+        assert s.programs["TA-3"].links[0].elasticity == pytest.approx(draw.values[el.name])
+        s = apply_values(s, {"programs.TA-3.rule.amount": 20_0000_00})  # twice the reference award
+        factors.add(rate_factors(s)["populations.taian.firms.hte_rate"])
+    assert len(factors) == 4  # the link factor follows each group's drawn elasticity
+
+
 def test_fixed_params_draw_nothing(taian: object) -> None:
     plan = build_plan(taian, fixed=True)  # type: ignore[arg-type]
     segs = segments(plan, taian.scenario, 1, 0, 50, 50)  # type: ignore[attr-defined]
@@ -258,6 +274,14 @@ def test_groups_draw_rows_of_the_posterior(tmp_path: Path) -> None:
     assert store.manifest["uncertainty"]["posterior"]["rows"] == 4
     par = store.table("parameters")
     assert set(par[par["name"] == "posterior:populations.taian.firms.hte_rate"]["value"]) <= {0.31, 0.35, 0.38, 0.42}
+
+
+def test_the_manifest_names_a_posterior_file_found_from_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    described = build_plan(load_scenario("scenarios/taian.yaml")).describe()["posterior"]
+    monkeypatch.chdir(tmp_path)  # a report made from another folder reads the same file
+    assert Path(described["file"]).is_absolute() and ".." not in Path(described["file"]).parts
+    assert Path(described["file"]) == ROOT / "params" / "taian-posterior.yaml"
 
 
 def test_a_bad_posterior_is_refused(tmp_path: Path) -> None:

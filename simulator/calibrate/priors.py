@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -30,6 +29,7 @@ from scipy import stats
 from simulator.errors import InputError, Problem
 from simulator.i18n import Msg
 from simulator.loader import LoadedScenario
+from simulator.uncertainty.draws import param_of_source
 
 Z95 = float(stats.norm.ppf(0.95))
 """The 95% quantile of the standard normal (1.645): a range is read as ``mean ± Z95 · sd``."""
@@ -139,11 +139,9 @@ DEFAULT_PRIORS: dict[str, Prior] = {"growth": GROWTH_PRIOR}
 def _param_of(loaded: LoadedScenario, path: str) -> tuple[str, Any] | None:
     """The params entry (key, Parameter) the scenario refers to at ``path``, unless calibration wrote it."""
     prov = loaded.provenance.get(path)
-    if prov is None or prov.kind != "params":
+    name = param_of_source(prov.source) if prov is not None and prov.kind == "params" else None
+    if name is None:
         return None
-    key = prov.source.split(":", 1)[1].strip()
-    fname, _, pkey = key.partition("#")
-    name = f"{Path(fname).stem}.{pkey}"
     param = loaded.params.get(name)
     if param is None or any(dv.source.startswith("fitted") for dv in param.values):
         return None

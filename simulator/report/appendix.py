@@ -37,8 +37,15 @@ KEY_ZH: dict[str, str] = {
     "trigger": "触发", "dates": "日期", "rule": "奖补规则", "split": "分担", "share": "比例", "start": "开始",
     "end": "结束", "review": "审核", "approval": "批准率", "baseline": "初始数量", "firms": "企业",
     "platforms": "平台", "incubators": "孵化载体", "arrivals_per_year": "每年新增", "exit_rate": "退出率",
+    "budget": "纳入财政预算", "distributions": "分配去向",
 }
 """Chinese words for the common keys of an input path (the rest are shown as written)."""
+
+WORD_VALUES: dict[str, tuple[str, str]] = {
+    "true": ("是", "yes"), "false": ("否", "no"),
+    "credit_to_fund": ("记入出资资金", "credited to the fund"), "none": ("不记入", "not credited"),
+}
+"""Words for the values written as YAML words (a flag, an enum of the funds), in each language."""
 
 _DATED = re.compile(r"^(\d{4}|\d{4}-\d{2}-\d{2}|\d+)$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -100,10 +107,15 @@ def value_text(path: str, value: str, lang: Lang) -> str:
     ('5,520,000', '0.06', 'abc')
     >>> value_text("scenario.seed", "20200101", "zh")
     '20200101'
+    >>> value_text("funds.g.budget", "false", "zh"), value_text("guidance_funds.G.distributions", "credit_to_fund", "en")
+    ('否', 'credited to the fund')
 
     """
     text = value.strip()
     keys = set(path.split("."))
+    if text in WORD_VALUES and keys & {"budget", "distributions"}:
+        zh, en = WORD_VALUES[text]
+        return zh if lang == "zh" else en
     if text.endswith("元") or (keys & MONEY_KEYS and re.fullmatch(r"[0-9][0-9,]*(\.[0-9]+)?", text)):
         try:
             fen = parse_amount(text)

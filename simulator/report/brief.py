@@ -64,17 +64,13 @@ def light(p: float | None, options: BriefOptions) -> str | None:
     return "amber" if p >= options.amber else "red"
 
 
-def set_by_input(store: RunStore, target: str) -> bool:
-    """Whether a target's value is set by an input (summary ``set_by == "input"``)."""
-    entry = (store.summary.get("targets") or {}).get(target) or {}
-    return entry.get("set_by") == "input"
-
-
-def moved_by_nothing(store: RunStore, target: str) -> bool:
-    """Whether the summary says no instrument's money reaches a target (an empty ``moved_by``)."""
-    entry = (store.summary.get("targets") or {}).get(target) or {}
-    moved = entry.get("moved_by")
-    return isinstance(moved, list) and not moved
+def marked_name(store: RunStore, a: TargetAnswer, lang: Lang) -> str:
+    """A target's name, marked when no instrument moves it (a modelled target only, see :func:`outcomes.not_moved_note`)."""
+    name = target_name(store, a.target, lang)
+    if outcomes.not_moved_note(a, lang) is None:
+        return name
+    mark = bt("no_instrument_mark", lang)
+    return f"{name}（{mark}）" if lang == "zh" else f"{name} ({mark})"
 
 
 def bands_line(store: RunStore, lang: Lang) -> str:
@@ -149,8 +145,8 @@ def _targets_table(lay: Layout, store: RunStore, targets: Sequence[TargetAnswer]
     lang = lay.lang
     if not targets:
         return []
-    modelled = [a for a in targets if not set_by_input(store, a.target)]
-    inputs = [a for a in targets if set_by_input(store, a.target)]
+    modelled = [a for a in targets if a.set_by != "input"]
+    inputs = [a for a in targets if a.set_by == "input"]
     ranked = sorted(modelled, key=lambda a: a.p_attained)
     shown = ranked[:max_targets] if len(targets) > max_targets else ranked + inputs
     order = {a.target: i for i, a in enumerate(targets)}
@@ -163,15 +159,13 @@ def _targets_table(lay: Layout, store: RunStore, targets: Sequence[TargetAnswer]
     rows: list[list[Cell]] = []
     shades: list[tuple[int, int, colors.Color]] = []
     for i, a in enumerate(shown):
-        by_input = set_by_input(store, a.target)
+        by_input = a.set_by == "input"
         kind = None if by_input else light(a.p_attained, opts)
         if kind:
             shades.append((0, i, LIGHT_COLOURS[kind]))
-        name = target_name(store, a.target, lang)
-        if moved_by_nothing(store, a.target):
-            name += f"（{bt('no_instrument_mark', lang)}）" if lang == "zh" else f" ({bt('no_instrument_mark', lang)})"
-        rows.append([_light_cell(kind, lang), a.target, name, fmt.metric_value(a.threshold, a.unit, lang),
-                     fmt.date(a.deadline, lang), bt("set_by_input", lang) if by_input else fmt.prob(a.p_attained),
+        rows.append([_light_cell(kind, lang), a.target, marked_name(store, a, lang),
+                     fmt.metric_value(a.threshold, a.unit, lang),
+                     fmt.date(a.deadline, lang), outcomes.attainment_label(a, lang),
                      fmt.DASH if by_input else fmt.month(a.median_date_attained, lang)])
     story: list[Flowable] = [lay.h2(bt("brief_targets", lang)), lay.table(cols, rows, shades=shades)]
     if len(shown) < len(targets):
@@ -197,7 +191,10 @@ def _funds_table(lay: Layout, store: RunStore, funds: Sequence[FundRow], opts: B
         kind = light(1.0 - f.p_short, opts)
         if kind:
             shades.append((0, i, LIGHT_COLOURS[kind]))
-        rows.append([_light_cell(kind, lang), fund_name(store, f.fund, lang), fmt.table_money(f.appropriated, lang),
+        name = fund_name(store, f.fund, lang)
+        if not f.budget:  # named as the budget tables name it: not a budget line
+            name += f"（{bt('row_non_budget', lang)}）" if lang == "zh" else f" ({bt('row_non_budget', lang)})"
+        rows.append([_light_cell(kind, lang), name, fmt.table_money(f.appropriated, lang),
                      fmt.table_money(f.paid_mean, lang), fmt.prob(f.p_short),
                      fmt.month(f.short_month, lang) if f.p_short > 0 else fmt.DASH,
                      fmt.table_money(f.arrears_mean, lang), fmt.table_money(f.needed, lang)])
@@ -211,7 +208,7 @@ def findings(store: RunStore, targets: Sequence[TargetAnswer], funds: Sequence[F
              opts: BriefOptions, lang: Lang) -> list[str]:
     """Three sentences computed from the numbers: targets, funds running short, money needed."""
     out: list[str] = []
-    modelled = [a for a in targets if not set_by_input(store, a.target)]
+    modelled = [a for a in targets if a.set_by != "input"]
     n_input = len(targets) - len(modelled)
     if modelled:
         kinds = [light(a.p_attained, opts) for a in modelled]

@@ -23,6 +23,7 @@ from simulator.report.store import RunStore
 from simulator.report.tables import (
     appropriations,
     is_budget,
+    mean_income,
     mean_paid,
     needed,
     needed_level,
@@ -129,31 +130,34 @@ def level_tables(lay: Layout, store: RunStore) -> list[Flowable]:
 
 
 def fund_tables(lay: Layout, store: RunStore) -> list[Flowable]:
-    """Appropriated and mean paid by fund and year (two rows a fund), with budget totals."""
+    """Appropriated, mean paid and mean distributions credited by fund and year, with budget totals."""
     lang = lay.lang
     years = analysis.horizon_years(store)
-    approp = appropriations(store)
-    paid = mean_paid(store, "fund")
+    kinds = {"kind_approp": appropriations(store), "kind_paid": mean_paid(store, "fund")}
+    income = mean_income(store)
+    if len(income):
+        kinds["kind_income"] = income
     rows: list[tuple[str, Sequence[float]]] = []
-    totals: list[int] = []
     ids = [f for f in store.funds if is_budget(store, f)] + [f for f in store.funds if not is_budget(store, f)]
-    sums = {"a": [0.0] * len(years), "p": [0.0] * len(years)}
+    sums = {kind: [0.0] * len(years) for kind in kinds}
     for fid in ids:
-        a = [float(approp.loc[fid, y]) if fid in approp.index else 0.0 for y in years]
-        p = [float(paid.loc[fid, y]) if fid in paid.index else 0.0 for y in years]
         name = fund_name(store, fid, lang)
         if not is_budget(store, fid):
             name += f"（{bt('row_non_budget', lang)}）" if lang == "zh" else f" ({bt('row_non_budget', lang)})"
-        rows += [(f"{name} · {bt('kind_approp', lang)}", a), (f"{name} · {bt('kind_paid', lang)}", p)]
-        if is_budget(store, fid):
-            sums["a"] = [x + y for x, y in zip(sums["a"], a, strict=True)]
-            sums["p"] = [x + y for x, y in zip(sums["p"], p, strict=True)]
-    totals = [len(rows), len(rows) + 1]
-    rows += [(f"{bt('row_budget_total', lang)} · {bt('kind_approp', lang)}", sums["a"]),
-             (f"{bt('row_budget_total', lang)} · {bt('kind_paid', lang)}", sums["p"])]
+        for kind, frame in kinds.items():
+            if kind == "kind_income" and fid not in frame.index:
+                continue
+            values = [float(frame.loc[fid, y]) if fid in frame.index else 0.0 for y in years]
+            rows.append((f"{name} · {bt(kind, lang)}", values))
+            if is_budget(store, fid):
+                sums[kind] = [x + y for x, y in zip(sums[kind], values, strict=True)]
+    totals = list(range(len(rows), len(rows) + len(kinds)))
+    rows += [(f"{bt('row_budget_total', lang)} · {bt(kind, lang)}", values) for kind, values in sums.items()]
     flow = money_table(lay, bt("col_fund", lang), rows, years, totals=totals)
-    return [KeepTogether([lay.h2(bt("budget_fund_heading", lang)), *flow[:1]]), *flow[1:],
-            lay.caption(bt("budget_fund_note", lang, reps=fmt.number(analysis.n_reps(store))))]
+    note = bt("budget_fund_note", lang, reps=fmt.number(analysis.n_reps(store)))
+    if len(income):
+        note += ("" if lang == "zh" else " ") + bt("budget_income_note", lang)
+    return [KeepTogether([lay.h2(bt("budget_fund_heading", lang)), *flow[:1]]), *flow[1:], lay.caption(note)]
 
 
 def needed_tables(lay: Layout, store: RunStore) -> list[Flowable]:

@@ -30,6 +30,7 @@ from simulator.report.compare_data import (
     Comparison,
     DiffRow,
     comparisons,
+    group_size,
     names_of,
     set_values,
     short_names,
@@ -113,12 +114,17 @@ _T: dict[str, Msg] = {
         "input' is not a forecast and gets no probability difference.",
     ),
     "note_unpaired": Msg(
-        "两次运行的种子或引擎不同（随机数不配对），差异的误差按两组独立样本估计："
+        "两次运行的种子、引擎、模拟次数或参数分组不同（随机数不逐次配对），差异的误差按两组独立样本估计："
         "标准误 = √(方差₁/n₁ + 方差₂/n₂)。“误差”列为 ±{z} 倍标准误，差异小于它即“在模拟误差内”。"
         "拨付为模拟期内拨付总额的平均值。",
-        "The runs used different seeds or engines (no common random numbers), so the error of a "
+        "The runs differ in seed, engine, replications or parameter groups (no replication-by-replication pairing), so the error of a "
         "difference is that of two independent samples: se = √(var₁/n₁ + var₂/n₂). The error column "
         "is ±{z} se; a smaller difference is 'within MC error'. The draw is the mean total over the horizon.",
+    ),
+    "note_groups": Msg(
+        "行为参数每 {g} 次模拟抽取一组，组内模拟彼此相关，故标准误由各组的平均值（或平均配对差）估计。",
+        "Behaviour parameters are drawn once per {g} replications, which are therefore not independent: "
+        "the standard error is estimated from the group means (of the values or the paired differences).",
     ),
     "details_heading": Msg("运行信息", "The runs"),
     "col_engine": Msg("引擎", "Engine"),
@@ -354,6 +360,9 @@ def _results_section(lay: Layout, c: Comparison) -> list[Flowable]:
         if c.paired
         else _t("note_unpaired", lang, z=Z_95)
     )
+    size = max(group_size(c.base), group_size(c.variant))
+    if size:
+        note += ("" if lang == "zh" else " ") + _t("note_groups", lang, g=size)
     return [
         *_heading(lay, _t("results_heading", lang, variant=c.variant_name)),
         lay.table(cols, rows),

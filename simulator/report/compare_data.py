@@ -15,8 +15,14 @@ differences when both runs used the same seed (common random numbers:
 replication *k* of both runs draws from the same streams), so that what the
 two runs share cancels: ``se = sd(d) / sqrt(n)`` with ``d_k = x_k(variant) -
 x_k(baseline)`` over the replications both runs hold (for a probability,
-``x_k`` is the 0/1 indicator). Runs with different seeds are independent and
-get the unpaired error ``sqrt(var_b / n_b + var_v / n_v)``.
+``x_k`` is the 0/1 indicator). Runs with different seeds (or engines,
+replication counts or parameter groups) are taken as independent and get the
+unpaired error ``sqrt(var_b / n_b + var_v / n_v)``.
+
+When a run draws its behaviour parameters (one vector per group of
+replications, see :mod:`simulator.uncertainty`), the replications of a group
+are not independent: the error is then estimated from the group means (of the
+paired differences, or of each run's values), ``n`` being the number of groups.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ __all__ = [
     "changed_inputs",
     "comparisons",
     "difference_rows",
+    "group_size",
     "names_of",
     "paired",
     "set_values",
@@ -124,13 +131,29 @@ def set_values(store: RunStore) -> list[str]:
     return [str(x) for x in raw] if isinstance(raw, list) else []
 
 
+def group_size(store: RunStore) -> int:
+    """Replications per parameter draw of a run (0 when parameters are fixed or the manifest does not say)."""
+    u = store.manifest.get("uncertainty")
+    if not isinstance(u, Mapping) or u.get("fixed_params") is not False:
+        return 0
+    size = u.get("group_size")
+    return int(size) if isinstance(size, int) and size > 1 else 0
+
+
 def paired(base: RunStore, variant: RunStore) -> bool:
-    """Whether two runs share their random numbers (same seed and engine), so differences pair."""
+    """Whether two runs share their random numbers replication by replication, so differences pair.
+
+    Same seed and engine, the same replications (the difference of the two
+    means is then the mean of the paired differences) and the same parameter
+    groups.
+    """
     bm, vm = base.manifest, variant.manifest
     return (
         bm.get("seed") is not None
         and bm.get("seed") == vm.get("seed")
         and bm.get("engine") == vm.get("engine")
+        and base.reps == variant.reps
+        and group_size(base) == group_size(variant)
     )
 
 
@@ -224,19 +247,28 @@ def fund_dry(store: RunStore) -> dict[str, pd.Series]:
     }
 
 
-def _se(b: pd.Series | None, v: pd.Series | None, pair: bool) -> tuple[float | None, int]:
-    """Standard error of mean(v) - mean(b), and the replications behind it."""
+def _clustered(s: pd.Series, size: int) -> np.ndarray:
+    """The values, or their means by parameter group of ``size`` replications (0: no groups)."""
+    if size > 0:
+        s = s.groupby(np.asarray(s.index, dtype=np.int64) // size).mean()
+    return s.to_numpy(float)
+
+
+def _se(b: pd.Series | None, v: pd.Series | None, pair: bool,
+        sizes: tuple[int, int] = (0, 0)) -> tuple[float | None, int]:
+    """Standard error of mean(v) - mean(b), and the replications behind it (``sizes``: each run's group size)."""
     if b is None or v is None or len(b) == 0 or len(v) == 0:
         return None, 0
     if pair:
         common = b.index.intersection(v.index)
-        if len(common) >= 2:
-            d = v.loc[common].to_numpy(float) - b.loc[common].to_numpy(float)
-            return float(np.std(d, ddof=1) / math.sqrt(len(d))), len(d)
-    if len(b) < 2 or len(v) < 2:
+        d = _clustered(v.loc[common].astype(float) - b.loc[common].astype(float), sizes[0])
+        if len(d) >= 2:
+            return float(np.std(d, ddof=1) / math.sqrt(len(d))), len(common)
+        return None, len(common)
+    xb, xv = _clustered(b.astype(float), sizes[0]), _clustered(v.astype(float), sizes[1])
+    if len(xb) < 2 or len(xv) < 2:
         return None, len(b) + len(v)
-    var = float(np.var(b.to_numpy(float), ddof=1)) / len(b)
-    var += float(np.var(v.to_numpy(float), ddof=1)) / len(v)
+    var = float(np.var(xb, ddof=1)) / len(xb) + float(np.var(xv, ddof=1)) / len(xv)
     return math.sqrt(var), len(b) + len(v)
 
 
@@ -272,10 +304,11 @@ def difference_rows(base: RunStore, variant: RunStore) -> list[DiffRow]:
         funds likewise; a fund's money-needed row only when a summary has it.
     """
     pair = paired(base, variant)
+    sizes = (group_size(base), group_size(variant))
     rows: list[DiffRow] = []
     bt, vt = target_indicators(base), target_indicators(variant)
     for tid in _ordered(base.targets, bt, variant.targets, vt):
-        se, n = _se(bt.get(tid), vt.get(tid), pair)
+        se, n = _se(bt.get(tid), vt.get(tid), pair, sizes)
         rows.append(
             DiffRow(
                 "target",
@@ -295,7 +328,7 @@ def difference_rows(base: RunStore, variant: RunStore) -> list[DiffRow]:
     )
     for fid in _ordered(base.funds, bd, variant.funds, vd):
         for kind, b, v in per_fund:
-            se, n = _se(b.get(fid), v.get(fid), pair)
+            se, n = _se(b.get(fid), v.get(fid), pair, sizes)
             rows.append(DiffRow(kind, fid, _mean(b.get(fid)), _mean(v.get(fid)), se, n))
         nb, nv = _needed_fen(base, fid), _needed_fen(variant, fid)
         if nb is not None or nv is not None:

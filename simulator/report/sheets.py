@@ -16,7 +16,7 @@ from simulator.report import analysis, fmt, outcomes
 from simulator.report.fmt import Lang
 from simulator.report.i18n import level_label, t
 from simulator.report.store import RunStore
-from simulator.report.tables import appropriations, is_budget, mean_paid, needed
+from simulator.report.tables import appropriations, is_budget, mean_income, mean_paid, needed
 from simulator.report.texts import bt
 
 
@@ -50,14 +50,18 @@ def budget_level_sheet(store: RunStore, lang: Lang) -> pd.DataFrame:
 
 
 def budget_fund_sheet(store: RunStore, lang: Lang) -> pd.DataFrame:
-    """Appropriated and mean paid by fund and year (万元), with the budget totals."""
+    """Appropriated, mean paid and mean distributions credited by fund and year (万元), with the budget totals."""
     years = analysis.horizon_years(store)
-    approp = appropriations(store)
-    paid = mean_paid(store, "fund")
+    kinds = {"kind_approp": appropriations(store), "kind_paid": mean_paid(store, "fund")}
+    income = mean_income(store)
+    if len(income):
+        kinds["kind_income"] = income
     rows = []
-    sums = {"kind_approp": [0.0] * len(years), "kind_paid": [0.0] * len(years)}
+    sums = {kind: [0.0] * len(years) for kind in kinds}
     for fid, entry in store.funds.items():
-        for kind, frame in (("kind_approp", approp), ("kind_paid", paid)):
+        for kind, frame in kinds.items():
+            if kind == "kind_income" and fid not in frame.index:
+                continue
             values = [float(frame.loc[fid, y]) if fid in frame.index else 0.0 for y in years]
             rows.append({bt("col_fund_id", lang): fid, bt("col_fund", lang): display_name(entry, lang, fid),
                          bt("col_item", lang): bt(kind, lang), **_year_columns(values, years, lang)})

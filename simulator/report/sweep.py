@@ -259,6 +259,15 @@ def box_sentence(sweep: SweepStore, box: Mapping[str, Any], lang: Lang) -> str:
 # --------------------------------------------------------------------------- report
 
 
+def _other_params(m: Mapping[str, Any], lang: Lang) -> str:
+    """Whether the behaviour parameters that are not factors were drawn or held fixed (the spec's ``fixed_params``)."""
+    spec = m.get("spec")
+    fixed = spec.get("fixed_params") if isinstance(spec, Mapping) else None
+    if not isinstance(fixed, bool):
+        return fmt.DASH
+    return TEXT["other_fixed" if fixed else "other_drawn"](lang)
+
+
 def _sweep_name(sweep: SweepStore, lang: Lang) -> str:
     """The manifest's name, else the swept scenario's, else the spec file's or the folder's name."""
     m = sweep.manifest
@@ -298,6 +307,7 @@ def _cover(lay: Layout, sweep: SweepStore, title: str) -> list[Flowable]:
         (t("version", lang), str(m.get("version", fmt.DASH))),
         (t("scenario_hash", lang), str(sc.get("hash") or m.get("spec_hash") or fmt.DASH)),
         (TEXT["spec_file"](lang), str(spec_file) if isinstance(spec_file, str) else fmt.DASH),
+        (TEXT["other_params"](lang), _other_params(m, lang)),
         (t("created", lang), str(m.get("created") or fmt.DASH)),
         (t("store_dir", lang), str(sweep.path.resolve())),
     ]

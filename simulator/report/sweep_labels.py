@@ -51,10 +51,15 @@ SWEEP_TEXT: dict[str, Msg] = {
         "show each factor's effect.)",
     ),
     "spec_file": Msg("扫描规格文件", "Sweep spec file"),
+    "other_params": Msg("非扫描因素的行为参数", "Behaviour parameters that are not factors"),
+    "other_drawn": Msg("按先验抽取：每组重复模拟一个参数向量，各设计点相同（fixed_params: false）",
+                       "drawn from their priors: one vector per replication group, the same at every point "
+                       "(fixed_params: false)"),
+    "other_fixed": Msg("固定在中心值（fixed_params: true）", "held at their central values (fixed_params: true)"),
     "findings_heading": Msg("主要发现", "Main findings"),
     "cap_findings": Msg(
         "每条为一个目标的达成概率或一项资金的出现缺口概率，及对它影响最大的因素；方向与数字均取自设计点上的平均值（同龙卷风图）。",
-        "One line per target's probability of being attained or fund's probability of running dry, "
+        "One line per target's probability of being attained or fund's probability of running short, "
         "with the factor that moves it most; the direction and the figures are the design points' "
         "means (as in the tornado charts).",
     ),
@@ -76,7 +81,7 @@ SWEEP_TEXT: dict[str, Msg] = {
 }
 """The sweep report's own sentences and labels, in both languages."""
 
-_NOT_DRY = Msg("资金「{x}」不会出现缺口", "fund {x} not running short")
+_NOT_DRY = Msg("资金「{x}」不出现缺口", "fund {x} not running short")
 _STATS = ("p_attained", "mean", "p5", "p50", "p95")
 _TARGET_RE = re.compile(r"^target\.(?P<id>.+)\.(?P<field>attained|value)$")
 _FUND_RE = re.compile(r"^fund\.(?P<id>.+)\.(?P<field>[A-Za-z0-9_]+)$")

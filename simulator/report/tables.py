@@ -85,6 +85,31 @@ def appropriations(store: RunStore) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=years) if rows else pd.DataFrame(columns=years)
 
 
+def mean_income(store: RunStore) -> pd.DataFrame:
+    """Mean guidance-fund distributions credited to each fund (``income_fen``), by fund and year, in fen.
+
+    Only the funds that receive some income, in manifest order; an empty frame
+    when none does.
+    """
+    cached = store.memo.get("mean_income")
+    if isinstance(cached, pd.DataFrame):
+        return cached
+    years = analysis.horizon_years(store)
+    fy = store.read("fund_years", ["fund", "year", "income_fen"])
+    fy = fy[fy["income_fen"] > 0]
+    if fy.empty:
+        out = pd.DataFrame(columns=years, dtype=float)
+    else:
+        fy = fy.assign(fund=fy["fund"].astype(str), year=fy["year"].astype("int64"))
+        wide = fy.groupby(["fund", "year"])["income_fen"].sum().unstack("year", fill_value=0)
+        wide = wide.reindex(columns=years, fill_value=0)
+        order = list(store.funds)
+        keys = sorted(wide.index, key=lambda k: (order.index(k) if k in order else len(order), k))
+        out = wide.loc[keys].astype(float) / max(analysis.n_reps(store), 1)
+    store.memo["mean_income"] = out
+    return out
+
+
 def needed(store: RunStore) -> dict[str, dict[str, Any]]:
     """Each fund's ``money_needed`` block: from ``summary.json``, else computed from ``fund_years``.
 

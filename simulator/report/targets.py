@@ -17,11 +17,10 @@ from simulator.report.brief import (
     LIGHT_COLOURS,
     BriefOptions,
     light,
-    moved_by_nothing,
-    set_by_input,
+    marked_name,
 )
 from simulator.report.layout import Cell, Column, Layout
-from simulator.report.sections import chart_text, clause, target_name
+from simulator.report.sections import chart_text, clause
 from simulator.report.store import RunStore
 from simulator.report.texts import bt
 
@@ -42,13 +41,11 @@ def targets_section(lay: Layout, store: RunStore, options: BriefOptions | None =
     shades: list[tuple[int, int, colors.Color]] = []
     panels: list[grids.Panel] = []
     for i, a in enumerate(answers):
-        by_input = set_by_input(store, a.target)
+        by_input = a.set_by == "input"
         kind = None if by_input else light(a.p_attained, opts)
         if kind:
             shades.append((0, i, LIGHT_COLOURS[kind]))
-        name = target_name(store, a.target, lang)
-        if moved_by_nothing(store, a.target):
-            name += f"（{bt('no_instrument_mark', lang)}）" if lang == "zh" else f" ({bt('no_instrument_mark', lang)})"
+        name = marked_name(store, a, lang)
         v = a.value
         value = (f"{fmt.metric_value(v.get('p50'), a.unit, lang)}\n"
                  f"({fmt.metric_value(v.get('p5'), a.unit, lang)} – {fmt.metric_value(v.get('p95'), a.unit, lang)})")
@@ -57,7 +54,7 @@ def targets_section(lay: Layout, store: RunStore, options: BriefOptions | None =
             source = source[len(a.target) + 3 :]
         rows.append([bt(f"light_{kind}", lang) if kind else fmt.DASH, source.replace(" · ", "\n", 1), name,
                      fmt.metric_value(a.threshold, a.unit, lang), fmt.date(a.deadline, lang),
-                     bt("set_by_input", lang) if by_input else fmt.prob(a.p_attained),
+                     outcomes.attainment_label(a, lang),
                      fmt.DASH if by_input else value,
                      fmt.DASH if by_input else fmt.month(a.median_date_attained, lang)])
         if not by_input:

@@ -65,16 +65,16 @@ TEXT: dict[str, tuple[str, str]] = {
                      "Of {n} target(s), {g} likely (green), {a} at risk (amber) and {r} unlikely (red)"),
     "find_targets_worst": ("；把握最小的是 {tid}「{name}」（达成概率 {p}）。",
                            "; the least likely is {tid} {name} (P(attained) {p})."),
-    "find_targets_input": ("另有 {n} 个目标由输入设定，不作预测。", "{n} more targets are set by inputs and not forecast."),
+    "find_targets_input": ("另有 {n} 个目标由输入设定，不作预测。", "Target(s) set by inputs and not forecast: {n}."),
     "find_no_targets": ("本情景没有可预测的目标。", "The scenario has no target to forecast."),
     "find_funds_short": ("{k} 个资金出现缺口的概率超过 {level}，最高的是「{name}」（{p}，首次缺口月份的中位数为 {month}）。",
-                         "{k} funds run short with a probability above {level}; the highest is {name} ({p}, first "
-                         "shortfall in {month} at the median)."),
+                         "Fund(s) running short with a probability above {level}: {k}; the highest is {name} ({p}, "
+                         "first shortfall in {month} at the median)."),
     "find_funds_ok": ("所有资金出现缺口的概率都不超过 {level}。", "No fund runs short with a probability above {level}."),
     "find_money_more": ("要使每个资金出现缺口的概率不超过 {level}，{k} 个资金需增加预算安排，合计 {x}（最多的是「{name}」，{y}）",
-                        "To keep every fund's P(runs short) at most {level}, {k} funds need more appropriations, "
+                        "To keep every fund's P(runs short) at most {level}, more appropriations for {k} fund(s), "
                         "{x} in all (most: {name}, {y})"),
-    "find_money_less": ("{k} 个资金可减少预算安排，合计 {x}", "{k} funds could do with {x} less in all"),
+    "find_money_less": ("{k} 个资金可减少预算安排，合计 {x}", "less for {k} fund(s), {x} in all"),
     "find_money_none": ("要使每个资金出现缺口的概率不超过 {level}，现有预算安排已足够", "The appropriations already keep every "
                         "fund's P(runs short) at most {level}"),
     "find_money_total": ("模拟期内所需资金合计 {needed}，现有预算安排 {approp}。", "money needed over the horizon: {needed}, "
@@ -146,6 +146,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_level": ("级次", "Level"),
     "kind_approp": ("预算安排", "Appropriated"),
     "kind_paid": ("拨付均值", "Mean paid"),
+    "kind_income": ("分配回款均值", "Mean distributions credited"),
+    "budget_income_note": (
+        "分配回款为引导基金分配回出资资金的款项（均值），计入该资金的可用余额，不属于预算安排。",
+        "Distributions credited: what guidance funds pay back into the fund that invested (mean); it adds to "
+        "the money the fund can pay from and is not an appropriation.",
+    ),
     "arrears_heading": ("欠款与拒付", "Arrears and refusals"),
     "arrears_none": ("在所有重复模拟中，没有任何资金出现欠款、拒付或按比例削减。",
                      "No fund has arrears, refusals or pro-rata cuts in any replication."),

@@ -19,6 +19,7 @@ from reportlab.platypus import Flowable
 
 from simulator.i18n import Lang, t
 from simulator.report.charts import wrap
+from simulator.report.fmt import DASH
 from simulator.report.fonts import mpl_cjk_context
 from simulator.report.layout import CONTENT_WIDTH, Column, Layout
 from simulator.report.store import RunStore
@@ -96,20 +97,44 @@ def uncertainty_section(lay: Layout, store: RunStore) -> list[Flowable]:
         return story
     cols = [Column(t("unc_col_target", lang), CONTENT_WIDTH * 0.6), Column(t("unc_col_params", lang), CONTENT_WIDTH * 0.2, True),
             Column(t("unc_col_chance", lang), CONTENT_WIDTH * 0.2, True)]
-    rows = [[_target_label(store, tid, lang), f"{s['parameters']:.0%}", f"{s['chance']:.0%}"] for tid, s in shares.items()]
+    inputs = {tid for tid, e in targets.items() if isinstance(e, Mapping) and e.get("set_by") == "input"}
+    rows = [[_target_label(store, tid, lang), *((DASH, DASH) if tid in inputs else
+                                                 (f"{s['parameters']:.0%}", f"{s['chance']:.0%}"))]
+            for tid, s in shares.items()]
     story += [lay.table(cols, rows), lay.caption(t("unc_cap_split", lang)), lay.spacer(6)]
     size = int(u.get("group_size") or 1)
     rho = target_correlations(store, size)
     groups = -(-int(store.manifest.get("reps", 0)) // size)
-    main = sorted(shares, key=lambda tid: -shares[tid]["parameters"])[:MAIN_TARGETS]
+    main = sorted((tid for tid in shares if tid not in inputs), key=lambda tid: -shares[tid]["parameters"])[:MAIN_TARGETS]
     for tid in main:
-        top = sorted(rho.get(tid, {}).items(), key=lambda kv: -abs(kv[1]))[:TOP_PARAMETERS]
+        top = [(parameter_label(store, name, lang), r) for name, r in
+               sorted(rho.get(tid, {}).items(), key=lambda kv: -abs(kv[1]))[:TOP_PARAMETERS]]
         if not top:
             continue
         png = tornado_png(top, t("unc_tornado_title", lang, target=_target_label(store, tid, lang)),
                           t("unc_tornado_axis", lang))
         story.append(lay.chart(png, t("unc_cap_tornado", lang, groups=groups)))
     return story
+
+
+def parameter_label(store: RunStore, name: str, lang: Lang) -> str:
+    """A drawn quantity as the reader knows it: its params description, or a city's yearly shock (else the name).
+
+    The descriptions come from the manifest's ``parameter_labels`` (``中文 (English)``).
+    """
+    if name.startswith("year_factor.") and name.count(".") == 2:
+        _, city, year = name.split(".")
+        jur = store.jurisdictions.get(city) or {}
+        shown = (jur.get("name_en") if lang == "en" else None) or jur.get("name") or city
+        return f"{shown}{year}年共同冲击" if lang == "zh" else f"{shown}: common shock {year}"
+    labels = store.manifest.get("parameter_labels")
+    text = labels.get(name) if isinstance(labels, Mapping) else None
+    if not isinstance(text, str) or not text.strip():
+        return name
+    zh, sep, en = text.strip().partition(" (")
+    label = en.removesuffix(")").strip() if lang == "en" and sep else zh.strip()
+    return f"{label}（后验）" if lang == "zh" and name.startswith("posterior:") else (
+        f"{label} (posterior)" if name.startswith("posterior:") else label)
 
 
 def _target_label(store: RunStore, tid: str, lang: Lang) -> str:

@@ -106,6 +106,38 @@ def _like(old: Any, value: Any) -> Any:
     return value
 
 
+def scenario_path(scenario: Scenario, path: str) -> str:
+    """The path as the frozen scenario holds it: a one-item list written as a lone mapping gets its index.
+
+    A scenario file may write ``link: {rate: ..., elasticity: ...}`` for a
+    list of one link; the scenario holds ``links[0]``, so the file's path
+    ``programs.TA-3.link.elasticity`` is ``programs.TA-3.link.0.elasticity``
+    there.  Other paths are returned as they are.
+
+    >>> from simulator.loader import load_scenario
+    >>> s = load_scenario("scenarios/taian.yaml").scenario
+    >>> scenario_path(s, "programs.TA-3.link.elasticity")
+    'programs.TA-3.link.0.elasticity'
+    """
+    node: Any = scenario
+    out: list[str] = []
+    for seg in split_path(path):
+        if isinstance(node, list | tuple) and not isinstance(seg, int) and len(node) == 1:
+            out.append("0")
+            node = node[0]
+        out.append(str(seg))
+        if isinstance(node, BaseModel):
+            name = next((f for f, info in type(node).model_fields.items() if str(seg) in (f, info.alias)), None)
+            node = getattr(node, name) if name is not None else None
+        elif isinstance(node, Mapping):
+            node = next((v for k, v in node.items() if str(k) == str(seg)), None)
+        elif isinstance(node, list | tuple) and isinstance(seg, int) and 0 <= seg < len(node):
+            node = node[seg]
+        else:
+            node = None
+    return ".".join(out)
+
+
 def value_at(scenario: Scenario, path: str) -> Any:
     """The value at a dotted path of a scenario (aliases such as ``yield`` accepted).
 

@@ -36,7 +36,7 @@ from simulator.i18n import Msg
 from simulator.loader import LoadedScenario
 from simulator.params import Parameter
 from simulator.scenario import Scenario
-from simulator.uncertainty.apply import apply_values, value_at
+from simulator.uncertainty.apply import apply_values, scenario_path, value_at
 from simulator.uncertainty.posterior import Posterior, load_posterior
 from simulator.uncertainty.priors import Prior, derived_prior, prior_of
 
@@ -104,6 +104,8 @@ class UncertaintyPlan:
     cities: tuple[str, ...]
     years: tuple[int, ...]
     posterior: Posterior | None
+    descriptions: tuple[tuple[str, str], ...] = ()
+    """``(name, description)`` of the drawn params and posterior paths, as their params entries describe them."""
 
     def groups(self, reps: int) -> Iterator[tuple[int, int, int]]:
         """``(group, first, last)`` for ``reps`` replications."""
@@ -155,6 +157,10 @@ class UncertaintyPlan:
                     for c, pop in s.populations.items()}
             s = s.model_copy(update={"populations": pops})
         return s
+
+    def labels(self) -> dict[str, str]:
+        """The manifest's ``parameter_labels``: each drawn quantity's description (for the report's charts)."""
+        return {} if self.fixed else dict(self.descriptions)
 
     def describe(self) -> dict[str, Any]:
         """The manifest's ``uncertainty`` entry (what ``run --resume`` compares, and what the report says)."""
@@ -233,7 +239,7 @@ def build_plan(loaded: LoadedScenario, *, fixed: bool | None = None, group_size:
             continue
         scale = _scale(loaded, s, path)
         if scale is not None:
-            by_param.setdefault(name, []).append((path, scale))
+            by_param.setdefault(name, []).append((scenario_path(s, path), scale))
     params = []
     for name, where in sorted(by_param.items()):
         param = loaded.params[name]
@@ -243,14 +249,28 @@ def build_plan(loaded: LoadedScenario, *, fixed: bool | None = None, group_size:
                                      tuple(k for _, k in where)))
     return UncertaintyPlan(fixed=is_fixed, group_size=size, params=tuple(params), year_sd=_year_sd(loaded.params, start),
                            cities=tuple(sorted(s.populations)) if _has_year_factor(s) else (),
-                           years=tuple(range(start.year, s.scenario.end.year + 1)), posterior=posterior)
+                           years=tuple(range(start.year, s.scenario.end.year + 1)), posterior=posterior,
+                           descriptions=_descriptions(loaded, [p.name for p in params], posterior))
+
+
+def _descriptions(loaded: LoadedScenario, names: list[str], posterior: Posterior | None) -> tuple[tuple[str, str], ...]:
+    """The params' descriptions of the drawn names, and of the posterior's paths (``posterior:<path>``)."""
+    out = [(n, loaded.params[n].description) for n in names if loaded.params[n].description]
+    if YEAR_SD in loaded.params and loaded.params[YEAR_SD].description:
+        out.append((YEAR_SD, loaded.params[YEAR_SD].description))
+    for path in posterior.paths if posterior else ():
+        prov = loaded.provenance.get(path)
+        name = param_of_source(prov.source) if prov is not None and prov.kind == "params" else None
+        if name in loaded.params and loaded.params[name].description:
+            out.append((f"posterior:{path}", loaded.params[name].description))
+    return tuple(out)
 
 
 def _scale(loaded: LoadedScenario, s: Scenario, path: str) -> float | None:
     """Scenario units per params unit at ``path`` (None if the value there is not a number)."""
     try:
         raw = loaded.value_at(path)
-        now = value_at(s, path)
+        now = value_at(s, scenario_path(s, path))
     except KeyError:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | float) or isinstance(now, bool):
@@ -290,7 +310,7 @@ def _posterior(loaded: LoadedScenario) -> Posterior:
     assert rel is not None
     origin = loaded.origins.get("uncertainty.posterior") or loaded.origins.get("uncertainty") or ()
     base = Path(origin[-1].file if origin else loaded.file).parent
-    path = base / rel
+    path = (base / rel).resolve()  # the manifest records it: a path that holds wherever the report is made
     if not path.is_file():
         line = origin[-1].line if origin else None
         raise InputError(Problem(Msg("找不到后验样本文件", "posterior file not found"), file=origin[-1].file if origin else

@@ -80,6 +80,8 @@ def test_brief_in_english(en_pdf: Path) -> None:
     assert page.startswith("Brief")
     assert "Of2target(s),0likely(green),2atrisk(amber)and0unlikely(red)" in page
     assert "Whatthebandsinclude:chanceonly" in page
+    assert "Fund(s)runningshortwithaprobabilityabove10%:1;" in page
+    assert not re.search(r"\b1funds", page)  # no count with a plural it does not agree with
     assert not re.search(r"[\u4e00-\u9fff]", page.replace("聊城", "").replace("县（区）配套资金", ""))
 
 
@@ -92,7 +94,7 @@ def test_thresholds_are_a_report_option(run_store: Path, tmp_path: Path) -> None
 
 def test_set_by_input_and_no_instrument(run_store: Path, tmp_path: Path) -> None:
     def edit(manifest: dict[str, Any], summary: dict[str, Any]) -> None:
-        summary["targets"]["LC-T2"].update(set_by="input", moved_by=["LC-1"])
+        summary["targets"]["LC-T2"].update(set_by="input", moved_by=[])  # an input: never marked as unmoved
         summary["targets"]["LC-T1"].update(set_by="model", moved_by=[])
         manifest["uncertainty"] = {"fixed_params": False, "group_size": 10, "posterior": None}
 
@@ -101,6 +103,7 @@ def test_set_by_input_and_no_instrument(run_store: Path, tmp_path: Path) -> None
     assert "LC-T2有效高新技术企业数3002022年12月31日由输入设定" in page
     assert "56%" not in page  # no probability for a target set by input
     assert "市级创新创业共同体数量（无政策工具影响）" in page
+    assert page.count("无政策工具影响") == 1
     assert "1个目标中" in page and "另有1个目标由输入设定" in page
     assert "行为参数的不确定性、各市逐年的共同冲击和事件随机性" in page
 
@@ -203,3 +206,35 @@ def test_a_number_never_breaks_inside_a_digit_group(lang: str) -> None:
         lines[text] = ["".join(line[1]) for line in para.blPara.lines]
     assert lines["194,701.80"] == ["194,701.80"]  # overflows its cell rather than splitting "194,7/01.80"
     assert lines["198,481.20 – 203,100.00"] == ["198,481.20", "–", "203,100.00"]  # breaks at the spaces only
+
+
+def test_distributions_credited_to_a_fund_are_shown_in_the_budget_tables(tmp_path: Path) -> None:
+    from simulator.loader import load_scenario
+    from simulator.report.sheets import budget_fund_sheet
+    from simulator.report.store import open_run
+    from simulator.runner import RunOptions, run
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "lc"
+    run(load_scenario(root / "scenarios" / "liaocheng.yaml"),
+        RunOptions(reps=20, seed=5, out=out, jobs=1, engine="fast", progress=False, fixed_params=True))
+    fy = pd.concat(pd.read_parquet(p) for p in sorted((out / "tables" / "fund_years").glob("*.parquet")))
+    income = fy.groupby("fund")["income_fen"].sum() / 20
+    assert income.get("lc-fund-pool", 0) > 0  # LC-2 credits its distributions to the pool
+    sheet = budget_fund_sheet(open_run(out, "zh"), "zh")
+    row = sheet[(sheet["资金编号"] == "lc-fund-pool") & (sheet["项目"] == "分配回款均值")]
+    assert len(row) == 1
+    assert float(row["合计（万元）"].iloc[0]) == pytest.approx(income["lc-fund-pool"] / WAN)
+    page_text = "".join(_pages(build_run_report(out, tmp_path / "lc.pdf")))
+    assert "聊城市级基金统筹资金（母基金出资）·分配回款均值" in page_text
+    assert "分配回款为引导基金分配回出资资金的款项" in page_text
+
+
+def test_a_non_budget_fund_is_named_so_on_the_brief(run_store: Path, tmp_path: Path) -> None:
+    def edit(manifest: dict[str, Any], summary: dict[str, Any]) -> None:
+        manifest["funds"]["LC-CNTY"]["budget"] = False
+
+    out = build_run_report(_copy(run_store, tmp_path, edit), tmp_path / "r.pdf")
+    page = _pages(out)[0]
+    assert "县（区）配套资金（非预算资金）" in page
+    assert "聊城产业技术研究院专项发展资金（非预算资金）" not in page

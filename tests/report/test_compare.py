@@ -28,6 +28,7 @@ from simulator.report.compare_data import (
     InputChange,
     changed_inputs,
     difference_rows,
+    group_size,
     paired,
     set_values,
 )
@@ -96,36 +97,58 @@ def _per_rep(store: Path, table: str) -> pd.DataFrame:
     return pd.concat(pd.read_parquet(p) for p in sorted((store / "tables" / table).glob("*.parquet")))
 
 
+def _grouped_se(d: pd.Series, size: int) -> float:
+    """The error of a mean of paired differences, from the means of the parameter groups."""
+    g = d.groupby(np.asarray(d.index, dtype=np.int64) // size).mean().to_numpy(float)
+    return float(g.std(ddof=1) / math.sqrt(len(g)))
+
+
 def test_paired_errors_match_a_direct_computation(runs: tuple[Path, Path]) -> None:
     base, cut = runs
     b, v = open_run(base), open_run(cut)
     assert paired(b, v)
+    size = group_size(b)
+    assert size == 10  # parameters drawn once per 10 replications: 2 groups of 20
     rows = {(r.kind, r.key): r for r in difference_rows(b, v)}
     # independent figures straight from the Parquet parts
     fy_b = _per_rep(base, "fund_years").groupby(["fund", "rep"])["drawn_fen"].sum()
     fy_v = _per_rep(cut, "fund_years").groupby(["fund", "rep"])["drawn_fen"].sum()
-    d = (fy_v["lc-city-sci"] - fy_b["lc-city-sci"]).to_numpy(float)
+    d = (fy_v["lc-city-sci"] - fy_b["lc-city-sci"]).astype(float)
     row = rows[("drawn", "lc-city-sci")]
     assert row.n == REPS
     assert row.base == pytest.approx(fy_b["lc-city-sci"].mean())
     assert row.diff == pytest.approx(d.mean())
-    assert row.se == pytest.approx(d.std(ddof=1) / math.sqrt(REPS))
+    assert row.se == pytest.approx(_grouped_se(d, size))
     assert row.diff is not None and row.diff < 0  # half the award, less drawn
     ex_b, ex_v = _per_rep(base, "exhaustion"), _per_rep(cut, "exhaustion")
     dry = [
         e[e["fund"] == "lc-city-sci"].set_index("rep")["month"].notna().sort_index().astype(float)
         for e in (ex_b, ex_v)
     ]
-    dd = (dry[1] - dry[0]).to_numpy()
+    dd = dry[1] - dry[0]
     row = rows[("dry", "lc-city-sci")]
     assert row.diff == pytest.approx(dd.mean())
-    assert row.se == pytest.approx(dd.std(ddof=1) / math.sqrt(REPS))
+    assert row.se == pytest.approx(_grouped_se(dd, size))
     tg_b = _per_rep(base, "targets").set_index(["target", "rep"])["attained"].astype(float)
     tg_v = _per_rep(cut, "targets").set_index(["target", "rep"])["attained"].astype(float)
     row = rows[("target", "LC-6")]
     assert row.base == pytest.approx(tg_b["LC-6"].mean())
     assert row.variant == pytest.approx(tg_v["LC-6"].mean())
-    assert row.se == pytest.approx(np.std((tg_v["LC-6"] - tg_b["LC-6"]).to_numpy(), ddof=1) / math.sqrt(REPS))
+    assert row.se == pytest.approx(_grouped_se(tg_v["LC-6"] - tg_b["LC-6"], size))
+
+
+def test_runs_of_different_lengths_do_not_pair(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    base, _cut = runs
+    short = tmp_path / "short"
+    _run(short, "--reps", "10", "--fixed-params", "--set", CUT)
+    b, v = open_run(base), open_run(short)
+    assert not paired(b, v)  # the mean over 20 replications minus the mean over 10 is no paired difference
+    row = next(r for r in difference_rows(b, v) if r.kind == "drawn" and r.key == "lc-city-sci")
+    fy_b = _per_rep(base, "fund_years").groupby(["fund", "rep"])["drawn_fen"].sum()["lc-city-sci"].astype(float)
+    fy_v = _per_rep(short, "fund_years").groupby(["fund", "rep"])["drawn_fen"].sum()["lc-city-sci"].astype(float)
+    gb = fy_b.groupby(fy_b.index // 10).mean().to_numpy()  # the baseline's two parameter groups
+    xv = fy_v.to_numpy()  # fixed parameters: ten independent replications
+    assert row.se == pytest.approx(math.sqrt(gb.var(ddof=1) / 2 + xv.var(ddof=1) / 10))
 
 
 def test_unpaired_runs_use_the_independent_error(run_store: Path, variant_store: Path) -> None:

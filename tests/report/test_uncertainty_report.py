@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,35 @@ def test_the_section_has_the_split_and_tornado_charts(stores: dict[str, Path]) -
     rho = target_correlations(store, 4)
     assert set(rho) == set(store.summary["targets"])
     assert all(-1.0 <= r <= 1.0 for per in rho.values() for r in per.values())
+
+
+def test_tornado_bars_are_named_in_the_report_language(stores: dict[str, Path]) -> None:
+    from simulator.report.uncertainty import parameter_label
+
+    store = open_run(stores["drawn"], "zh")
+    labels = store.manifest["parameter_labels"]
+    assert labels["behaviour.firms.hte_pass"].startswith("高企认定通过率")
+    assert parameter_label(store, "behaviour.firms.hte_pass", "zh") == "高企认定通过率"
+    assert parameter_label(store, "behaviour.firms.hte_pass", "en") == "share of HTE applications certified"
+    assert parameter_label(store, "year_factor.liaocheng.2021", "zh") == "聊城市2021年共同冲击"
+    named = [n for n in target_correlations(store, 4)["LC-6"]]
+    assert all(parameter_label(store, n, "zh") != n for n in named)  # no raw parameter name on a chart
+    assert open_run(stores["fixed"], "zh").manifest["parameter_labels"] == {}
+
+
+def test_a_target_set_by_an_input_has_no_split_and_no_tornado(stores: dict[str, Path], tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from pypdf import PdfReader
+
+    from simulator.report import build_run_report
+
+    d = tmp_path / "store"
+    shutil.copytree(stores["drawn"], d)
+    summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+    summary["targets"]["LC-6"]["set_by"] = "input"
+    (d / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+    text = "".join((p.extract_text() or "") for p in PdfReader(build_run_report(d, tmp_path / "r.pdf")).pages)
+    split = re.sub(r"\s+", "", text[text.index("不确定性从何而来"):])
+    assert "LC-6“1+N”体系：5年内认定N个市级创新创业共同体——" in split  # no share for a value an input sets

@@ -22,7 +22,25 @@ DOCTEST_MODULES = [
     "simulator.report.layout",
     "simulator.report.sweep",
     "simulator.report.sweep_labels",
+    "simulator.report.appendix",
 ]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_off_budget_level_uses_the_budget_tables_term(lang: str) -> None:
+    from simulator.report.texts import bt
+
+    assert level_label("off_budget", lang).startswith(bt("row_non_budget", lang))  # one term in sheets and tables
+    assert level_sort_key("非预算资金") == level_sort_key("off_budget")
+
+
+def test_appendix_words_for_flags_and_distributions() -> None:
+    from simulator.report.appendix import value_text
+
+    assert value_text("funds.jn-industry-group.budget", "false", "zh") == "否"
+    assert value_text("funds.jn-industry-group.budget", "true", "en") == "yes"
+    assert value_text("guidance_funds.JN-1.distributions", "credit_to_fund", "zh") == "记入出资资金"
+    assert value_text("programs.P.trigger.on", "none", "zh") == "none"  # other words stay as written
 
 
 @pytest.mark.parametrize("name", DOCTEST_MODULES)
