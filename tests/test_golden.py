@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.golden import ENGINES, diff, golden_file, run_summary, shipped
+from tests.golden import ENGINES, diff, golden_file, reps_of, run_summary, shipped
 
 
 @pytest.mark.slow
@@ -20,7 +20,7 @@ def test_golden_summary(path: Path, engine: str) -> None:
     target = golden_file(engine, path)
     assert target.exists(), f"no {engine} golden summary for {path.name}: run `make golden`"
     expected = json.loads(target.read_text(encoding="utf-8"))
-    problems = diff(expected, run_summary(path, engine))
+    problems = diff(expected, run_summary(path, engine, reps=reps_of(engine, path)))
     assert not problems, "summary changed (run `make golden` if intended):\n" + "\n".join(problems[:30])
 
 
