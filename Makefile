@@ -32,7 +32,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 demo: $(USER_STAMP)
 	$(BIN)/fiscalsim validate scenarios/*.yaml scenarios/variants/*.yaml
