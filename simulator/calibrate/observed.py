@@ -16,7 +16,7 @@ from typing import Any
 
 from simulator.errors import InputError, Problem
 from simulator.i18n import Msg
-from simulator.scenario import Metric, Scenario
+from simulator.scenario import FIRST_YEAR, LAST_YEAR, Metric, Scenario
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,7 @@ class Observation:
     line: int
 
 
-FIRST_YEAR, LAST_YEAR = 1980, 2100
-"""Observation years accepted by :func:`read_observed` (Shandong's science statistics start in the 1980s)."""
+# Observation years accepted by read_observed: the calendar years a scenario may use.
 
 
 def read_observed(path: Path) -> list[Observation]:
