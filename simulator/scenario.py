@@ -51,6 +51,7 @@ from simulator.scenario_base import (
     Share,
     Tier,
 )
+from simulator.scenario_nowcast import Nowcast, ObservedLevel, ObservedPaid
 from simulator.scenario_pops import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -128,7 +129,10 @@ __all__ = [
     "Money",
     "Node",
     "NotModelled",
+    "Nowcast",
     "Num",
+    "ObservedLevel",
+    "ObservedPaid",
     "OnCall",
     "OnCertification",
     "OnConstruction",
@@ -461,6 +465,10 @@ class Scenario(Node):
                 for k, v in self.not_modelled.items()]
 
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    nowcast: Nowcast | None = Field(
+        default=None,
+        description="actual figures the run starts from; set by --actuals/--as-of, never written in a scenario file",
+    )
 
     # ------------------------------------------------------------------ helpers
 

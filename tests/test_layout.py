@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("foundations", ["simulator", "simulator.errors", "simulator.money", "simulator.names", "simulator.i18n",
                      "simulator.versions", "simulator.workers", "simulator.messages"]),
     ("scenario", ["simulator.yamlio", "simulator.scenario_base", "simulator.scenario_rules",
-                  "simulator.scenario_triggers", "simulator.scenario_pops", "simulator.scenario", "simulator.params", "simulator.merge",
+                  "simulator.scenario_triggers", "simulator.scenario_pops", "simulator.scenario_nowcast", "simulator.scenario", "simulator.params", "simulator.merge",
                   "simulator.provenance", "simulator.validation", "simulator.crosscheck", "simulator.loader"]),
     ("model", ["simulator.model"]),
     ("engines", ["simulator.engines"]),
