@@ -20,7 +20,7 @@ from reportlab.platypus import Flowable, KeepTogether
 
 from simulator.money import MoneyFormatError, parse_amount
 from simulator.names import LINE_MAX, printable, shorten
-from simulator.report import analysis, fmt, outcomes
+from simulator.report import analysis, fmt, nowcast, outcomes
 from simulator.report.budget import money_table, program_rows
 from simulator.report.fmt import Lang
 from simulator.report.i18n import source_kind_label, t
@@ -62,11 +62,35 @@ def appendix_section(lay: Layout, store: RunStore) -> list[Flowable]:
     story += not_modelled(lay, store)
     years = analysis.horizon_years(store)
     rows, totals = program_rows(store, lang)
-    flow = money_table(lay, bt("col_program", lang), rows, years, totals=totals)
+    flow = money_table(lay, bt("col_program", lang), rows, years, totals=totals, as_of=nowcast.as_of_of(store))
     story += [KeepTogether([lay.h2(bt("program_heading", lang)), *flow[:1]]), *flow[1:],
               lay.caption(bt("budget_level_note", lang, reps=fmt.number(analysis.n_reps(store))))]
+    story += actuals_rows(lay, store)
     story += inputs(lay, store)
     return story
+
+
+def actuals_rows(lay: Layout, store: RunStore) -> list[Flowable]:
+    """The rows of the actuals file a nowcast run started from, with the file's sha256 (empty otherwise)."""
+    lang = lay.lang
+    actuals = nowcast.actuals_of(store)
+    if actuals is None:
+        return []
+    cols = [Column(bt("col_line", lang), 1.0 * cm), Column(bt("col_date", lang), 2.1 * cm),
+            Column(bt("col_id", lang), 2.3 * cm), Column(bt("col_kind_actual", lang), 2.9 * cm),
+            Column(bt("col_input_value", lang), 2.6 * cm, True), Column(bt("col_unit", lang), 1.5 * cm),
+            Column(bt("col_note", lang), CONTENT_WIDTH - 12.4 * cm)]
+    rows: list[list[Cell]] = [
+        [str(r.line), r.date, r.id, bt(f"actual_kind_{r.kind}", lang),
+         fmt.money(r.value, lang) if r.kind == "fund" else fmt.smart_number(r.value), r.unit, r.note]
+        for r in actuals.rows]
+    cond = nowcast.conditioned_text(actuals, lang)
+    note = bt("actuals_note", lang, file=actuals.file, sha=actuals.sha256, date=actuals.as_of,
+              cond=cond if lang == "zh" else cond[:1].upper() + cond[1:])
+    head = lay.h2(bt("actuals_heading", lang, file=actuals.name))
+    if not rows:
+        return [head, lay.caption(note)]
+    return [head, lay.table(cols, rows), lay.caption(note)]
 
 
 def glossary(lay: Layout) -> list[Flowable]:

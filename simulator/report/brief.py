@@ -16,7 +16,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable
 
-from simulator.report import fmt, outcomes
+from simulator.report import fmt, nowcast, outcomes
 from simulator.report.fmt import Lang
 from simulator.report.layout import CONTENT_WIDTH, FRAME_HEIGHT, Cell, Column, Layout
 from simulator.report.outcomes import TargetAnswer
@@ -125,6 +125,9 @@ def _brief(lay: Layout, store: RunStore, opts: BriefOptions, max_targets: int, m
                     start=fmt.date(sc.get("start"), lang), end=fmt.date(sc.get("end"), lang),
                     date=fmt.today(lang)), "note"),
     ]
+    actuals = nowcast.actuals_of(store)
+    if actuals:
+        story.append(lay.para(nowcast.brief_line(actuals, lang)))
     story += _targets_table(lay, store, targets, opts, max_targets)
     story += _funds_table(lay, store, funds, opts, max_funds)
     story.append(lay.para(bt("brief_note", lang, green=_share(opts.green), amber=_share(opts.amber),

@@ -10,15 +10,15 @@ appendix; fund accounts line by line are in the xlsx export.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, KeepTogether
 
-from simulator.report import analysis, fmt, grids, outcomes
+from simulator.report import analysis, fmt, grids, nowcast, outcomes
 from simulator.report.i18n import level_label
 from simulator.report.layout import CONTENT_WIDTH, Cell, Column, Layout, fits
-from simulator.report.sections import chart_text, fund_name, program_name
+from simulator.report.sections import chart_text, fund_name, program_name, shown_name, target_name
 from simulator.report.store import RunStore
 from simulator.report.tables import (
     appropriations,
@@ -50,15 +50,18 @@ def _year_chunks(years: Sequence[int]) -> list[list[int]]:
 
 
 def money_table(lay: Layout, label_header: str, rows: Sequence[tuple[str, Sequence[float]]], years: Sequence[int],
-                *, totals: Sequence[int] = ()) -> list[Flowable]:
+                *, totals: Sequence[int] = (), as_of: str | None = None) -> list[Flowable]:
     """Tables of amounts (fen) by row and year, with a horizon-total column, in 万元 with two decimals.
 
     Args:
         lay: the report layout.
         label_header: the header of the label column.
-        rows: ``(label, one amount per year)``.
+        rows: ``(label, one amount per year)``; a NaN amount (and a total over
+            one) prints as a dash.
         years: the years of the columns.
         totals: indexes of rows to shade as totals.
+        as_of: the date of a nowcast run's actual figures: each year's header
+            then says whether the year is actual, part actual or projected.
 
     Returns:
         One table per chunk of years (the total column is on the last).
@@ -68,7 +71,7 @@ def money_table(lay: Layout, label_header: str, rows: Sequence[tuple[str, Sequen
     chunks = _year_chunks(years)
     for n, chunk in enumerate(chunks):
         last = n == len(chunks) - 1
-        heads = [str(y) for y in chunk] + ([bt("col_year_total", lang)] if last else [])
+        heads = [nowcast.year_heading(y, as_of, lang) for y in chunk] + ([bt("col_year_total", lang)] if last else [])
         num_w = min(1.9 * cm, (CONTENT_WIDTH - 3.6 * cm) / max(len(heads), 1))
         cols = [Column(label_header, CONTENT_WIDTH - num_w * len(heads))]
         cols += [Column(h, num_w, True) for h in heads]
@@ -87,6 +90,7 @@ def money_table(lay: Layout, label_header: str, rows: Sequence[tuple[str, Sequen
 
 def _fund_panels(store: RunStore, lang: fmt.Lang) -> list[grids.Panel]:
     panels = []
+    actuals = nowcast.actuals_of(store)
     for a in outcomes.fund_answers(store):
         bands = analysis.cumulative_draw_bands(store, a.fund)
         steps = analysis.cumulative_appropriations(store, a.fund)
@@ -94,7 +98,8 @@ def _fund_panels(store: RunStore, lang: fmt.Lang) -> list[grids.Panel]:
         panels.append(grids.Panel(
             title=f"{chart_text(fund_name(store, a.fund, lang))} ({fmt.prob(a.p_exhausted)})",
             bands=bands, steps=[(str(m), float(v)) for m, v in zip(steps["month"], steps["cum_fen"], strict=True)],
-            marker=marker, from_zero=True))
+            marker=marker, from_zero=True, actuals=actuals.points("fund", a.fund) if actuals else (),
+            as_of=actuals.as_of if actuals else None))
     return panels
 
 
@@ -104,10 +109,17 @@ def budget_section(lay: Layout, store: RunStore) -> list[Flowable]:
     reps = fmt.number(analysis.n_reps(store))
     story: list[Flowable] = [lay.h1(bt("funds_heading", lang))]
     story += grids.grid(lay, _fund_panels(store, lang))
-    story.append(lay.caption(bt("grid_funds_caption", lang, reps=reps)))
+    as_of = nowcast.as_of_of(store)
+    caption = bt("grid_funds_caption", lang, reps=reps)
+    if as_of:
+        caption += ("" if lang == "zh" else " ") + bt("grid_nowcast_note", lang, date=as_of)
+    story.append(lay.caption(caption))
     story.append(lay.h1(bt("budget_heading", lang)))
+    if as_of:
+        story.append(lay.para(bt("split_note", lang, date=as_of), "note"))
     story += level_tables(lay, store)
     story += fund_tables(lay, store)
+    story += check_tables(lay, store)
     story += needed_tables(lay, store)
     return story
 
@@ -124,7 +136,7 @@ def level_tables(lay: Layout, store: RunStore) -> list[Flowable]:
     other = mean_paid(store, "level", budget_only=False)
     if len(other):
         rows.append((bt("row_non_budget", lang), [float(other[y].sum()) for y in years]))
-    flow = money_table(lay, bt("col_level", lang), rows, years, totals=totals)
+    flow = money_table(lay, bt("col_level", lang), rows, years, totals=totals, as_of=nowcast.as_of_of(store))
     return [KeepTogether([lay.h2(bt("budget_level_heading", lang)), *flow[:1]]), *flow[1:],
             lay.caption(bt("budget_level_note", lang, reps=fmt.number(analysis.n_reps(store))))]
 
@@ -140,6 +152,8 @@ def fund_tables(lay: Layout, store: RunStore) -> list[Flowable]:
     rows: list[tuple[str, Sequence[float]]] = []
     ids = [f for f in store.funds if is_budget(store, f)] + [f for f in store.funds if not is_budget(store, f)]
     sums = {kind: [0.0] * len(years) for kind in kinds}
+    actuals = nowcast.actuals_of(store)
+    observed = {f for f in ids if actuals and actuals.points("fund", f)}
     for fid in ids:
         name = fund_name(store, fid, lang)
         if not is_budget(store, fid):
@@ -151,13 +165,61 @@ def fund_tables(lay: Layout, store: RunStore) -> list[Flowable]:
             rows.append((f"{name} · {bt(kind, lang)}", values))
             if is_budget(store, fid):
                 sums[kind] = [x + y for x, y in zip(sums[kind], values, strict=True)]
+            if kind == "kind_paid" and actuals and fid in observed:  # the facts next to the model's means
+                paid = nowcast.paid_by_year(actuals, fid, years, str(store.scenario["start"]))
+                rows.append((f"{name} · {bt('kind_actual_paid', lang)}", paid))
     totals = list(range(len(rows), len(rows) + len(kinds)))
     rows += [(f"{bt('row_budget_total', lang)} · {bt(kind, lang)}", values) for kind, values in sums.items()]
-    flow = money_table(lay, bt("col_fund", lang), rows, years, totals=totals)
+    flow = money_table(lay, bt("col_fund", lang), rows, years, totals=totals, as_of=actuals.as_of if actuals else None)
     note = bt("budget_fund_note", lang, reps=fmt.number(analysis.n_reps(store)))
     if len(income):
         note += ("" if lang == "zh" else " ") + bt("budget_income_note", lang)
+    if observed:
+        note += ("" if lang == "zh" else " ") + bt("budget_actual_note", lang)
     return [KeepTogether([lay.h2(bt("budget_fund_heading", lang)), *flow[:1]]), *flow[1:], lay.caption(note)]
+
+
+def check_tables(lay: Layout, store: RunStore) -> list[Flowable]:
+    """Each actual figure next to the model's on its date (a nowcast run only; empty otherwise)."""
+    lang = lay.lang
+    actuals = nowcast.actuals_of(store)
+    if not actuals or not actuals.rows:
+        return []
+    cols = [Column(bt("col_date", lang), 2.0 * cm), Column(bt("col_id", lang), 2.2 * cm),
+            Column(bt("col_name", lang), CONTENT_WIDTH - 13.1 * cm), Column(bt("col_actual", lang), 2.5 * cm, True),
+            Column(bt("col_model_p50", lang), 2.5 * cm, True), Column(bt("col_model_band", lang), 3.9 * cm, True)]
+    rows: list[list[Cell]] = []
+    for c in nowcast.checks(store, actuals):
+        r = c.row
+        show = _actual_format(store, r, lang)
+        name = _actual_name(store, r, lang)
+        m = c.model
+        rows.append([r.date, r.id, name, show(r.value), show(m["p50"]) if m else fmt.DASH,
+                     f"{show(m['p5'])} – {show(m['p95'])}" if m else fmt.DASH])
+    reps = fmt.number(analysis.n_reps(store))
+    return [KeepTogether([lay.h2(bt("actuals_check_heading", lang, date=actuals.as_of)), lay.table(cols, rows)]),
+            lay.caption(bt("actuals_check_note", lang, reps=reps))]
+
+
+def _actual_name(store: RunStore, row: nowcast.ActualRow, lang: fmt.Lang) -> str:
+    """The name of what an actual figure observes: a fund, target, program, or the city of a population."""
+    if row.kind == "fund":
+        return fund_name(store, row.id, lang)
+    if row.kind == "target":
+        return target_name(store, row.id, lang)
+    if row.kind == "program":
+        return program_name(store, row.id, lang)
+    return shown_name(store.jurisdictions.get(row.id), lang, row.id)
+
+
+def _actual_format(store: RunStore, row: nowcast.ActualRow, lang: fmt.Lang) -> Callable[[float], str]:
+    """How an actual figure and the model's next to it print: money for a fund, the target's unit, else a number."""
+    if row.kind == "fund":
+        return lambda v: fmt.money(v, lang)
+    if row.kind == "target":
+        unit = str((store.targets.get(row.id) or {}).get("unit") or "")
+        return lambda v: fmt.metric_value(v, unit, lang)
+    return fmt.smart_number
 
 
 def needed_tables(lay: Layout, store: RunStore) -> list[Flowable]:
@@ -180,7 +242,7 @@ def needed_tables(lay: Layout, store: RunStore) -> list[Flowable]:
     if not rows:
         return []
     rows.append((bt("row_budget_total", lang), total))
-    flow = money_table(lay, bt("col_fund", lang), rows, years, totals=[len(rows) - 1])
+    flow = money_table(lay, bt("col_fund", lang), rows, years, totals=[len(rows) - 1], as_of=nowcast.as_of_of(store))
     return [KeepTogether([lay.h2(bt("budget_needed_heading", lang, level=level)), *flow[:1]]), *flow[1:],
             lay.caption(bt("budget_needed_note", lang, level=level))]
 
@@ -195,7 +257,8 @@ def arrears_section(lay: Layout, store: RunStore) -> list[Flowable]:
     cols = [Column(bt("col_fund", lang), 6.2 * cm), Column(bt("col_year", lang), 1.4 * cm),
             Column(bt("col_arrears", lang), 2.4 * cm, True), Column(bt("col_refused", lang), 2.3 * cm, True),
             Column(bt("col_cut", lang), 2.3 * cm, True), Column(bt("col_p_unpaid", lang), 2.4 * cm, True)]
-    rows: list[list[Cell]] = [[fund_name(store, str(r.fund), lang), str(int(r.year)),
+    as_of = nowcast.as_of_of(store)
+    rows: list[list[Cell]] = [[fund_name(store, str(r.fund), lang), nowcast.year_heading(int(r.year), as_of, lang),
                                fmt.table_money(r.arrears_fen, lang), fmt.table_money(r.refused_fen, lang),
                                fmt.table_money(r.prorata_cut_fen, lang), fmt.prob(r.p_unpaid)]
                               for r in un.itertuples()]

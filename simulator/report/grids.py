@@ -15,15 +15,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from reportlab.graphics.shapes import Drawing, Line, Polygon, PolyLine, String
+from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, String
 from reportlab.lib import colors
 from reportlab.lib.units import cm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Table, TableStyle
 
 from simulator.report import fmt
 from simulator.report.fmt import Lang
 from simulator.report.layout import CONTENT_WIDTH, Layout
-from simulator.report.palette import APPROP, BAND_DARK, BAND_LIGHT, BLUE, GREY, THRESHOLD
+from simulator.report.nowcast import date_fraction
+from simulator.report.palette import (
+    ACTUAL,
+    APPROP,
+    BAND_DARK,
+    BAND_LIGHT,
+    BLUE,
+    GREY,
+    THRESHOLD,
+    TODAY,
+)
+from simulator.report.texts import bt
 
 COLUMNS = 2
 """Panels per row."""
@@ -47,6 +59,8 @@ class Panel:
         marker: ``YYYY-MM`` of a triangle on the median line (first month short), or None.
         unit: ``"fen"`` for money, else a target's unit.
         from_zero: start the bands at zero at the start of their first month (cumulative amounts).
+        actuals: ``(YYYY-MM-DD, value)`` of actual figures drawn as points (same unit as the bands), or empty.
+        as_of: ``YYYY-MM-DD`` of the "today" line of a run started from actual figures, or None.
     """
 
     title: str
@@ -57,6 +71,8 @@ class Panel:
     marker: str | None = None
     unit: str = "fen"
     from_zero: bool = False
+    actuals: Sequence[tuple[str, float]] = ()
+    as_of: str | None = None
 
 
 def year_fraction(month: str, end: bool = True) -> float:
@@ -131,7 +147,7 @@ def panel_drawing(panel: Panel, width: float, font: str, lang: Lang) -> tuple[Dr
     """
     b = panel.bands
     top = max(float(b["p95"].max()) if len(b) else 0.0, max((v for _m, v in panel.steps), default=0.0),
-              float(panel.threshold or 0.0), 0.0)
+              float(panel.threshold or 0.0), max((v for _d, v in panel.actuals), default=0.0), 0.0)
     div, unit = axis_unit(panel, top, lang)
     step = nice_step(top / div if div else 0.0)
     ymax = max(math.ceil(top / div / step) * step, step)
@@ -189,7 +205,33 @@ def panel_drawing(panel: Panel, width: float, font: str, lang: Lang) -> tuple[Dr
                    strokeDashArray=[1, 2]))
     d.add(Line(fr.left, fr.bottom, fr.left + fr.w, fr.bottom, strokeColor=AXIS_GREY, strokeWidth=0.5))
     d.add(Line(fr.left, fr.bottom, fr.left, fr.bottom + fr.h, strokeColor=AXIS_GREY, strokeWidth=0.5))
+    _nowcast_marks(d, fr, panel, div, font, lang)
     return d, unit
+
+
+NOWCAST_FONT_SIZE = 5.5
+"""Size of the labels of the actual figures and the today line."""
+
+
+def _nowcast_marks(d: Drawing, fr: _Frame, panel: Panel, div: float, font: str, lang: Lang) -> None:
+    """The today line (labelled with its date), the actual figures as points, and their legend entry."""
+    size = NOWCAST_FONT_SIZE
+    if panel.as_of:
+        x = fr.x(min(max(date_fraction(panel.as_of), fr.x0), fr.x1))
+        d.add(Line(x, fr.bottom, x, fr.bottom + fr.h, strokeColor=colors.HexColor(TODAY), strokeWidth=0.9))
+        label = bt("today_label", lang, date=panel.as_of)
+        right = x + 2 + stringWidth(label, font, size) <= fr.left + fr.w
+        d.add(String(x + 2 if right else x - 2, fr.bottom + 2, label, fontName=font, fontSize=size,
+                     fillColor=colors.HexColor(TODAY), textAnchor="start" if right else "end"))
+    if not panel.actuals:
+        return
+    dot = colors.HexColor(ACTUAL)
+    for when, value in panel.actuals:
+        x = fr.x(min(max(date_fraction(when), fr.x0), fr.x1))
+        d.add(Circle(x, fr.y(value / div), 2.1, fillColor=dot, strokeColor=colors.white, strokeWidth=0.5))
+    lx, ly = fr.left + 5, fr.bottom + fr.h - 4
+    d.add(Circle(lx, ly + 1.8, 2.1, fillColor=dot, strokeColor=colors.white, strokeWidth=0.5))
+    d.add(String(lx + 4, ly, bt("legend_actual", lang), fontName=font, fontSize=size, fillColor=LABEL))
 
 
 def grid(lay: Layout, panels: Sequence[Panel]) -> list[Flowable]:

@@ -12,7 +12,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable
 
-from simulator.report import analysis, fmt, grids, outcomes
+from simulator.report import analysis, fmt, grids, nowcast, outcomes
 from simulator.report.brief import (
     LIGHT_COLOURS,
     BriefOptions,
@@ -40,6 +40,7 @@ def targets_section(lay: Layout, store: RunStore, options: BriefOptions | None =
     rows: list[list[Cell]] = []
     shades: list[tuple[int, int, colors.Color]] = []
     panels: list[grids.Panel] = []
+    actuals = nowcast.actuals_of(store)
     for i, a in enumerate(answers):
         by_input = a.set_by == "input"
         kind = None if by_input else light(a.p_attained, opts)
@@ -60,9 +61,14 @@ def targets_section(lay: Layout, store: RunStore, options: BriefOptions | None =
         if not by_input:
             panels.append(grids.Panel(title=f"{a.target} {chart_text(name)} ({fmt.prob(a.p_attained)})",
                                       bands=outcomes.metric_bands(store, a.target), threshold=a.threshold,
-                                      deadline=a.deadline, unit=a.unit or "count"))
+                                      deadline=a.deadline, unit=a.unit or "count",
+                                      actuals=actuals.points("target", a.target) if actuals else (),
+                                      as_of=actuals.as_of if actuals else None))
     reps = fmt.number(analysis.n_reps(store))
     story += [lay.table(cols, rows, shades=shades), lay.caption(bt("targets_table_caption", lang, reps=reps))]
     if panels:
-        story += [*grids.grid(lay, panels), lay.caption(bt("grid_targets_caption", lang, reps=reps))]
+        caption = bt("grid_targets_caption", lang, reps=reps)
+        if actuals:
+            caption += ("" if lang == "zh" else " ") + bt("grid_nowcast_note", lang, date=actuals.as_of)
+        story += [*grids.grid(lay, panels), lay.caption(caption)]
     return story

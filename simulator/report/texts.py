@@ -202,6 +202,57 @@ TEXT: dict[str, tuple[str, str]] = {
         "source for several programs, funds or cities shares a row; amounts with two decimals. "
         "The number in brackets refers to the notes below.",
     ),
+    # a run started from actual figures (nowcast)
+    "brief_actuals": ("基于截至 {date} 的实际数（文件 {file}，sha256 {sha}）；{cond}",
+                      "Based on actuals up to {date} (file {file}, sha256 {sha}); {cond}"),
+    "params_not_conditioned": ("参数抽样未按实际数校准", "parameter draws are not conditioned on the actuals"),
+    "params_conditioned": ("参数抽样已按实际数校准", "parameter draws are conditioned on the actuals"),
+    "phase_actual": ("实际", "actual"),
+    "phase_partial": ("部分实际", "part actual"),
+    "phase_projected": ("预测", "projected"),
+    "legend_actual": ("实际数", "actual"),
+    "today_label": ("截至 {date}", "as of {date}"),
+    "grid_nowcast_note": ("绿色圆点为实际数；紫色竖线为实际数的截止日 {date}：此前为实际历史，此后为预测。",
+                          "Green dots are the actual figures; the purple line is {date}, the date of the actuals: "
+                          "history before it, projection after it."),
+    "split_note": ("年度列标题注明该年是“实际”（全年在 {date} 及之前，模拟历史等于实际数）、“部分实际”（截至 {date} 为实际，"
+                   "其后为预测）还是“预测”。",
+                   "Each year's column says whether it is actual (the whole year up to {date}: the simulated history "
+                   "equals the actuals), part actual (actual up to {date}, projected after) or projected."),
+    "kind_actual_paid": ("实际拨付", "Actual paid"),
+    "budget_actual_note": ("实际拨付为实际数文件中累计拨付之差，仅列出能由实际数确定的年份（该年年末或截止日、以及上年末都有观测）；"
+                           "拨付均值为模拟结果，模型按实际数运行时两者相等。",
+                           "Actual paid: the difference of the cumulative amounts paid in the actuals file, shown only "
+                           "for the years the actuals fix (observed at the year's end, or the as-of date, and at the "
+                           "previous year's end); mean paid is the model's, equal to it when the model holds its "
+                           "history to the actuals."),
+    "actuals_check_heading": ("实际数与模拟对照（截至 {date}）", "Actual figures against the model (up to {date})"),
+    "col_date": ("日期", "Date"),
+    "col_actual": ("实际数", "Actual"),
+    "col_model_p50": ("模拟中位数", "Model median"),
+    "col_model_band": ("模拟 P5–P95", "Model P5–P95"),
+    "actuals_check_note": (
+        "资金为开始以来的累计拨付，目标为指标值；模拟值为 {reps} 次重复模拟在观测日所在月末的值。模型按实际数运行时，"
+        "每次重复模拟在观测日的值都等于实际数（P5 = 中位数 = P95）。项目的已付申请数和主体数量不按日期存入结果库，不在此对照（—）。",
+        "Funds: cumulative amount paid since the start; targets: the metric's level. The model's figures are those of "
+        "the {reps} replications at the end of the month of the observation. When the model holds its history to the "
+        "actuals, every replication equals the actual figure on its date (P5 = median = P95). Programs' claims paid "
+        "and populations' counts are not stored by date and are not compared here (—).",
+    ),
+    "actuals_heading": ("实际数（{file}）", "Actual figures ({file})"),
+    "col_line": ("行", "Line"),
+    "col_kind_actual": ("类别", "Kind"),
+    "col_unit": ("单位", "Unit"),
+    "col_note": ("备注", "Note"),
+    "actual_kind_fund": ("资金累计拨付", "fund, cumulative paid"),
+    "actual_kind_target": ("目标指标值", "target level"),
+    "actual_kind_program": ("项目累计已付申请数", "program, claims paid"),
+    "actual_kind_population": ("主体数量", "entity count"),
+    "actuals_note": (
+        "实际数文件 {file}，sha256 {sha}；截止日 {date}，行号为文件中的行。资金金额为资金设立以来的累计拨付。{cond}。",
+        "Actuals file {file}, sha256 {sha}; as of {date}; line numbers are those of the file. Fund amounts are "
+        "cumulative amounts paid since the fund opened. {cond}.",
+    ),
 }
 
 GLOSSARY: tuple[tuple[str, str, str, str], ...] = (
