@@ -254,10 +254,11 @@ def arrears_section(lay: Layout, store: RunStore) -> list[Flowable]:
     un = unpaid_means(store)
     if un.empty:
         return [*story, lay.para(bt("arrears_none", lang))]
-    cols = [Column(bt("col_fund", lang), 6.2 * cm), Column(bt("col_year", lang), 1.4 * cm),
+    as_of = nowcast.as_of_of(store)
+    wide = 0.8 * cm if as_of else 0.0  # room for the year's "actual / part actual / projected"
+    cols = [Column(bt("col_fund", lang), 6.2 * cm - wide), Column(bt("col_year", lang), 1.4 * cm + wide),
             Column(bt("col_arrears", lang), 2.4 * cm, True), Column(bt("col_refused", lang), 2.3 * cm, True),
             Column(bt("col_cut", lang), 2.3 * cm, True), Column(bt("col_p_unpaid", lang), 2.4 * cm, True)]
-    as_of = nowcast.as_of_of(store)
     rows: list[list[Cell]] = [[fund_name(store, str(r.fund), lang), nowcast.year_heading(int(r.year), as_of, lang),
                                fmt.table_money(r.arrears_fen, lang), fmt.table_money(r.refused_fen, lang),
                                fmt.table_money(r.prorata_cut_fen, lang), fmt.prob(r.p_unpaid)]

@@ -20,8 +20,10 @@ import datetime as _dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
+from simulator.i18n import Msg
 from simulator.report.analysis import cumulative_draw_bands
 from simulator.report.fmt import Lang
 from simulator.report.outcomes import metric_bands
@@ -90,40 +92,59 @@ class Actuals:
         return sorted((r.date, r.value) for r in self.rows if r.kind == kind and r.id == ident)
 
 
-def _where(store: RunStore, file: str) -> str:
-    return str(store.path / file)
+EXPECTED: dict[str, tuple[str, str]] = {
+    "object": ("对象", "an object"),
+    "list": ("列表", "a list"),
+    "line": ("行号（整数）", "a line number"),
+    "value": ("不小于 0 的数", "a number >= 0"),
+    "kind": (f"{' / '.join(KINDS)} 之一", f"one of {', '.join(KINDS)}"),
+    "id": ("编号", "an id"),
+    "text": ("文字", "text"),
+    "date": ("日期 YYYY-MM-DD", "a date YYYY-MM-DD"),
+    "file": ("文件路径", "the file's path"),
+    "sha256": ("64 位十六进制数", "64 hex digits"),
+    "bool": ("true 或 false", "true or false"),
+}
+"""What each field of the manifest's ``actuals`` record must be, in each language."""
 
 
-def _row(raw: object, i: int, where: str) -> ActualRow:
+def _bad(where: Path, key: str, value: object, expected: str) -> StoreError:
+    """The error of one field of the ``actuals`` record: the file, the key, the value found, what was expected."""
+    zh, en = EXPECTED[expected]
+    return StoreError(Msg(f"{where}：actuals.{key} 应为{zh}（实际为 {value!r}）",
+                          f"{where}: actuals.{key} must be {en} (got {value!r})"))
+
+
+def _row(raw: object, i: int, where: Path) -> ActualRow:
     """One row record of the manifest, checked."""
+    key = f"rows[{i}]"
     if not isinstance(raw, Mapping):
-        raise StoreError(f"{where}: actuals.rows[{i}] must be an object")
-    line, value = raw.get("line"), raw.get("value")
+        raise _bad(where, key, raw, "object")
+    line, value, kind, ident = raw.get("line"), raw.get("value"), raw.get("kind"), raw.get("id")
     if not isinstance(line, int) or isinstance(line, bool):
-        raise StoreError(f"{where}: actuals.rows[{i}].line must be a line number, found {line!r}")
+        raise _bad(where, f"{key}.line", line, "line")
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
-        raise StoreError(f"{where}: actuals.rows[{i}].value must be a number >= 0, found {value!r}")
-    kind, ident = raw.get("kind"), raw.get("id")
+        raise _bad(where, f"{key}.value", value, "value")
     if kind not in KINDS:
-        raise StoreError(f"{where}: actuals.rows[{i}].kind must be one of {', '.join(KINDS)}, found {kind!r}")
+        raise _bad(where, f"{key}.kind", kind, "kind")
     if not isinstance(ident, str) or not ident:
-        raise StoreError(f"{where}: actuals.rows[{i}].id must be an id, found {ident!r}")
+        raise _bad(where, f"{key}.id", ident, "id")
     texts = {k: raw.get(k) or "" for k in ("unit", "note")}
     for k, v in texts.items():
         if not isinstance(v, str):
-            raise StoreError(f"{where}: actuals.rows[{i}].{k} must be text, found {v!r}")
-    return ActualRow(line=line, date=_iso(raw.get("date"), f"{where}: actuals.rows[{i}].date"), id=ident,
+            raise _bad(where, f"{key}.{k}", v, "text")
+    return ActualRow(line=line, date=_iso(raw.get("date"), where, f"{key}.date"), id=ident,
                      kind=str(kind), value=float(value), unit=texts["unit"], note=texts["note"])
 
 
-def _iso(value: object, what: str) -> str:
+def _iso(value: object, where: Path, key: str) -> str:
     """A ``YYYY-MM-DD`` date, checked."""
     if isinstance(value, str):
         try:
             return _dt.date.fromisoformat(value).isoformat()
         except ValueError:
             pass
-    raise StoreError(f"{what} must be a date YYYY-MM-DD, found {value!r}")
+    raise _bad(where, key, value, "date")
 
 
 def actuals_of(store: RunStore) -> Actuals | None:
@@ -143,33 +164,36 @@ def actuals_of(store: RunStore) -> Actuals | None:
 
 
 def _read(store: RunStore) -> Actuals | None:
-    where, swhere = _where(store, "manifest.json"), _where(store, "summary.json")
+    where, swhere = store.path / "manifest.json", store.path / "summary.json"
     raw = store.manifest.get("actuals")
     said = store.summary.get("as_of")
     if raw is None:
         if said is not None:
-            raise StoreError(f"{swhere}: 'as_of' is {said!r} but manifest.json records no actuals")
+            raise StoreError(Msg(f"{swhere}：as_of 为 {said!r}，但 manifest.json 没有记录实际数（actuals）",
+                                 f"{swhere}: 'as_of' is {said!r} but manifest.json records no actuals"))
         return None
     if not isinstance(raw, Mapping):
-        raise StoreError(f"{where}: 'actuals' must be an object")
-    as_of = _iso(raw.get("as_of"), f"{where}: actuals.as_of")
+        raise StoreError(Msg(f"{where}：actuals 应为对象", f"{where}: 'actuals' must be an object"))
+    as_of = _iso(raw.get("as_of"), where, "as_of")
     if said is not None and said != as_of:
-        raise StoreError(f"{swhere}: 'as_of' is {said!r} but manifest.json's actuals.as_of is {as_of!r}")
-    file, sha = raw.get("file"), raw.get("sha256")
+        raise StoreError(Msg(f"{swhere}：as_of 为 {said!r}，与 manifest.json 的 actuals.as_of {as_of!r} 不一致",
+                             f"{swhere}: 'as_of' is {said!r} but manifest.json's actuals.as_of is {as_of!r}"))
+    file, sha, rows_raw = raw.get("file"), raw.get("sha256"), raw.get("rows")
     if not isinstance(file, str) or not file:
-        raise StoreError(f"{where}: actuals.file must be the file's path, found {file!r}")
+        raise _bad(where, "file", file, "file")
     if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-        raise StoreError(f"{where}: actuals.sha256 must be 64 hex digits, found {sha!r}")
-    rows_raw = raw.get("rows")
+        raise _bad(where, "sha256", sha, "sha256")
     if not isinstance(rows_raw, list):
-        raise StoreError(f"{where}: actuals.rows must be a list")
+        raise _bad(where, "rows", rows_raw, "list")
     rows = tuple(_row(r, i, where) for i, r in enumerate(rows_raw))
     for r in rows:
         if r.date > as_of:
-            raise StoreError(f"{where}: actuals row of line {r.line} ({r.id}) is dated {r.date}, after as_of {as_of}")
+            raise StoreError(Msg(f"{where}：实际数第 {r.line} 行（{r.id}）的日期 {r.date} 晚于截止日 {as_of}",
+                                 f"{where}: the actuals row of line {r.line} ({r.id}) is dated {r.date}, "
+                                 f"after as_of {as_of}"))
     cond = raw.get("parameters_conditioned", False)
     if not isinstance(cond, bool):
-        raise StoreError(f"{where}: actuals.parameters_conditioned must be true or false, found {cond!r}")
+        raise _bad(where, "parameters_conditioned", cond, "bool")
     return Actuals(file=file, sha256=sha, as_of=as_of, rows=rows, parameters_conditioned=cond)
 
 
