@@ -21,7 +21,7 @@ from reportlab.graphics.shapes import Circle, Line, PolyLine, String
 from simulator.errors import StoreError
 from simulator.report import build_run_report, grids, nowcast
 from simulator.report.analysis import cumulative_draw_bands
-from simulator.report.nowcast import Actuals, ActualRow, actuals_of, paid_by_year, year_phase
+from simulator.report.nowcast import ActualRow, Actuals, actuals_of, paid_by_year, year_phase
 from simulator.report.outcomes import metric_bands
 from simulator.report.palette import ACTUAL, TODAY
 from simulator.report.store import open_run
