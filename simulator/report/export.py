@@ -20,7 +20,7 @@ import pandas as pd
 
 from simulator.i18n import Msg, Text, pick
 from simulator.names import cell_text, printable
-from simulator.report import analysis, fmt, outcomes
+from simulator.report import analysis, fmt, nowcast, outcomes
 from simulator.report.fmt import Lang, display_width
 from simulator.report.i18n import (
     check_lang,
@@ -31,7 +31,7 @@ from simulator.report.i18n import (
     t,
 )
 from simulator.report.layout import atomic_output, current_umask
-from simulator.report.sheets import SHEETS
+from simulator.report.sheets import SHEETS, actuals_sheet
 from simulator.report.store import RunStore, open_run
 from simulator.report.texts import TEXT, bt
 
@@ -53,6 +53,7 @@ CSV_NAMES: dict[str, str] = {
     "sheet_needed": "money_needed",
     "sheet_fund_bands": "chart_funds",
     "sheet_target_bands": "chart_targets",
+    "sheet_actuals": "actuals",
 }
 """File stem of each table in a CSV export (ASCII, stable across languages)."""
 
@@ -106,6 +107,8 @@ def export_tables(store: RunStore, lang: Lang = "zh") -> dict[str, pd.DataFrame]
         "sheet_inputs": _inputs_table(store, lang),
     }
     tables.update({key: build(store, lang) for key, build in SHEETS.items()})
+    if nowcast.actuals_of(store) is not None:
+        tables["sheet_actuals"] = actuals_sheet(store, lang)
     return tables
 
 
@@ -135,6 +138,11 @@ def _about_table(store: RunStore, lang: Lang) -> pd.DataFrame:
         (t("report_date", lang), fmt.today(lang)),
         (t("definitions", lang), t("def_medians", lang)),
     ]
+    actuals = nowcast.actuals_of(store)
+    if actuals is not None:
+        about += [(bt("about_actuals_file", lang), actuals.file), (bt("about_actuals_sha", lang), actuals.sha256),
+                  (bt("about_as_of", lang), actuals.as_of),
+                  (bt("about_conditioned", lang), nowcast.conditioned_text(actuals, lang))]
     return pd.DataFrame(
         [(k, "" if v is None else str(v)) for k, v in about],
         columns=[t("col_item", lang), t("col_content", lang)],

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from simulator.i18n import display_name
-from simulator.report import analysis, fmt, outcomes
+from simulator.report import analysis, fmt, nowcast, outcomes
 from simulator.report.fmt import Lang
 from simulator.report.i18n import level_label, t
 from simulator.report.store import RunStore
@@ -113,6 +113,35 @@ def target_bands_sheet(store: RunStore, lang: Lang) -> pd.DataFrame:
                                     t("col_unit", lang): a.unit,
                                     **{k.upper(): bands[k].to_numpy(dtype=float) for k in _BANDS}}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _actual_unit(store: RunStore, row: nowcast.ActualRow, lang: Lang) -> str:
+    """The unit of an actual figure in the sheet: 万元 for a fund, the target's unit, else none (a count)."""
+    if row.kind == "fund":
+        return t("money_header", lang, label="").strip("（）() ")
+    if row.kind == "target":
+        return str((store.targets.get(row.id) or {}).get("unit") or "")
+    return ""
+
+
+def actuals_sheet(store: RunStore, lang: Lang) -> pd.DataFrame:
+    """The actual figures of a nowcast run and the model's on their dates (funds in 万元); empty for an ordinary run."""
+    actuals = nowcast.actuals_of(store)
+    if actuals is None:
+        return pd.DataFrame()
+    rows = []
+    for c in nowcast.checks(store, actuals):
+        r = c.row
+        scale = fmt.FEN_PER_WAN if r.kind == "fund" else 1.0
+        unit = _actual_unit(store, r, lang)
+        model = {k: (c.model[k] / scale if c.model else float("nan")) for k in ("p5", "p50", "p95")}
+        rows.append({bt("col_line", lang): r.line, bt("col_date", lang): r.date, bt("col_id", lang): r.id,
+                     bt("col_kind_actual", lang): bt(f"actual_kind_{r.kind}", lang),
+                     bt("col_actual", lang): r.value / scale, bt("col_unit", lang): unit,
+                     bt("col_model_p5", lang): model["p5"], bt("col_model_p50", lang): model["p50"],
+                     bt("col_model_p95", lang): model["p95"], bt("col_unit_file", lang): r.unit,
+                     bt("col_note", lang): r.note})
+    return pd.DataFrame(rows)
 
 
 SHEETS = {

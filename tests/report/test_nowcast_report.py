@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from reportlab.graphics.shapes import Circle, Line, PolyLine, String
 
 from simulator.errors import StoreError
-from simulator.report import build_run_report, grids, nowcast
+from simulator.report import build_run_report, export_store, grids, nowcast
 from simulator.report.analysis import cumulative_draw_bands
 from simulator.report.nowcast import ActualRow, Actuals, actuals_of, paid_by_year, year_phase
 from simulator.report.outcomes import metric_bands
@@ -265,3 +265,29 @@ def test_a_report_without_actuals_has_none_of_it(run_store: Path, tmp_path: Path
             if len(words) >= (4 if lang == "zh" else 10):  # long enough to be this label, not a common word
                 assert _squash(words) not in text, (lang, key)
         assert "2020实际" not in text and "2020actual" not in text
+
+
+# --------------------------------------------------------------------------- the exports
+
+
+def test_exports_carry_the_actuals_and_the_model_on_their_dates(nowcast_store: Path, run_store: Path,
+                                                                 record: dict[str, object], tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    xlsx = export_store(nowcast_store, "xlsx", tmp_path / "nowcast.xlsx")
+    wb = load_workbook(xlsx)
+    assert "实际数" in wb.sheetnames
+    rows = list(wb["实际数"].iter_rows(values_only=True))
+    head, body = rows[0], rows[1:]
+    got = [dict(zip(head, r, strict=True)) for r in body]
+    assert [(g["行"], g["日期"], g["编号"], g["实际数"], g["单位"]) for g in got] == [
+        (2, "2020-12-31", "LC-1", 1500, "万元"), (3, "2021-06-30", "LC-1", 2350, "万元"),
+        (4, "2021-06-30", "LC-T1", 5, "count"), (5, "2021-06-30", "LC-3", 4, None)]
+    fund = cumulative_draw_bands(open_run(nowcast_store), "LC-1")
+    assert got[0]["模拟中位数"] == pytest.approx(float(fund.loc["2020-12", "p50"]) / WAN)
+    about = {r[0]: r[1] for r in wb["说明"].iter_rows(values_only=True)}
+    assert about["实际数文件 sha256"] == record["sha256"] and about["实际数截止日"] == AS_OF
+    csv_dir = export_store(nowcast_store, "csv", tmp_path / "nowcast-csv", lang="en")
+    assert "LC-T1" in (csv_dir / "actuals.csv").read_text(encoding="utf-8-sig")
+    plain = export_store(run_store, "csv", tmp_path / "plain-csv", lang="en")
+    assert not (plain / "actuals.csv").exists()
