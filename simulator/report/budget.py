@@ -114,10 +114,11 @@ def budget_section(lay: Layout, store: RunStore) -> list[Flowable]:
     if as_of:
         caption += ("" if lang == "zh" else " ") + bt("grid_nowcast_note", lang, date=as_of)
     story.append(lay.caption(caption))
-    story.append(lay.h1(bt("budget_heading", lang)))
-    if as_of:
-        story.append(lay.para(bt("split_note", lang, date=as_of), "note"))
-    story += level_tables(lay, store)
+    levels = level_tables(lay, store)
+    head: list[Flowable] = [lay.h1(bt("budget_heading", lang))]
+    if as_of:  # what the marks of the year columns mean, kept with the first table
+        head.append(lay.para(bt("split_note", lang, date=as_of), "note"))
+    story += [KeepTogether([*head, levels[0]]), *levels[1:]]
     story += fund_tables(lay, store)
     story += check_tables(lay, store)
     story += needed_tables(lay, store)
