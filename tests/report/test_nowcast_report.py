@@ -291,3 +291,10 @@ def test_exports_carry_the_actuals_and_the_model_on_their_dates(nowcast_store: P
     assert "LC-T1" in (csv_dir / "actuals.csv").read_text(encoding="utf-8-sig")
     plain = export_store(run_store, "csv", tmp_path / "plain-csv", lang="en")
     assert not (plain / "actuals.csv").exists()
+
+
+def test_the_examples_of_the_module_hold() -> None:
+    import doctest
+
+    result = doctest.testmod(nowcast)
+    assert result.attempted >= 8 and result.failed == 0
