@@ -139,10 +139,11 @@ def check_pair(actuals: object, as_of: object, names: tuple[str, str] = ("--actu
     """Refuse an actuals file without an as-of date, or the reverse.
 
     >>> check_pair(None, None)
-    >>> check_pair("a.csv", None)
-    Traceback (most recent call last):
-    ...
-    simulator.errors.InputError: --as-of: --actuals and --as-of go together; expected both, e.g. --actuals data/actuals/liaocheng-2021.csv --as-of 2021-12-31
+    >>> try:
+    ...     check_pair("a.csv", None)
+    ... except InputError as exc:
+    ...     print(exc.problems[0].path, exc.problems[0].message)
+    --as-of --actuals and --as-of go together
     """
     if (actuals is None) != (as_of is None):
         missing = names[1] if as_of is None else names[0]
