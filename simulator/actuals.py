@@ -50,12 +50,13 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from simulator.errors import InputError, Problem, did_you_mean
+from simulator.errors import InputError, Problem, TextError, did_you_mean
 from simulator.i18n import Msg, Text, did_you_mean_hint, one_of
 from simulator.loader import LoadedScenario
 from simulator.messages import CATALOGUE
 from simulator.model.nowcast import unsupported
 from simulator.money import MoneyFormatError, describe_amount, parse_amount, parse_share
+from simulator.names import LINE_MAX, NAME_MAX, check_name, check_prose
 from simulator.scenario import Nowcast, ObservedLevel, ObservedPaid, Scenario
 
 __all__ = ["ActualRow", "Actuals", "Kind", "actuals_label", "as_of_date", "attach_actuals", "check_pair",
@@ -346,6 +347,8 @@ def _row(rd: _Reader, line: int, cells: Sequence[object], cols: Mapping[str, int
             rd.problem(_m("act_empty_cell", column=key), line, _text(cell("id")) or None, None, _m("act_columns"))
             return None
     rid, unit, note = _text(cell("id")), _text(cell("unit")), _text(cell("note"))
+    if not _plain(rd, line, (("id", rid), ("unit", unit), ("note", note))):
+        return None
     when = _date(cell("date"))
     if when is None:
         rd.problem(_m("act_bad_date"), line, rid, _text(cell("date")), _m("act_date_form"))
@@ -366,6 +369,19 @@ def _row(rd: _Reader, line: int, cells: Sequence[object], cols: Mapping[str, int
         rd.problem(bad.message, line, rid, _text(cell("value")) + (f" {unit}" if unit else ""), bad.expected, bad.hint)
         return None
     return ActualRow(line, when, rid, kind, value, unit, note)
+
+
+def _plain(rd: _Reader, line: int, texts: Sequence[tuple[str, str]]) -> bool:
+    """Whether the text cells are plain text (no control characters, not too long); a problem if not."""
+    for column, text in texts:
+        try:
+            (check_prose if column == "note" else check_name)(text)
+            if len(text) > (LINE_MAX if column == "note" else NAME_MAX):
+                raise TextError(Msg(f"过长（{len(text)} 个字符）", f"too long ({len(text)} characters)"))
+        except TextError as exc:
+            rd.problem(exc.msg, line, column, None, None)
+            return False
+    return True
 
 
 def _value(s: Scenario, kind: Kind, rid: str, raw: object, unit: str) -> int | float:

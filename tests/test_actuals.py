@@ -190,6 +190,8 @@ BAD: list[tuple[str, str, list[str]]] = [
     ("unit_twice", HEADER + "2021-12-31,lc-city-sci,640万元,亿元,\n", ["lc-city-sci", "disagree"]),
     ("extra_cells", "date,id,value\n2021-12-31,LC-6,4,oops\n", ["actuals.csv:2:", "more cells than the header"]),
     ("missing_value", HEADER + "2021-12-31,LC-6,,,\n", ["actuals.csv:2:", "LC-6", "missing value"]),
+    ("control_character_in_note", HEADER + "2021-12-31,LC-6,4,,see \x1b]0;x\x07 here\n",
+     ["actuals.csv:2:", "note:", "control character U+001B"]),
     ("header_only", HEADER, ["actuals.csv", "no actual figures"]),
     ("empty", "", ["actuals.csv", "no actual figures"]),
 ]
