@@ -531,7 +531,9 @@ def read_actuals(path: str | Path, scenario: Scenario, as_of: date) -> Actuals:
     if rd.problems:
         raise InputError(sorted(rd.problems, key=lambda p: p.line or 0)[:MAX_PROBLEMS])
     nowcast = _nowcast(rd, rows, hashlib.sha256(Path(path).read_bytes()).hexdigest())
-    lines = {r.id: min(x.line for x in rows if x.id == r.id) for r in rows}
+    lines: dict[str, int] = {}
+    for r in rows:  # the first line of each id, named by a problem of the id as a whole
+        lines[r.id] = min(lines.get(r.id, r.line), r.line)
     for rid, reason in unsupported(scenario.model_copy(update={"nowcast": nowcast})):
         rd.problem(_m("act_unsupported", reason=reason), lines.get(rid), rid, rid, _m("act_supported"))
     if rd.problems:
