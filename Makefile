@@ -3,6 +3,9 @@
 #               run a shipped scenario and write its PDF report to reports/liaocheng.pdf
 #   make test   build the virtual environment, install fiscalsim with the test tools (the `test`
 #               extra), run ruff, mypy and the whole test suite
+# and one more to see a nowcast:
+#   make nowcast  run Liaocheng from the example actual figures up to 2021-12-31
+#                 (data/actuals/liaocheng-2021.csv) and write reports/liaocheng-nowcast.pdf
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,7 +14,7 @@ TEST_STAMP := $(VENV)/.installed-test
 OUT ?= out
 REPORTS := reports
 
-.PHONY: venv test demo lint clean golden bench
+.PHONY: venv test demo nowcast lint clean golden bench
 
 # What a user needs: the package and its default dependencies.
 $(USER_STAMP): setup.cfg pyproject.toml
@@ -40,6 +43,13 @@ demo: $(USER_STAMP)
 	$(BIN)/fiscalsim run scenarios/liaocheng.yaml --reps 200 --jobs 2 --out $(OUT)/liaocheng --force
 	$(BIN)/fiscalsim report $(OUT)/liaocheng --force
 	@echo "报告 / report: $(REPORTS)/liaocheng.pdf"
+
+# A nowcast: Liaocheng projected from the example actual figures up to the end of 2021 (README: Nowcast).
+nowcast: $(USER_STAMP)
+	$(BIN)/fiscalsim run scenarios/liaocheng.yaml --actuals data/actuals/liaocheng-2021.csv --as-of 2021-12-31 \
+		--reps 200 --jobs 2 --out $(OUT)/liaocheng-nowcast --force
+	$(BIN)/fiscalsim report $(OUT)/liaocheng-nowcast --force
+	@echo "报告 / report: $(REPORTS)/liaocheng-nowcast.pdf"
 
 golden: $(TEST_STAMP)
 	$(BIN)/python -m tests.golden --regenerate

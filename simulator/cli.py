@@ -7,7 +7,7 @@ one clear message per problem and exit status 2, never a traceback.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,9 @@ from simulator.cli_support import (
     input_errors,
     lang_of,
 )
-from simulator.errors import InputError, Problem
+from simulator.errors import InputError, Problem, StoreError
 from simulator.i18n import Lang, Msg, did_you_mean_hint, localized, t
-from simulator.loader import load_scenario, split_path
+from simulator.loader import LoadedScenario, load_scenario, split_path
 from simulator.names import cell_text, printable
 
 
@@ -137,6 +137,40 @@ def _input_line(row: dict[str, str]) -> str:
     return printable(f"{row['path']} = {row['value']}    [{row['source_kind']}] {row['source']}")
 
 
+def _actuals_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options ``--actuals FILE --as-of DATE`` of ``run`` (a nowcast: start from actual figures)."""
+    func = click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+                        help="The date up to which --actuals holds the actual history; the projection starts "
+                             "after it.")(func)
+    return click.option("--actuals", type=click.Path(path_type=Path), default=None, metavar="FILE",
+                        help="Start from actual figures (nowcast): a CSV or xlsx file with columns date,id,value "
+                             "(optional unit,note); id is a target, fund, program or population id. Needs --as-of. "
+                             "Example: --actuals data/actuals/liaocheng-2021.csv --as-of 2021-12-31 "
+                             "(README: Nowcast).")(func)
+
+
+def _nowcast(loaded: LoadedScenario, actuals: Path | None, as_of: str | None, resumed: Path | None,
+             lang: Lang) -> LoadedScenario:
+    """The scenario with the actuals of ``--actuals``/``--as-of`` attached, their warnings printed.
+
+    On ``--resume`` without them, the stopped run's actuals file and date are
+    read again (the runner refuses them if the file changed).
+    """
+    from simulator.actuals import attach_actuals, check_pair
+    from simulator.runner import read_run_manifest
+
+    check_pair(actuals, as_of)
+    was = read_run_manifest(resumed).get("actuals") if resumed is not None and actuals is None else None
+    if isinstance(was, dict) and as_of is None:
+        actuals, as_of = Path(str(was.get("file"))), str(was.get("as_of"))
+    if actuals is None or as_of is None:
+        return loaded
+    loaded, warnings = attach_actuals(loaded, actuals, as_of)
+    for warning in warnings:
+        click.echo(printable(f"{t('act_warning', lang)}: {warning.render(lang)}", multiline=True), err=True)
+    return loaded
+
+
 @main.command("run")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--reps", type=click.IntRange(1, 1_000_000), default=None,
@@ -162,11 +196,12 @@ def _input_line(row: dict[str, str]) -> str:
                    "draws its parameters from their priors (docs/uncertainty.md).")
 @click.option("--group-size", type=click.IntRange(1, 10_000), default=None,
               help="Replications per parameter draw (default: the scenario's uncertainty.group_size, else 10).")
+@_actuals_options
 @click.pass_context
 @input_errors
 def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | None, out: Path, jobs: int,
             engine: str | None, force: bool, resume: bool, sets: Sequence[str], fixed_params: bool,
-            group_size: int | None) -> None:
+            group_size: int | None, actuals: Path | None, as_of: str | None) -> None:
     """Run REPS replications of SCENARIO and write a result store to OUT.
 
     Above 10 replications the vectorised engine runs them (a block of 50 at a
@@ -184,6 +219,7 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
       fiscalsim run scenarios/shandong.yaml --out out/shandong --resume
       fiscalsim run scenarios/zibo.yaml --reps 200 --engine des --out out/zibo-des
       fiscalsim run scenarios/taian.yaml --reps 500 --fixed-params --out out/taian-chance
+      fiscalsim run scenarios/liaocheng.yaml --actuals data/actuals/liaocheng-2021.csv --as-of 2021-12-31 --out out/lc-now
     Then: fiscalsim report out/liaocheng   (writes reports/liaocheng.pdf)
     """
     from simulator.commands import resume_command
@@ -191,15 +227,14 @@ def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | No
     from simulator.paths import check_output_dir
     from simulator.runner import RunError, RunInterrupted, RunOptions, read_run_manifest
     from simulator.runner import run as run_scenario
-    from simulator.store import StoreError
 
     lang = lang_of(ctx)
     zh = lang == "zh"
     if resume and force:
         fail("--resume 与 --force 不能同时使用" if zh else "--resume and --force cannot be used together")
     check_output_dir(out)
-    overrides = _parse_overrides(sets)
-    loaded = load_scenario(scenario, overrides=overrides or None, overrides_from="--set {key}={value}")
+    loaded = _nowcast(load_scenario(scenario, overrides=_parse_overrides(sets) or None, overrides_from="--set {key}={value}"),
+                      actuals, as_of, out if resume else None, lang)
     block: int | None = None
     fixed: bool | None = True if fixed_params else None
     if resume:
@@ -298,6 +333,10 @@ def print_summary(summary: dict[str, Any], manifest: dict[str, Any], lang: Lang)
         tname = tg["name"] if zh else manifest.get("targets", {}).get(tid, {}).get("name_en") or tg["name"]
         click.echo(f"  {tid:<8} {'达成概率' if zh else 'P(attained)'} {tg['p_attained']:>5.0%}   "
                    f"{'截止值中位数' if zh else 'median at deadline'} {show(tg['p50'])} / {show(tg['threshold'])}  {printable(tname)}")
+    actuals = manifest.get("actuals")
+    if isinstance(actuals, dict):
+        click.echo(printable(t("act_based_on", lang, as_of=actuals.get("as_of"), file=actuals.get("file"),
+                               rows=len(actuals.get("rows") or []))))
 
 
 @main.command()

@@ -70,6 +70,8 @@ class LoadedScenario:
     params: dict[str, Parameter]
     files: tuple[str, ...]
     hash: str = field(default="")
+    actuals: dict[str, Any] | None = field(default=None)
+    """The manifest record of the actuals file ``scenario.nowcast`` was read from (:mod:`simulator.actuals`)."""
 
     def value_at(self, path: str) -> Any:
         """The resolved raw value at a dotted path (``KeyError`` if absent)."""
@@ -132,6 +134,13 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
         except InputError as exc:
             raise ScenarioError(_named(exc.problems, p)) from None
     problems: list[Problem] = []
+    if "nowcast" in state.data:  # set only by --actuals/--as-of (simulator.actuals), never by a file or --set
+        file, line = state.line(("nowcast",))
+        problems.append(Problem(Msg("情景文件中不能写 `nowcast`", "`nowcast` cannot be written in a scenario"),
+                                file=file, line=line, path="nowcast",
+                                expected=Msg("由 fiscalsim run --actuals FILE --as-of DATE 给出的实际数",
+                                             "actual figures given by fiscalsim run --actuals FILE --as-of DATE")))
+        raise ScenarioError(_named(problems, p))
     params = _load_params(state, problems)
     if problems:
         raise ScenarioError(_named(problems, p))

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator import __version__
+from simulator.actuals import actuals_label
 from simulator.i18n import Msg
 from simulator.loader import LoadedScenario
 from simulator.lock import LOCK_FILE, LockHeld, StoreLock, holder_of, store_lock
@@ -328,11 +329,13 @@ def _check_resume(old: Mapping[str, Any], loaded: LoadedScenario, opts: RunOptio
         en.append(f"the scenario differs (the run used {sc.get('file')}, hash {str(sc.get('hash'))[:12]}..., "
                   f"now {loaded.hash[:12]}...; --set items must match too)")
     for key, now in (("seed", opts.seed), ("reps", opts.reps), ("engine", opts.engine), ("block", opts.block),
-                     ("uncertainty", plan.describe())):
+                     ("uncertainty", plan.describe()), ("actuals", loaded.actuals)):
         was = old.get(key)
         if was != now:
             if key == "uncertainty":  # the parameter draws: say the mode, not every prior
                 was, now = mode_of(was), mode_of(now)
+            elif key == "actuals":  # the actuals file (--actuals/--as-of): say the file, its hash and the date
+                was, now = actuals_label(was), actuals_label(now)
             zh.append(f"{key} 原为 {was}，现为 {now}")
             en.append(f"{key} was {was}, now {now}")
     if zh:
@@ -445,7 +448,7 @@ def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dic
                         "source": t.source, "city": s.target_city(k)} for k, t in s.targets.items()},
         "inputs": loaded.inputs(),
         "not_modelled": s.not_modelled_list(),
-        "overrides": list(opts.sets),
+        "overrides": list(opts.sets), **({"actuals": loaded.actuals} if loaded.actuals is not None else {}),
         "parts": sort_parts(parts or []),
     }
 

@@ -272,7 +272,8 @@ def summarize(store: RunStore, ctx: MetricContext) -> dict[str, Any]:
     reps = int(store.manifest["reps"])
     split = _splitter(store.manifest)
     out: dict[str, Any] = {"reps": reps, "targets": {}, "funds": {}, "programs": {}, "levels": {},
-                           "not_modelled": s.not_modelled_list()}
+                           "not_modelled": s.not_modelled_list(),
+                           "as_of": s.nowcast.as_of.isoformat() if s.nowcast is not None else None}
     out["targets"] = _summarize_targets(store, ctx, split)
     out["funds"] = _summarize_funds(store, ctx, split, reps)
     out["programs"], out["levels"] = _summarize_draws(store, ctx, reps)

@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, list[str]]] = [
                   "simulator.scenario_triggers", "simulator.scenario_pops", "simulator.scenario_nowcast", "simulator.scenario", "simulator.params", "simulator.merge",
                   "simulator.provenance", "simulator.validation", "simulator.crosscheck", "simulator.loader"]),
     ("model", ["simulator.model"]),
+    ("actuals", ["simulator.actuals"]),
     ("engines", ["simulator.engines"]),
     ("uncertainty", ["simulator.uncertainty"]),
     ("results", ["simulator.schema", "simulator.storeio", "simulator.needs", "simulator.store", "simulator.verify", "simulator.lock",

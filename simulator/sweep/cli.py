@@ -21,6 +21,7 @@ from typing import Any, Literal, NoReturn
 
 import click
 
+from simulator.errors import InputError
 from simulator.i18n import Lang, Msg, Text, localized, pick
 from simulator.names import printable
 from simulator.sweep.analysis import SweepSummary, summarise_sweep
@@ -29,7 +30,7 @@ from simulator.sweep.executors import make_executor
 from simulator.sweep.limits import over_limit, sweep_size
 from simulator.sweep.model import ModelFactory
 from simulator.sweep.precheck import check_factors
-from simulator.sweep.runner import resolve_model_factory, run_sweep
+from simulator.sweep.runner import resolve_model_factory, run_sweep, spec_actuals
 from simulator.sweep.scenario_model import ScenarioFactory
 from simulator.sweep.spec import SweepSpec, load_spec
 from simulator.sweep.store import SweepStoreError
@@ -183,13 +184,16 @@ def _sweep(
     _check_size(spec, jobs, allow_large)
     show: bool | Literal["always"] = "always" if progress else (progress is None)
     try:
+        actuals = spec_actuals(spec)  # checked before anything is written; warnings printed once
+        for warning in actuals.warnings if actuals is not None else ():
+            click.echo(printable(_say(Msg("警告：", "warning: ")) + warning.render(_lang())), err=True)
         factory = resolve(spec)
         if isinstance(factory, ScenarioFactory):
             check_factors(spec)
         result = run_sweep(
             spec, out_dir, executor, resume=resume, force=force, progress=show, factory=factory, lang=_lang()
         )
-    except (SweepSpecError, SweepSetupError, SweepStoreError) as exc:
+    except (SweepSpecError, SweepSetupError, SweepStoreError, InputError) as exc:
         _fail(exc)
     except SweepRunError as exc:
         _fail(Msg(f"{localized(exc, 'zh')}；已完成的点已保存，可用 --resume 续算",

@@ -22,7 +22,9 @@ from typing import Any, Literal
 import pandas as pd
 from tqdm import tqdm
 
+from simulator.actuals import Actuals, read_actuals
 from simulator.i18n import Msg
+from simulator.loader import load_scenario
 from simulator.sweep.design import Design, build_design
 from simulator.sweep.errors import SweepRunError, SweepSetupError
 from simulator.sweep.executors import (
@@ -79,7 +81,20 @@ def resolve_model_factory(spec: SweepSpec) -> ModelFactory:
         ))
     path = spec.scenario_path()
     assert path is not None  # not a toy
-    return scenario_factory(path, spec.engine, spec.fixed_params)
+    actuals = spec_actuals(spec)
+    return scenario_factory(path, spec.engine, spec.fixed_params, actuals.nowcast if actuals else None)
+
+
+def spec_actuals(spec: SweepSpec) -> Actuals | None:
+    """The spec's actuals file read and checked against its scenario (None without ``actuals``).
+
+    Raises:
+        InputError: Naming the actuals file, the line and the id of each bad row.
+    """
+    actuals, path = spec.actuals_path(), spec.scenario_path()
+    if actuals is None or spec.as_of is None or path is None or not path.is_file():
+        return None
+    return read_actuals(actuals, load_scenario(path).scenario, spec.as_of)
 
 
 @dataclass

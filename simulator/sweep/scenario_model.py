@@ -19,7 +19,7 @@ Output columns per replication:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from simulator.loader import load_scenario
 from simulator.model.metrics import MetricContext, evaluate_target, metric_series
 from simulator.model.records import RepResult
 from simulator.runner import engine_available, engine_fn
-from simulator.scenario import Scenario
+from simulator.scenario import Nowcast, Scenario
 from simulator.sweep.errors import SweepSetupError
 from simulator.sweep.model import SweepModel
 from simulator.uncertainty.draws import UncertaintyPlan, build_plan, segments
@@ -73,6 +73,7 @@ class ScenarioSweepModel:
     path: str
     engine: str
     fixed_params: bool = False
+    nowcast: Nowcast | None = None
     _cache: dict[tuple[tuple[str, str], ...], tuple[Scenario, UncertaintyPlan]] = field(default_factory=dict)
 
     def point(self, values: Mapping[str, object]) -> tuple[Scenario, UncertaintyPlan]:
@@ -82,6 +83,8 @@ class ScenarioSweepModel:
             if len(self._cache) > 64:
                 self._cache.clear()
             loaded = load_scenario(self.path, overrides=dict(values))
+            if self.nowcast is not None:  # every point starts from the same actual figures
+                loaded = replace(loaded, scenario=loaded.scenario.model_copy(update={"nowcast": self.nowcast}))
             self._cache[key] = (loaded.scenario, build_plan(loaded, fixed=True if self.fixed_params else None))
         return self._cache[key]
 
@@ -114,6 +117,7 @@ class ScenarioFactory:
     path: str
     engine: str
     fixed_params: bool = False
+    nowcast: Nowcast | None = None
 
     def build(self) -> SweepModel:
         """Build the model in the worker.
@@ -121,16 +125,18 @@ class ScenarioFactory:
         Returns:
             The scenario model.
         """
-        return ScenarioSweepModel(self.path, self.engine, self.fixed_params)
+        return ScenarioSweepModel(self.path, self.engine, self.fixed_params, self.nowcast)
 
 
-def scenario_factory(scenario_path: Path, engine: str, fixed_params: bool = False) -> ScenarioFactory:
+def scenario_factory(scenario_path: Path, engine: str, fixed_params: bool = False,
+                     nowcast: Nowcast | None = None) -> ScenarioFactory:
     """Return the factory that runs a scenario file on an engine.
 
     Args:
         scenario_path: Absolute path of the scenario file.
         engine: ``fast`` or ``des``.
         fixed_params: Keep the parameters that are not factors at their central values.
+        nowcast: The actual figures every point starts from (the spec's ``actuals``), if any.
 
     Returns:
         The factory (the scenario itself is loaded in each worker, per point).
@@ -142,4 +148,4 @@ def scenario_factory(scenario_path: Path, engine: str, fixed_params: bool = Fals
         raise SweepSetupError(Msg(f"情景文件不存在：{scenario_path}", f"scenario file not found: {scenario_path}"))
     if not engine_available(engine):
         raise SweepSetupError(Msg(f"未知的引擎 {engine!r}；应为 fast 或 des", f"unknown engine {engine!r}; expected fast or des"))
-    return ScenarioFactory(str(scenario_path), engine, fixed_params)
+    return ScenarioFactory(str(scenario_path), engine, fixed_params, nowcast)

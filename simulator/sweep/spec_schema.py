@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -65,6 +66,9 @@ class SweepSpec(StrictModel):
         fixed_params: Keep the behaviour parameters that are not factors at
             their central values (chance only); by default they keep their
             priors, one draw per replication group (docs/uncertainty.md).
+        actuals: An actuals file (relative to the spec file) every point
+            starts from, as ``fiscalsim run --actuals`` (docs/nowcast.md).
+        as_of: The date up to which ``actuals`` holds; given with it.
     """
 
     scenario: str = Field(min_length=1)
@@ -80,6 +84,8 @@ class SweepSpec(StrictModel):
     second_order: bool = False
     levels: int = Field(default=4, ge=2)
     fixed_params: bool = False
+    actuals: str | None = Field(default=None, min_length=1)
+    as_of: date | None = None
 
     _base_dir: Path | None = PrivateAttr(default=None)
     _source: str = PrivateAttr(default="<spec>")
@@ -148,6 +154,13 @@ class SweepSpec(StrictModel):
                 raise spec_error(
                     "heatmap[1]", self.heatmap[1], Msg("两个不同的因子", "two different factors")
                 )
+        if (self.actuals is None) != (self.as_of is None):
+            raise spec_error(
+                "as_of" if self.as_of is None else "actuals",
+                MISSING,
+                Msg("actuals 与 as_of 须同时给出，如 actuals: ../data/actuals/liaocheng-2021.csv 和 as_of: 2021-12-31",
+                    "actuals and as_of together, e.g. actuals: ../data/actuals/liaocheng-2021.csv and as_of: 2021-12-31"),
+            )
         if self.block_size is not None and self.block_size > self.replications:
             raise spec_error(
                 "block_size",
@@ -183,6 +196,13 @@ class SweepSpec(StrictModel):
         if not path.is_absolute():
             path = self.base_dir / path
         return path.resolve()
+
+    def actuals_path(self) -> Path | None:
+        """The actuals file, resolved against the spec's folder (None without one)."""
+        if self.actuals is None:
+            return None
+        path = Path(self.actuals).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
 
     @property
     def effective_block_size(self) -> int:
@@ -262,10 +282,15 @@ def spec_hash(spec: SweepSpec) -> str:
 
     Returns:
         Hex SHA-256 of the canonical spec JSON followed by the scenario file
-        hash (empty when there is no scenario file).
+        hash (empty when there is no scenario file) and, with ``actuals``,
+        the actuals file's hash.
     """
     h = hashlib.sha256()
     h.update(canonical_spec_json(spec).encode("utf-8"))
     h.update(b"\n")
     h.update((scenario_hash(spec) or "").encode("ascii"))
+    actuals = spec.actuals_path()
+    if actuals is not None:  # the actual figures every point starts from: their content, not just their name
+        h.update(b"\nactuals:")
+        h.update((file_sha256(actuals) if actuals.is_file() else "").encode("ascii"))
     return h.hexdigest()
