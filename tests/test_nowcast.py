@@ -169,14 +169,14 @@ def test_indicator_held_and_per_10k_inverted(taian: Scenario) -> None:
     when = date(2023, 12, 31)
     s = _with(taian, _nowcast(when, targets={"TA-T7": (ObservedLevel(date=when, value=12.5),)}))
     assert "TA-T7" not in dict(nw.unsupported(s))
-    for r in simulate_block(s, 1, range(5)) + [run_replication(s, 1, 0)]:
+    for r in [*simulate_block(s, 1, range(5)), run_replication(s, 1, 0)]:
         assert _level(s, "TA-T7", r, when) == pytest.approx(12.5, rel=1e-9)
 
 
 def test_a_fund_the_model_did_not_use_is_spread_evenly(liaocheng: Scenario) -> None:
     when = date(2020, 2, 29)  # the first review comes later: the model has paid nothing yet
     s = _with(liaocheng, _nowcast(when, funds={"lc-city-sci": (ObservedPaid(date=when, fen=1_000_001),)}))
-    for r in simulate_block(s, 2, range(4)) + [run_replication(s, 2, 0)]:
+    for r in [*simulate_block(s, 2, range(4)), run_replication(s, 2, 0)]:
         months = {m: v for (m, f, _l, _p), v in r.draws.items() if f == "lc-city-sci" and m <= 1}
         assert sorted(months.values()) == [500_000, 500_001]
 
