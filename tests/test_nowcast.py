@@ -239,3 +239,23 @@ def test_settle_a_lapsing_fund() -> None:
     balance = np.array([70], dtype=np.int64)
     nw.settle_fund("lapse", np.array([[20, -10]]), 1, drawn, lapsed, carried, balance)
     assert drawn.tolist() == [[70, 20]] and lapsed.tolist() == [[30, 0]] and balance.tolist() == [80]
+
+
+def test_a_fund_nothing_pays_from_is_refused(liaocheng: Scenario) -> None:
+    from simulator.scenario import Fund
+
+    spare = Fund(name="x", owner="liaocheng", appropriations={2020: 100}, year_end="lapse")
+    when = date(2020, 12, 31)
+    s = liaocheng.model_copy(update={"funds": {**liaocheng.funds, "spare": spare}})
+    s = _with(s, _nowcast(when, funds={"spare": (ObservedPaid(date=when, fen=50),),
+                                       "lc-city-sci": (ObservedPaid(date=when, fen=50),)}))
+    assert [fid for fid, _ in nw.unsupported(s)] == ["spare"]
+
+
+def test_the_simpy_trace_shows_the_corrections(liaocheng: Scenario) -> None:
+    s = _with(liaocheng, _liaocheng_nowcast())
+    trace: list[tuple[float, str, str, str]] = []
+    run_replication(s, 7, 0, trace=trace)
+    rows = [row for row in trace if row[1] == "nowcast"]
+    assert [who for _t, _w, who, _d in rows] == ["lc-city-sci", "lc-city-sci", "LC-6"]
+    assert "held at 3000000.00 yuan" in rows[0][3] and rows[0][0] == pytest.approx(12 - 1e-7)

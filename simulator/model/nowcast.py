@@ -21,6 +21,10 @@ month's end.
   actual position.  Claims keep the model's own account (which were approved,
   paid, queued or refused, and what each was paid): the claims table is the
   model's story of individual claims, the ledger holds the actual totals.
+  A fund that opened before the scenario's start has no model months before
+  it: the first observation's amount is booked in the months from the start,
+  so the fund's position (balance) is right but a payment made before the
+  start shows in the first observed interval.
   Claims queued by the model stay queued and are served, as always, at the
   next fiscal year or income; a correction never pays or refuses a claim.
 * **Counts** (:class:`CountHold`): valid HTEs or registered tech SMEs of a city
@@ -202,6 +206,10 @@ def unsupported(scenario: Scenario) -> list[tuple[str, str]]:
     if nc is None:
         return []
     out: list[tuple[str, str]] = []
+    for fid in nc.funds:
+        if fid in scenario.funds and not fund_payers(scenario, fid):
+            out.append((fid, "no program or guidance fund of the scenario pays from this fund, so the model "
+                             "has no payments to hold to its actual amount"))
     for tid in nc.targets:
         if tid in scenario.targets:
             reason = _count_reason(scenario, tid)
@@ -229,7 +237,7 @@ def plan_of(scenario: Scenario, cal: Calendar) -> NowcastPlan | None:
         return cal.month_of(d)  # type: ignore[arg-type]
 
     funds = tuple(FundHold(fid, tuple((month(p.date), int(p.fen)) for p in pts if 0 <= month(p.date) < n))
-                  for fid, pts in nc.funds.items() if fid in scenario.funds)
+                  for fid, pts in nc.funds.items() if fid in scenario.funds and fid not in skip)
     counts: list[CountHold] = []
     indicators: list[IndicatorHold] = []
     for tid, pts in nc.targets.items():

@@ -83,6 +83,8 @@ class DesNowcast:
         for i, fy in enumerate(rows):
             fy.drawn, fy.lapsed, fy.carried_in = int(drawn[0, i]), int(lapsed[0, i]), int(carried[0, i])
         pool.balance = int(bal[0])
+        w.log("nowcast", fid, f"paid in months {lo}..{m} held at {paid / 100:.2f} yuan (the model paid "
+                              f"{int(old.sum()) / 100:.2f}); balance {pool.balance / 100:.2f}")
 
     # ------------------------------------------------------------------ firms
 
@@ -91,6 +93,7 @@ class DesNowcast:
         cities = [self.cities[i] for i in nw.city_match(hold.city, self.cities)]
         have = sum(w.live[w.kidx[(c, "firm", "firm", hold.state)]] for c in cities)
         gap = nw.promotions(have, level)
+        w.log("nowcast", hold.target, f"{hold.state} count {have} held at {level}")
         if gap < 0:
             pool = [f for c in cities for f in w.firms_by.get((c, hold.state), [])]
             for i in nw.choose(self.rng, len(pool), -gap).tolist():
@@ -147,6 +150,7 @@ class DesNowcast:
         keys = [w.kidx[(c, "new_" + hold.entity, typ, tier)] for c, typ in groups]
         have = sum(w.live[k] for k in keys)
         gap = nw.promotions(have, level)
+        w.log("nowcast", hold.target, f"recognitions at {tier} since the start {have} held at {level}")
         live = [e for c, typ in groups for e in w.tiered_by.get((c, typ), [])
                 if isinstance(e, Tiered) and e.kind == hold.entity]
         if gap < 0:
