@@ -82,6 +82,7 @@ class Tiered:
     proc: simpy.Process | None = None
     slot: int = -1
     extra: dict[str, float] = field(default_factory=dict)
+    new_at: int = -1  # tier of its recognition during the run while it holds that tier (-1: none)
 
 
 class Life(Protocol):

@@ -24,6 +24,7 @@ class Sub(IntEnum):
     FUNDS = 4
     INDICATORS = 5
     GUIDANCE = 6
+    NOWCAST = 7  # holding the history to actual figures (simulator.model.nowcast)
 
 
 def stream(seed: int, rep: int, sub: Sub | int, extra: int = 0) -> np.random.Generator:

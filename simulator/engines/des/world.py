@@ -32,6 +32,7 @@ from simulator.engines.des.entities import (
 )
 from simulator.engines.des.fund import Claim, Line, Pool, end_states
 from simulator.engines.des.guidance import GuidanceDesk
+from simulator.engines.des.nowcast import DesNowcast
 from simulator.engines.des.programs import Desk, GroupKey
 from simulator.engines.des.recorder import Recorder
 from simulator.engines.des.rng import Buffered, Sub, stream
@@ -47,6 +48,7 @@ from simulator.model.lifecycle import (
     indicator_step,
 )
 from simulator.model.links import apply_links
+from simulator.model.nowcast import plan_of as nowcast_plan
 from simulator.model.places import PlaceTable
 from simulator.model.records import RepResult, count_keys
 from simulator.model.view import Clock
@@ -116,6 +118,8 @@ class World:
         self.ind_snap = np.zeros((self.calendar.n_months, len(self.ind_ids)), dtype=np.float64)
         self.guidance_desks = [GuidanceDesk(self, gid, g, k) for k, (gid, g) in enumerate(scenario.guidance_funds.items())]
         self.places = PlaceTable(scenario)
+        plan = nowcast_plan(scenario, self.calendar)
+        self.nowcast = DesNowcast(self, plan) if plan is not None else None
         self._recog: dict[tuple[str, str], list[Desk]] = {}
         self._construct: dict[str, list[Desk]] = {}
         self._cert: dict[str, list[Desk]] = {}
@@ -182,8 +186,8 @@ class World:
         if self.trace is not None:
             self.trace.append((self.env.now, what, who, detail))
 
-    def firm_move(self, f: Firm, new: str) -> None:
-        """Move a firm between states, keeping counts, indexes and triggers."""
+    def firm_move(self, f: Firm, new: str, claims: bool = True) -> None:
+        """Move a firm between states, keeping counts, indexes and triggers (``claims``: certifications claim)."""
         old = f.state
         if self.trace is not None:
             self.log("firm", f"firm#{f.eid}@{f.place}", f"{old} -> {new}")
@@ -202,13 +206,15 @@ class World:
             f.certified_once = True
             if first:
                 self._add((f.city, "new_firm", "firm", "hte"), 1)
-            self._certified(f, "hte", first)
+            if claims:
+                self._certified(f, "hte", first)
         elif new == "tech_sme":
             first = not f.registered_once
             f.registered_once = True
             if first:
                 self._add((f.city, "new_firm", "firm", "tech_sme"), 1)
-            self._certified(f, "tech_sme", first)
+            if claims:
+                self._certified(f, "tech_sme", first)
 
     def firm_renewed(self, f: Firm) -> None:
         """An HTE certificate was renewed (a certification that is not the first)."""
@@ -266,6 +272,7 @@ class World:
 
     def _recognised(self, e: Tiered, arrival: bool = False) -> None:
         tier = TIERS[e.tier]
+        e.new_at = e.tier
         self._add((e.city, "new_" + e.kind, e.type, tier), 1)
         if arrival:
             self._add((e.city, "arrived_" + e.kind, e.type, tier), 1)
@@ -455,6 +462,8 @@ class World:
         """Month-end snapshots of counts and indicators."""
         for m in range(self.calendar.n_months):
             yield self.env.timeout(m + 1 - 1e-7 - self.env.now)
+            if self.nowcast is not None:
+                self.nowcast.apply(m)  # the actual figures of this month, before it is recorded
             self.rec.snap[m] = self.live
             self.ind_snap[m] = self.ind_value
 

@@ -96,6 +96,7 @@ from simulator.engines.fast.desks import BoolArray, Desk, DeskWork, GroupKey, pe
 from simulator.engines.fast.firms import Firms
 from simulator.engines.fast.guidance import GuidanceFunds
 from simulator.engines.fast.money import STATE_NAMES, ClaimBook, Pools
+from simulator.engines.fast.nowcast import FastNowcast
 from simulator.engines.fast.plan import Action, build_plan
 from simulator.engines.fast.pop import HTE, TECH, Counts
 from simulator.engines.fast.rng import Key, RepUniforms, rep_generator
@@ -105,6 +106,8 @@ from simulator.model.dists import poisson
 from simulator.model.ledger import FundYears, fund_year_rows
 from simulator.model.lifecycle import apply_indicator_jump, indicator_jumps, indicator_step
 from simulator.model.links import apply_links
+from simulator.model.nowcast import OFFSET_NOWCAST
+from simulator.model.nowcast import plan_of as nowcast_plan
 from simulator.model.places import PlaceTable
 from simulator.model.records import RepResult, count_keys
 from simulator.model.view import Clock
@@ -196,6 +199,8 @@ class Block(DeskWork):
                 d.quota = np.stack([g.integers(lo, hi + 1, size=len(self.years)) for g in setup]).astype(np.int64)
         # guidance-fund paths (calls and distributions) per replication
         self.guidance = GuidanceFunds(s, setup)
+        plan = nowcast_plan(s, cal)
+        self.nowcast = FastNowcast(self, plan) if plan is not None else None
 
     # ------------------------------------------------------------------ wiring
 
@@ -256,6 +261,8 @@ class Block(DeskWork):
                 out.append(("act", m, a))
             for a in self.plan.at_review.get(m, []):
                 out.append(("act", m, a))
+            if self.nowcast is not None and m in self.nowcast.months:
+                out.append(("nowcast", m, None))  # after every other event of the month
         return out
 
     def _needs(self, a: Action) -> tuple[int, int]:
@@ -288,8 +295,11 @@ class Block(DeskWork):
         events = self._schedule()
         # A new fiscal year may pay capital calls that waited, whose investments reach firms.
         year_needs = (2 if self.guidance.any_effect() else 0), 0
-        needs = [self._needs(a) if a is not None else year_needs for _, _, a in events]
-        times = [a.time if a is not None else float(m) for _, m, a in events]
+        nowcast_needs = (2, 2) if self.nowcast is not None and self.nowcast.counts_held() else (0, 0)
+        needs = [self._needs(a) if a is not None else nowcast_needs if k == "nowcast" else year_needs
+                 for k, _, a in events]
+        times = [a.time if a is not None else m + OFFSET_NOWCAST if k == "nowcast" else float(m)
+                 for k, m, a in events]
         exact: list[list[float]] = [[], []]
         for t, nd in zip(times, needs, strict=True):
             for p in (0, 1):
@@ -304,7 +314,10 @@ class Block(DeskWork):
                 elif nd[p] == 1 and pops[p].clock < t:
                     nxt = [x for x in exact[p] if x >= t]
                     pops[p].advance(min(nxt) if nxt else self.horizon)
-            if kind == "year":
+            if kind == "nowcast":
+                assert self.nowcast is not None
+                self.nowcast.apply(m, t)
+            elif kind == "year":
                 yi = int(self.year_of_month[m]) - self.years[0]
                 self.pools.record_arrears(yi - 1)
                 self.pools.open_year(yi, first=False)
@@ -353,6 +366,8 @@ class Block(DeskWork):
             if self.ind_ids and j < len(self.decembers) and self.decembers[j] == m:
                 indicator_step(v, self.ind_specs, self.ind_z[:, j, :])
                 j += 1
+            if self.nowcast is not None:
+                self.nowcast.indicators(v, m)
             out[:, m, :] = v
         return out
 

@@ -106,6 +106,17 @@ class Counts:
             self._idx.append((rep * self.n_months + month) * self.k + col)
             self._val.append(np.ascontiguousarray(d))
 
+    def upto(self, cols: IntArray, month: int) -> IntArray:
+        """Per replication, the sum of keys ``cols`` at the end of ``month`` (from the deltas so far)."""
+        out = np.zeros(self.n_reps, dtype=np.int64)
+        if not self._idx:
+            return out
+        idx, val = np.concatenate(self._idx), np.concatenate(self._val)
+        col, rest = idx % self.k, idx // self.k
+        sel = np.isin(col, cols) & (rest % self.n_months <= month)
+        np.add.at(out, rest[sel] // self.n_months, val[sel])
+        return out
+
     def snapshots(self) -> npt.NDArray[np.int32]:
         """Month-end counts ``[replication, month, key]``."""
         size = self.n_reps * self.n_months * self.k

@@ -32,6 +32,7 @@ class Key(IntEnum):
     DESKS = 101  # applicants, claim attributes, approvals, sampled applicants/investees
     SETUP = 102  # arrival times, indicator shocks, quotas, guidance-fund paths
     RULES = 103  # + program index: case-by-case award draws
+    NOWCAST = 104  # holding the history to actual figures (simulator.model.nowcast)
 
 
 def rep_generator(seed: int, rep: int, key: int) -> np.random.Generator:

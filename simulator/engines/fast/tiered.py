@@ -93,6 +93,7 @@ class Tiered(Population):
         self.t_exit = np.full(n, INF)
         self.t_up = np.full(n, INF)
         self.t_next = np.full(n, INF)
+        self.new_at = np.full(n, -1, dtype=np.int64)  # tier of its recognition during the run while it holds it
         self.events = np.zeros(n_reps, dtype=np.int64)
         self.clock = 0.0
 
@@ -127,6 +128,7 @@ class Tiered(Population):
             rr, mr, gr_, tr_ = rep[rec], month[rec], grp[rec], tier[rec]
             self.counts.add(np.concatenate([rr, rr]), np.concatenate([mr, mr]),
                             np.concatenate([self.kn[gr_, tr_], self.ka[gr_, tr_]]), 1)
+            self.new_at[ti[rec]] = tr_
             self.sink.recognised(ti[rec], t[rec])
         inc = arrival & self.is_incubator[grp]
         if inc.any():
@@ -162,6 +164,7 @@ class Tiered(Population):
                             np.concatenate([self.kt[g, old], self.kt[g, new], self.kn[g, new]]),
                             np.concatenate([np.full(rep.shape[0], -1), np.ones(2 * rep.shape[0], dtype=np.int64)]))
             self.tier[tu] = new
+            self.new_at[tu] = new
             self.sink.recognised(tu, tt)
             self._plan_up(tu, tt, exponential(self.rnd.take(rep, presorted=True)))
             self._set_next(tu)
