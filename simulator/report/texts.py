@@ -215,10 +215,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "grid_nowcast_note": ("绿色圆点为实际数；紫色竖线为实际数的截止日 {date}：此前为实际历史，此后为预测。",
                           "Green dots are the actual figures; the purple line is {date}, the date of the actuals: "
                           "history before it, projection after it."),
-    "split_note": ("年度列标题注明该年是“实际”（全年在 {date} 及之前，模拟历史等于实际数）、“部分实际”（截至 {date} 为实际，"
-                   "其后为预测）还是“预测”。",
-                   "Each year's column says whether it is actual (the whole year up to {date}: the simulated history "
-                   "equals the actuals), part actual (actual up to {date}, projected after) or projected."),
+    "split_note": ("年度列标题注明该年是“实际”（全年在 {date} 及之前）、“部分实际”（截至 {date} 为实际期，"
+                   "其后为预测）还是“预测”。实际期内只有实际数文件给出的资金和目标等于实际数（见“实际拨付”行）；其余各行仍为模拟值。",
+                   "Each year's column says whether it is actual (the whole year up to {date}), part actual (actual up "
+                   "to {date}, projected after) or projected. In the actual period only the funds and targets the "
+                   "actuals file gives equal the actual figures (see the Actual paid rows); the other rows are simulated."),
     "kind_actual_paid": ("实际拨付", "Actual paid"),
     "budget_actual_note": ("实际拨付为实际数文件中累计拨付之差，仅列出能由实际数确定的年份（该年年末或截止日、以及上年末都有观测）；"
                            "拨付均值为模拟结果，模型按实际数运行时两者相等。",
