@@ -20,7 +20,10 @@ def test_golden_summary(path: Path, engine: str) -> None:
     target = golden_file(engine, path)
     assert target.exists(), f"no {engine} golden summary for {path.name}: run `make golden`"
     expected = json.loads(target.read_text(encoding="utf-8"))
-    problems = diff(expected, run_summary(path, engine, reps=reps_of(engine, path)))
+    # one process: a run's numbers do not depend on the number of jobs (tests/test_engine.py,
+    # tests/test_uncertainty.py), and a pool would start two interpreters per scenario while the suite's
+    # other worker already keeps the second core busy
+    problems = diff(expected, run_summary(path, engine, reps=reps_of(engine, path), jobs=1))
     assert not problems, "summary changed (run `make golden` if intended):\n" + "\n".join(problems[:30])
 
 
