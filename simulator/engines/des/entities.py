@@ -203,7 +203,15 @@ def firm_process(w: Life, f: Firm, rules: FirmRules, rnd: Buffered) -> Proc:
     pop = rules.pop
     while True:
         now = env._now
-        t = firm_next(f)
+        state = f.state  # the next event: firm_next(f), spelt out on this hot path
+        if state == "startup":
+            t = f.t_sme
+        elif state == "tech_sme":
+            t = min(f.t_renew, f.t_apply, f.t_result)
+        else:
+            t = f.t_expiry
+        if f.t_exit < t:
+            t = f.t_exit
         if t >= horizon:
             f.proc = None
             return
@@ -216,12 +224,12 @@ def firm_process(w: Life, f: Firm, rules: FirmRules, rnd: Buffered) -> Proc:
         if t == f.t_exit:
             w.firm_move(f, "exited")
             return
-        if f.state == "startup":
+        if state == "startup":
             move(w, f, "tech_sme", rules, rnd)
             f.t_renew = now + REGISTRY_MONTHS
             plan_ready(w, f, rules, rnd)
             f.t_result = INF
-        elif f.state == "tech_sme":
+        elif state == "tech_sme":
             if t == f.t_result:
                 f.t_result = INF
                 if rnd.uniform() < pop.hte_pass:
