@@ -41,7 +41,9 @@ class Census:
         i = self.firm_slot[f.city][f.state]
         if i >= 0:
             self.live[i] += 1
-        _insert(self.firms_by[f.city][f.state], f)
+        lst = self.firms_by[f.city][f.state]
+        f.slot = len(lst)
+        lst.append(f)
 
     def firm_leaves(self, f: Firm) -> None:
         """A firm leaves its state's count and list."""

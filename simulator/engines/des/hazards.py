@@ -108,7 +108,9 @@ class RateRows:
     def wait(self, row: int, e: float, now: float, rate: float, mult: float = 1.0, until: float = 0.0) -> float:
         """:meth:`YearRates.wait` for one Exp(1) draw ``e`` from ``now``; a flat table takes :func:`boosted_wait`."""
         if self.flat:
-            return boosted_wait(e, rate, mult, until)
+            if until > 0 and mult != 1.0:
+                return boosted_wait(e, rate, mult, until)
+            return e / rate if rate > 0 else INF  # boosted_wait without a boost
         if not rate > 0:
             return INF
         c0 = self.cumulative(row, now)
