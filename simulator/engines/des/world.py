@@ -3,10 +3,13 @@
 :func:`run_replication` is pure: ``(scenario, seed, rep) -> RepResult``.  The
 world wires entities (:mod:`simulator.engines.des.entities`), program desks
 (:mod:`simulator.engines.des.programs`), budget pools (:mod:`simulator.engines.des.fund`) and
-guidance funds together, and records what happens
-(:mod:`simulator.engines.des.recorder`, :mod:`simulator.model.records`).  The
-rules are the shared model's (:mod:`simulator.model`), called with a batch of
-one replication; this package adds only the clock.
+guidance funds together, keeps the live counts (:mod:`simulator.engines.des.census`),
+and records what happens (:mod:`simulator.engines.des.recorder`,
+:mod:`simulator.model.records`).  The rules are the shared model's
+(:mod:`simulator.model`), called with a batch of one replication; the hazard
+rules, asked once per entity event, in their one-entity form
+(:mod:`simulator.engines.des.hazards`, the same numbers).  This package adds
+only the clock.
 """
 
 from __future__ import annotations
@@ -313,8 +316,9 @@ class World:
         if incubated:
             f.incubated_until = now + INCUBATION_MONTHS
             self._add((city, "firm", "firm", "incubated"), 1)
-            grad = self.env.timeout(INCUBATION_MONTHS)
-            grad.callbacks.append(self._graduation_callback(f))
+            if f.incubated_until < self.horizon:  # a graduation past the horizon never happens
+                grad = self.env.timeout(INCUBATION_MONTHS)
+                grad.callbacks.append(self._graduation_callback(f))
         if state == "startup":
             plan_sme(self, f, rules, rnd)
         elif state == "tech_sme":
