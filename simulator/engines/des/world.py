@@ -100,10 +100,11 @@ class World:
         self.census = Census(self.keys, list(scenario.populations))
         self.entities: dict[int, Firm | Tiered] = {}
         self.firm_rules = {c: FirmRules.of(p.firms, self.rates, c) for c, p in scenario.populations.items()}
-        self.tiered_rules = {(c, kind, typ): TieredRules.of(tp, self.rates, c)
-                             for c, p in scenario.populations.items()
-                             for kind, group in (("platform", p.platforms), ("incubator", p.incubators))
-                             for typ, tp in group.items()}
+        self.tiered_rules: dict[tuple[str, str, str], TieredRules] = {
+            (c, kind, typ): TieredRules.of(tp, self.rates, c)
+            for c, p in scenario.populations.items()
+            for kind, group in (("platform", p.platforms), ("incubator", p.incubators))
+            for typ, tp in group.items()}
         self.group_best: dict[GroupKey, int] = {}
         self.pools = {fid: Pool(fid, f, scenario.level_of_fund(fid), self.rec) for fid, f in scenario.funds.items()}
         self.r_firms = Buffered(stream(seed, rep, Sub.FIRMS))
