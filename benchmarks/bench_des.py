@@ -4,7 +4,9 @@ Usage: python benchmarks/bench_des.py [--reps N] [--rounds K] [--baseline DIR]
 
 Cases: a one-city scenario with 1,000 and then 10,000 firms (plus platforms,
 calls and funds), and the province scenario (``scenarios/shandong.yaml``, four
-cities, at central parameter values), each run replication by replication.
+cities) at central parameter values and with the behaviour parameters drawn as
+a run draws them by default (group 0's draw: yearly multipliers on the
+hazards), each run replication by replication.
 
 A *model event* is what :class:`simulator.engines.des.world.World` counts: an
 arrival, a firm's or a platform's own event, a graduation, a call, a review
@@ -38,7 +40,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ("firms-1000", "firms-10000", "shandong")
+CASES = ("firms-1000", "firms-10000", "shandong", "shandong-drawn")
 SEED = 20240601
 
 
@@ -46,8 +48,13 @@ def _scenario(case: str, tmp: Path):  # type: ignore[no-untyped-def]
     """The scenario of a case (loaded with the package on the path of this process)."""
     from simulator.loader import load_scenario
 
-    if case == "shandong":
-        return load_scenario(ROOT / "scenarios" / "shandong.yaml").scenario
+    if case.startswith("shandong"):
+        loaded = load_scenario(ROOT / "scenarios" / "shandong.yaml")
+        if case == "shandong":
+            return loaded.scenario
+        from simulator.uncertainty.draws import build_plan, segments
+
+        return segments(build_plan(loaded), loaded.scenario, SEED, 0, 1, 1)[0].scenario
     sys.path.insert(0, str(ROOT))
     from tests.engine_fixtures import tiny_city_yaml
 
@@ -94,7 +101,7 @@ def main() -> None:
     engines = [("this", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
     print("case          engine    reps  model events/rep  steps/rep   s/rep wall  s/rep cpu  events/s wall  events/s cpu")
     for case in args.case or CASES:
-        reps = 1 if case == "shandong" else args.reps
+        reps = 1 if case.startswith("shandong") else args.reps
         best: dict[str, tuple[float, float]] = {}
         counts: dict[str, int] = {}
         for _ in range(args.rounds):
