@@ -55,4 +55,4 @@ class RepResult:
     claims: dict[tuple[str, int, str], list[int]]  # (program, year, state) -> [n, requested, paid]
     exhaustion: dict[str, int | None]  # fund -> month index
     awards: npt.NDArray[np.int32]  # [months, programs] awards first paid in each month (not cumulative)
-    events: int = 0  # SimPy events processed (entity wake-ups, arrivals, calls, reviews, payments, ...)
+    events: int = 0  # model events the SimPy engine handled (arrivals, entity events, calls, reviews, payments, ...)

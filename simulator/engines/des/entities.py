@@ -2,15 +2,18 @@
 
 Each process sleeps until its own next event (a registration, an application
 window, a certificate's expiry, an upgrade, an exit); nothing polls.  Hazards
-are per year; model time is in months.  A behaviour link (support money)
-multiplies a hazard for a while: the waiting time is redrawn from the moment
-of support with a piecewise-constant hazard (valid because waits are
+are per year in the scenario and per month here (:class:`FirmRules`,
+:class:`TieredRules`: a population's numbers in the clock's units, looked up
+once per replication); model time is in months.  A behaviour link (support
+money) multiplies a hazard for a while: the waiting time is redrawn from the
+moment of support with a piecewise-constant hazard (valid because waits are
 memoryless), and the process is interrupted to re-plan.  Arrival and
 progression hazards also follow the city's yearly multipliers
 (:mod:`simulator.model.yearrates`): a wait is drawn once, exactly, under the
 piecewise-constant hazard, so nothing is re-planned at a new year.  The
 periods, the combined multiplier and the waits are
-:mod:`simulator.model.lifecycle`'s and :mod:`simulator.model.yearrates`'.
+:mod:`simulator.model.lifecycle`'s and :mod:`simulator.model.yearrates`', for
+one entity at a time (:mod:`simulator.engines.des.hazards`).
 """
 
 from __future__ import annotations
@@ -20,22 +23,50 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import numpy as np
 import simpy
 
+from simulator.engines.des.hazards import RateRows, exit_after_move, hazard_multiplier
 from simulator.engines.des.rng import Buffered
 from simulator.model.calendar import OFFSET_RESULT, OFFSET_WINDOW, Calendar
-from simulator.model.lifecycle import (
-    CERT_MONTHS,
-    REGISTRY_MONTHS,
-    exit_after_move,
-    hazard_multiplier,
-)
-from simulator.model.yearrates import YearRates
-from simulator.scenario import TIERS, FirmPopulation, TieredPopulation
+from simulator.model.lifecycle import CERT_MONTHS, REGISTRY_MONTHS
+from simulator.scenario import FIRM_STATES, TIERS, FirmPopulation, TieredPopulation
 
 INF = math.inf
 Proc = Generator[simpy.events.Event, Any, None]
+
+
+@dataclass(frozen=True, slots=True)
+class FirmRules:
+    """A city's firm population as the clock uses it: its hazards per month and its rows of year multipliers."""
+
+    pop: FirmPopulation
+    exit: dict[str, float]  # exit hazard per month, by life-cycle state
+    sme: float  # registration hazard per month
+    hte: float  # HTE-readiness hazard per month
+    row: int  # the city's year multipliers (registration)
+    trend_row: int  # the same with the firm trend (arrivals, HTE readiness)
+
+    @classmethod
+    def of(cls, pop: FirmPopulation, rates: RateRows, city: str) -> FirmRules:
+        """The rules of ``city``'s firms."""
+        return cls(pop, {s: pop.exit_rate_of(s) / 12.0 for s in FIRM_STATES}, pop.sme_rate / 12.0, pop.hte_rate / 12.0,
+                   rates.row(city), rates.row(city, trend=True))
+
+
+@dataclass(frozen=True, slots=True)
+class TieredRules:
+    """A type of platform or incubator of a city as the clock uses it: hazards per month."""
+
+    pop: TieredPopulation
+    up: list[float]  # hazard per month of reaching the next tier, by current tier (0 at the top)
+    exit: float  # exit hazard per month
+    row: int  # the city's year multipliers
+
+    @classmethod
+    def of(cls, pop: TieredPopulation, rates: RateRows, city: str) -> TieredRules:
+        """The rules of one type of a city's platforms or incubators."""
+        up = [pop.upgrade_rate.get(TIERS[k + 1], 0.0) / 12.0 if k + 1 < len(TIERS) else 0.0 for k in range(len(TIERS))]
+        return cls(pop, up, pop.exit_rate / 12.0, rates.row(city))
 
 
 @dataclass(eq=False, slots=True)
@@ -91,7 +122,8 @@ class Life(Protocol):
     env: simpy.Environment
     calendar: Calendar
     horizon: float
-    rates: YearRates
+    rates: RateRows
+    events: int
 
     def firm_move(self, f: Firm, new: str) -> None:
         """Move a firm between states."""
@@ -109,68 +141,43 @@ class Life(Protocol):
 # --------------------------------------------------------------------------- firms
 
 
-def _mult(f: Firm, now: float, pop: FirmPopulation, hazard: str) -> tuple[float, float]:
-    """Combined multiplier on the ``hazard`` (tech_sme or hte) and how long it lasts from now.
-
-    The rule is :func:`simulator.model.lifecycle.hazard_multiplier`, for a batch of one.
-    """
-    mult, until = hazard_multiplier(
-        np.array([now]), np.array([f.incubated_until > now]), np.array([pop.incubated_multiplier]),
-        np.array([f.incubated_until]), np.array([f.boost_on == hazard and f.boost_until > now]),
-        np.array([f.boost]), np.array([f.boost_until]))
-    return float(mult[0]), float(until[0])
-
-
-def hazard_wait(rates: YearRates, row: int, e: float, now: float, rate: float, mult: float = 1.0,
-                until: float = 0.0) -> float:
-    """Waiting time for the Exp(1) draw ``e`` under ``rate`` (per month) times the yearly multipliers of ``row``.
-
-    :meth:`simulator.model.yearrates.YearRates.wait` for a batch of one; a flat
-    table without a boost takes the plain ``e / rate`` (the same number).
-    """
-    if rates.flat and (until <= 0 or mult == 1.0):
-        return e / rate if rate > 0 else INF
-    return rates.wait_one(row, e, now, rate, mult, until)
-
-
-def plan_sme(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
-    """Draw when a start-up registers as a tech SME."""
+def plan_sme(w: Life, f: Firm, rules: FirmRules, rnd: Buffered) -> None:
+    """Draw when a start-up registers as a tech SME (incubation and support multiply the hazard while they last)."""
     now = w.env._now
-    rate = pop.sme_rate / 12.0
-    row = w.rates.row(f.city)
     if f.incubated_until <= now and f.boost_until <= now:
-        f.t_sme = now + hazard_wait(w.rates, row, rnd.exponential(), now, rate)
+        f.t_sme = now + w.rates.wait(rules.row, rnd.exponential(), now, rules.sme)
         return
-    mult, until = _mult(f, now, pop, "tech_sme")
-    f.t_sme = now + hazard_wait(w.rates, row, rnd.exponential(), now, rate, mult, until)
+    mult, until = hazard_multiplier(now, f.incubated_until > now, rules.pop.incubated_multiplier, f.incubated_until,
+                                    f.boost_on == "tech_sme" and f.boost_until > now, f.boost, f.boost_until)
+    f.t_sme = now + w.rates.wait(rules.row, rnd.exponential(), now, rules.sme, mult, until)
 
 
-def plan_ready(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> None:
+def plan_ready(w: Life, f: Firm, rules: FirmRules, rnd: Buffered) -> None:
     """Draw when a tech SME is ready to apply for HTE (its hazard follows the trend), and its application time."""
     now = w.env._now
-    rate = pop.hte_rate / 12.0
-    row = w.rates.row(f.city, trend=True)
     if f.incubated_until <= now and f.boost_until <= now:
-        f.t_ready = now + hazard_wait(w.rates, row, rnd.exponential(), now, rate)
+        f.t_ready = now + w.rates.wait(rules.trend_row, rnd.exponential(), now, rules.hte)
     else:
-        mult, until = _mult(f, now, pop, "hte")
-        f.t_ready = now + hazard_wait(w.rates, row, rnd.exponential(), now, rate, mult, until)
-    f.t_apply = w.calendar.next_month_with(pop.window_month, f.t_ready, OFFSET_WINDOW) if f.t_ready < INF else INF
+        mult, until = hazard_multiplier(now, f.incubated_until > now, rules.pop.incubated_multiplier,
+                                        f.incubated_until, f.boost_on == "hte" and f.boost_until > now, f.boost,
+                                        f.boost_until)
+        f.t_ready = now + w.rates.wait(rules.trend_row, rnd.exponential(), now, rules.hte, mult, until)
+    f.t_apply = (w.calendar.next_month_with(rules.pop.window_month, f.t_ready, OFFSET_WINDOW)
+                 if f.t_ready < INF else INF)
 
 
-def move(w: Life, f: Firm, new: str, pop: FirmPopulation, rnd: Buffered) -> None:
+def move(w: Life, f: Firm, new: str, rules: FirmRules, rnd: Buffered) -> None:
     """Move a live firm to state ``new`` and re-time its exit if the exit hazard of ``new`` differs.
 
-    The rule is :func:`simulator.model.lifecycle.exit_after_move`, for a batch
-    of one; a fresh Exp(1) is drawn only when the old state's exit hazard was 0.
+    The rule is :func:`simulator.model.lifecycle.exit_after_move`; a fresh
+    Exp(1) is drawn only when the old state's exit hazard was 0.
     """
-    old_rate = pop.exit_rate_of(f.state) / 12.0
+    old_rate = rules.exit[f.state]
     w.firm_move(f, new)
-    new_rate = pop.exit_rate_of(new) / 12.0
+    new_rate = rules.exit[new]
     if new_rate != old_rate:
         fresh = rnd.exponential() if old_rate <= 0 else INF
-        f.t_exit = float(exit_after_move(np.array([f.t_exit]), np.array([w.env._now]), np.array([old_rate]),
-                                         np.array([new_rate]), np.array([fresh]))[0])
+        f.t_exit = exit_after_move(f.t_exit, w.env._now, old_rate, new_rate, fresh)
 
 
 def firm_next(f: Firm) -> float:
@@ -184,7 +191,7 @@ def firm_next(f: Firm) -> float:
     return min(f.t_exit, t_next)
 
 
-def firm_process(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
+def firm_process(w: Life, f: Firm, rules: FirmRules, rnd: Buffered) -> Proc:
     """The life of one firm.
 
     The process ends as soon as its next event lies past the horizon; support
@@ -194,9 +201,10 @@ def firm_process(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
     env = w.env
     timeout = env.timeout
     horizon = w.horizon
+    pop = rules.pop
     while True:
         now = env._now
-        state = f.state
+        state = f.state  # the next event: firm_next(f), spelt out on this hot path
         if state == "startup":
             t = f.t_sme
         elif state == "tech_sme":
@@ -211,24 +219,25 @@ def firm_process(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
         try:
             yield timeout(t - now if t > now else 0.0)
         except simpy.Interrupt:
-            continue
+            continue  # re-planned by support money: not an event of its own
+        w.events += 1
         now = t
         if t == f.t_exit:
             w.firm_move(f, "exited")
             return
-        if f.state == "startup":
-            move(w, f, "tech_sme", pop, rnd)
+        if state == "startup":
+            move(w, f, "tech_sme", rules, rnd)
             f.t_renew = now + REGISTRY_MONTHS
-            plan_ready(w, f, pop, rnd)
+            plan_ready(w, f, rules, rnd)
             f.t_result = INF
-        elif f.state == "tech_sme":
+        elif state == "tech_sme":
             if t == f.t_result:
                 f.t_result = INF
                 if rnd.uniform() < pop.hte_pass:
-                    move(w, f, "hte", pop, rnd)
+                    move(w, f, "hte", rules, rnd)
                     f.t_expiry = now + CERT_MONTHS
                 else:
-                    plan_ready(w, f, pop, rnd)
+                    plan_ready(w, f, rules, rnd)
             elif t == f.t_apply:
                 f.t_apply = INF
                 f.t_result = w.calendar.next_month_with(pop.result_month, now, OFFSET_RESULT)
@@ -236,40 +245,39 @@ def firm_process(w: Life, f: Firm, pop: FirmPopulation, rnd: Buffered) -> Proc:
                 if rnd.uniform() < pop.sme_renewal:
                     f.t_renew = now + REGISTRY_MONTHS
                 else:
-                    move(w, f, "startup", pop, rnd)
+                    move(w, f, "startup", rules, rnd)
                     f.t_apply = f.t_result = f.t_ready = INF
-                    plan_sme(w, f, pop, rnd)
+                    plan_sme(w, f, rules, rnd)
         else:  # hte certificate expiry
             if rnd.uniform() < pop.hte_renewal:
                 f.t_expiry = now + CERT_MONTHS
                 w.firm_renewed(f)
             else:
-                move(w, f, "tech_sme", pop, rnd)
+                move(w, f, "tech_sme", rules, rnd)
                 f.t_renew = now + REGISTRY_MONTHS
-                plan_ready(w, f, pop, rnd)
+                plan_ready(w, f, rules, rnd)
 
 
 # --------------------------------------------------------------------------- platforms & incubators
 
 
-def plan_up(w: Life, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> None:
+def plan_up(w: Life, e: Tiered, rules: TieredRules, rnd: Buffered) -> None:
     """Draw the time of the next tier upgrade."""
-    now = w.env.now
+    now = w.env._now
     if e.tier + 1 >= len(TIERS):
         e.t_up = INF
         return
-    rate = pop.upgrade_rate.get(TIERS[e.tier + 1], 0.0) / 12.0
     boost_for = max(e.boost_until - now, 0.0)
-    e.t_up = now + hazard_wait(w.rates, w.rates.row(e.city), rnd.exponential(), now, rate,
-                               e.boost if boost_for > 0 else 1.0, boost_for)
+    e.t_up = now + w.rates.wait(rules.row, rnd.exponential(), now, rules.up[e.tier], e.boost if boost_for > 0 else 1.0,
+                                boost_for)
 
 
-def tiered_process(w: Life, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> Proc:
+def tiered_process(w: Life, e: Tiered, rules: TieredRules, rnd: Buffered) -> Proc:
     """The life of one platform or incubator."""
     env = w.env
     horizon = w.horizon
     while True:
-        now = env.now
+        now = env._now
         t = min(e.t_exit, e.t_up)
         if t >= horizon:
             e.proc = None
@@ -278,8 +286,9 @@ def tiered_process(w: Life, e: Tiered, pop: TieredPopulation, rnd: Buffered) -> 
             yield env.timeout(t - now if t > now else 0.0)
         except simpy.Interrupt:
             continue
+        w.events += 1
         if t == e.t_exit:
             w.tiered_exit(e)
             return
         w.tiered_upgrade(e)
-        plan_up(w, e, pop, rnd)
+        plan_up(w, e, rules, rnd)

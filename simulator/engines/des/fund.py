@@ -19,7 +19,7 @@ from simulator.model.ledger import STATE_NAMES, claim_states, open_year
 from simulator.scenario import Fund
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Claim:
     """An application under a program, from claim to its end state."""
 
@@ -41,7 +41,7 @@ class Claim:
     cut: bool = False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Line:
     """One payment request against one fund."""
 

@@ -35,6 +35,7 @@ class Owner(Protocol):
     seed: int
     rep: int
     pools: dict[str, Pool]
+    events: int
 
     def log(self, what: str, who: str, detail: str) -> None:
         """Append one event to the trace."""
@@ -78,6 +79,7 @@ class GuidanceDesk:
         times = guidance_times(w.clock, g.start, g.call_month, len(self.calls))
         for j, t in enumerate(times):
             yield env.timeout(t - env.now)
+            w.events += 1
             m, y = w.month_now(), w.year_now()
             if self.distributions[j] > 0:
                 paid = sum(c.paid_fen for c in self.claims)

@@ -91,20 +91,20 @@ class DesNowcast:
     def _firms(self, hold: nw.CountHold, level: int) -> None:
         w = self.w
         cities = [self.cities[i] for i in nw.city_match(hold.city, self.cities)]
-        have = sum(w.live[w.kidx[(c, "firm", "firm", hold.state)]] for c in cities)
+        have = sum(w.census.live[w.census.index[(c, "firm", "firm", hold.state)]] for c in cities)
         gap = nw.promotions(have, level)
         w.log("nowcast", hold.target, f"{hold.state} count {have} held at {level}")
         if gap < 0:
-            pool = [f for c in cities for f in w.firms_by.get((c, hold.state), [])]
+            pool = [f for c in cities for f in w.census.firms_by.get(c, {}).get(hold.state, [])]
             for i in nw.choose(self.rng, len(pool), -gap).tolist():
                 self._move(pool[i], _DOWN[hold.state])
             return
         below = ["tech_sme", "startup"] if hold.state == "hte" else ["startup"]
-        donors = [f.t_expiry - w.env.now for c in cities for f in w.firms_by.get((c, "hte"), [])]
+        donors = [f.t_expiry - w.env.now for c in cities for f in w.census.firms_by.get(c, {}).get("hte", [])]
         for st in below:
             if gap <= 0:
                 break
-            pool = [f for c in cities for f in w.firms_by.get((c, st), [])]
+            pool = [f for c in cities for f in w.census.firms_by.get(c, {}).get(st, [])]
             chosen = [pool[i] for i in nw.choose(self.rng, len(pool), gap).tolist()]
             phases = nw.certificate_phase(np.array(donors, dtype=np.float64), self.rng, len(chosen))
             for f, ph in zip(chosen, phases.tolist(), strict=True):
@@ -131,10 +131,10 @@ class DesNowcast:
         elif new == "tech_sme":
             f.t_renew = now + REGISTRY_MONTHS
             f.t_result = INF
-            plan_ready(w, f, pop, self.buf)
+            plan_ready(w, f, w.firm_rules[f.city], self.buf)
         else:
             f.t_apply = f.t_result = f.t_ready = INF
-            plan_sme(w, f, pop, self.buf)
+            plan_sme(w, f, w.firm_rules[f.city], self.buf)
         w.wake(f)
 
     # ------------------------------------------------------------------ recognitions
@@ -147,11 +147,11 @@ class DesNowcast:
         groups = [(c, typ) for c in cities
                   for typ in (pops[c].platforms if hold.entity == "platform" else pops[c].incubators)
                   if hold.types is None or typ in hold.types]
-        keys = [w.kidx[(c, "new_" + hold.entity, typ, tier)] for c, typ in groups]
-        have = sum(w.live[k] for k in keys)
+        keys = [w.census.index[(c, "new_" + hold.entity, typ, tier)] for c, typ in groups]
+        have = sum(w.census.live[k] for k in keys)
         gap = nw.promotions(have, level)
         w.log("nowcast", hold.target, f"recognitions at {tier} since the start {have} held at {level}")
-        live = [e for c, typ in groups for e in w.tiered_by.get((c, typ), [])
+        live = [e for c, typ in groups for e in w.census.tiered_by.get((c, typ), [])
                 if isinstance(e, Tiered) and e.kind == hold.entity]
         if gap < 0:
             pool = [e for e in live if e.tier == hold.tier and e.new_at == hold.tier]
@@ -179,10 +179,10 @@ class DesNowcast:
             e.new_at = e.tier
         else:
             e.new_at = -1
-        plan_up(w, e, w._tiered_pop(e), self.buf)
+        plan_up(w, e, w.tiered_rules[(e.city, e.kind, e.type)], self.buf)
         w.wake(e)
 
     def _counter_only(self, keys: list[int], n: int) -> None:
         """With no entity left to move, the count alone is set (on the first counted group)."""
         if n and keys:
-            self.w.live[keys[0]] += n
+            self.w.census.live[keys[0]] += n

@@ -43,6 +43,7 @@ class Office(Protocol):
     horizon: float
     trace: list[tuple[float, str, str, str]] | None
     group_best: dict[GroupKey, int]
+    events: int
 
     def log(self, what: str, who: str, detail: str) -> None:
         """Append one event to the trace."""
@@ -84,6 +85,11 @@ class Desk:
         self.city = w.scenario.program_city(pid)
         self.response = response_factor(program)
         self.plan = schedule_plan(w.clock, program)
+        self.opens, self.closes = w.clock.program_start(program), w.clock.program_end(program)
+
+    def takes_claims(self, city: str, t: float) -> bool:
+        """Whether the program takes a claim from ``city`` at time ``t`` (its city, its active window)."""
+        return (self.city is None or self.city == city) and self.opens <= t < self.closes
 
     # ------------------------------------------------------------------ intake
 
@@ -105,6 +111,7 @@ class Desk:
         env = w.env
         for t in call_times(w.clock, self.program):
             yield env.timeout(t - env.now)
+            w.events += 1
             if isinstance(trig, OnCall):
                 self._batch_of(trig, int(self.rng.poisson(trig.applicants * self.response)))
             elif isinstance(trig, OnSchedule):
@@ -166,6 +173,7 @@ class Desk:
         ready = [c for c, ok in zip(self.pending, due, strict=True) if ok]
         if not ready:
             return
+        w.events += 1
         self.pending = [c for c, ok in zip(self.pending, due, strict=True) if not ok]
         year = w.year_now()
         approve = self.rng.random(len(ready)) < prog.review.approval
@@ -230,6 +238,7 @@ class Desk:
                 ln.claim.open_lines += 1
             return
         yield self.w.env.timeout(delay)
+        self.w.events += 1
         self.w.pay_lines(lines)
 
 

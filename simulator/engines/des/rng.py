@@ -33,15 +33,19 @@ def stream(seed: int, rep: int, sub: Sub | int, extra: int = 0) -> np.random.Gen
 
 
 class Buffered:
-    """Fast scalar draws from a Generator, taken in blocks (same numbers as block draws)."""
+    """Fast scalar draws from a Generator, taken in blocks (same numbers as block draws).
+
+    A block is held as a list of Python floats: reading one is an index, not a
+    numpy scalar conversion.
+    """
 
     __slots__ = ("_exp", "_i", "_j", "_rng", "_size", "_unif")
 
     def __init__(self, rng: np.random.Generator, size: int = 4096) -> None:
         self._rng = rng
         self._size = size
-        self._unif = rng.random(size)
-        self._exp = rng.standard_exponential(size)
+        self._unif: list[float] = rng.random(size).tolist()
+        self._exp: list[float] = rng.standard_exponential(size).tolist()
         self._i = 0
         self._j = 0
 
@@ -52,18 +56,18 @@ class Buffered:
 
     def uniform(self) -> float:
         """One U(0,1) draw."""
-        if self._i >= self._size:
-            self._unif = self._rng.random(self._size)
-            self._i = 0
-        u = self._unif[self._i]
-        self._i += 1
-        return float(u)
+        i = self._i
+        if i >= self._size:
+            self._unif = self._rng.random(self._size).tolist()
+            i = 0
+        self._i = i + 1
+        return self._unif[i]
 
     def exponential(self) -> float:
         """One Exp(1) draw."""
-        if self._j >= self._size:
-            self._exp = self._rng.standard_exponential(self._size)
-            self._j = 0
-        e = self._exp[self._j]
-        self._j += 1
-        return float(e)
+        j = self._j
+        if j >= self._size:
+            self._exp = self._rng.standard_exponential(self._size).tolist()
+            j = 0
+        self._j = j + 1
+        return self._exp[j]

@@ -3,28 +3,35 @@
 :func:`run_replication` is pure: ``(scenario, seed, rep) -> RepResult``.  The
 world wires entities (:mod:`simulator.engines.des.entities`), program desks
 (:mod:`simulator.engines.des.programs`), budget pools (:mod:`simulator.engines.des.fund`) and
-guidance funds together, and records what happens
-(:mod:`simulator.engines.des.recorder`, :mod:`simulator.model.records`).  The
-rules are the shared model's (:mod:`simulator.model`), called with a batch of
-one replication; this package adds only the clock.
+guidance funds together, keeps the live counts (:mod:`simulator.engines.des.census`),
+and records what happens (:mod:`simulator.engines.des.recorder`,
+:mod:`simulator.model.records`).  The rules are the shared model's
+(:mod:`simulator.model`), called with a batch of one replication; the hazard
+rules, asked once per entity event, in their one-entity form
+(:mod:`simulator.engines.des.hazards`, the same numbers).  This package adds
+only the clock.
 """
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Callable, Sequence
-from typing import Any
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import simpy
 
+from simulator.engines.des.census import Census
 from simulator.engines.des.entities import (
     Firm,
+    FirmRules,
     Proc,
     Tiered,
+    TieredRules,
     firm_next,
     firm_process,
-    hazard_wait,
     plan_ready,
     plan_sme,
     plan_up,
@@ -32,6 +39,7 @@ from simulator.engines.des.entities import (
 )
 from simulator.engines.des.fund import Claim, Line, Pool, end_states
 from simulator.engines.des.guidance import GuidanceDesk
+from simulator.engines.des.hazards import RateRows
 from simulator.engines.des.nowcast import DesNowcast
 from simulator.engines.des.programs import Desk, GroupKey
 from simulator.engines.des.recorder import Recorder
@@ -55,32 +63,26 @@ from simulator.model.view import Clock
 from simulator.model.yearrates import YearRates
 from simulator.scenario import (
     TIERS,
-    FirmPopulation,
     OnCertification,
     OnConstruction,
     OnRecognition,
     Scenario,
-    TieredPopulation,
 )
 
 INF = math.inf
 
 
-class CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts the events it processes (for benchmarks and manifests)."""
-
-    def __init__(self, initial_time: float = 0) -> None:
-        super().__init__(initial_time)
-        self.steps = 0
-
-    def step(self) -> None:
-        """Process the next event and count it."""
-        self.steps += 1
-        super().step()
-
-
 class World:
-    """All live state of one replication."""
+    """All live state of one replication.
+
+    ``events`` counts the model's events as they happen: an arrival, a firm's
+    or a platform's own event (a registration, an application, a result, a
+    renewal, an expiry, an upgrade, an exit), a graduation, a call for
+    applications, a review that decides claims, a tranche falling due, a new
+    fiscal year, a guidance fund's yearly call, an indicator step.  A process
+    starting or ending, an interrupt that only re-plans, a review point with
+    nothing to review and a month-end record are not model events.
+    """
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, seed: int, rep: int) -> None:
         scenario = apply_links(scenario)  # the behaviour links, once (after any parameter draws)
@@ -89,7 +91,7 @@ class World:
         self.calendar = Calendar(scenario.scenario.start, scenario.scenario.end)
         self.horizon = float(self.calendar.n_months)
         self.clock = Clock(self.calendar, self.horizon)
-        self.rates = YearRates.for_scenario(scenario, self.calendar)
+        self.rates = RateRows(YearRates.for_scenario(scenario, self.calendar))
         self.seed, self.rep = seed, rep
         self.events = 0
         self.trace: list[tuple[float, str, str, str]] | None = None
@@ -97,11 +99,14 @@ class World:
         self._eid = 0
         self.keys = count_keys(scenario)
         self.rec = Recorder(self.calendar.n_months, self.keys, list(scenario.programs))
-        self.kidx = self.rec.key_index
-        self.live: list[int] = [0] * len(self.keys)
+        self.census = Census(self.keys, list(scenario.populations))
         self.entities: dict[int, Firm | Tiered] = {}
-        self.firms_by: dict[tuple[str, str], list[Firm]] = {}
-        self.tiered_by: dict[tuple[str, str], list[Tiered]] = {}
+        self.firm_rules = {c: FirmRules.of(p.firms, self.rates, c) for c, p in scenario.populations.items()}
+        self.tiered_rules: dict[tuple[str, str, str], TieredRules] = {
+            (c, kind, typ): TieredRules.of(tp, self.rates, c)
+            for c, p in scenario.populations.items()
+            for kind, group in (("platform", p.platforms), ("incubator", p.incubators))
+            for typ, tp in group.items()}
         self.group_best: dict[GroupKey, int] = {}
         self.pools = {fid: Pool(fid, f, scenario.level_of_fund(fid), self.rec) for fid, f in scenario.funds.items()}
         self.r_firms = Buffered(stream(seed, rep, Sub.FIRMS))
@@ -161,25 +166,10 @@ class World:
         u = rng.uniform() if isinstance(rng, Buffered) else float(rng.random())
         return self.places.names[self.places.draw_one(city, u)]
 
-    # ------------------------------------------------------------------ indexes & counts
+    # ------------------------------------------------------------------ counts, moves & triggers
 
     def _add(self, key: tuple[str, str, str, str], d: int) -> None:
-        i = self.kidx.get(key)
-        if i is not None:
-            self.live[i] += d
-
-    def _index_add(self, table: dict[tuple[str, str], list[Any]], key: tuple[str, str], e: Any) -> None:
-        lst = table.setdefault(key, [])
-        e.slot = len(lst)
-        lst.append(e)
-
-    def _index_remove(self, table: dict[tuple[str, str], list[Any]], key: tuple[str, str], e: Any) -> None:
-        lst = table[key]
-        last = lst.pop()
-        if last is not e:
-            lst[e.slot] = last
-            last.slot = e.slot
-        e.slot = -1
+        self.census.add(key, d)
 
     def log(self, what: str, who: str, detail: str) -> None:
         """Append one event to the trace (only when tracing)."""
@@ -191,16 +181,14 @@ class World:
         old = f.state
         if self.trace is not None:
             self.log("firm", f"firm#{f.eid}@{f.place}", f"{old} -> {new}")
-        self._add((f.city, "firm", "firm", old), -1)
-        self._index_remove(self.firms_by, (f.city, old), f)
+        self.census.firm_leaves(f)
         f.state = new
         if new == "exited":
             if f.incubated_until > self.env.now:
                 self._add((f.city, "firm", "firm", "incubated"), -1)
                 f.incubated_until = -1.0
             return
-        self._add((f.city, "firm", "firm", new), 1)
-        self._index_add(self.firms_by, (f.city, new), f)
+        self.census.firm_enters(f)
         if new == "hte":
             first = not f.certified_once
             f.certified_once = True
@@ -224,34 +212,17 @@ class World:
         for desk in self._cert.get(state, ()):
             trig = desk.program.trigger
             assert isinstance(trig, OnCertification)
-            if (trig.first_time_only and not first) or not self._active(desk, f.city):
+            if (trig.first_time_only and not first) or not desk.takes_claims(f.city, self.env.now):
                 continue
             desk.submit(f.eid, f.place, "", 0, 0)
 
-    def _active(self, desk: Desk, city: str) -> bool:
-        if desk.city is not None and desk.city != city:
-            return False
-        return self.clock.active(desk.program, self.env.now)
-
     def sample_firm(self, city: str, state: str, rng: np.random.Generator) -> Firm | None:
         """A random firm of a city in a state (None if there is none)."""
-        lst = self.firms_by.get((city, state))
-        if not lst:
-            return None
-        return lst[int(rng.integers(len(lst)))]
+        return self.census.sample_firm(city, state, rng)
 
     def sample_platform(self, city: str, types: Sequence[str], rng: np.random.Generator) -> Tiered | None:
         """A random live platform of a city among some types."""
-        pools = [self.tiered_by.get((city, t), []) for t in types]
-        total = sum(len(p) for p in pools)
-        if total == 0:
-            return None
-        k = int(rng.integers(total))
-        for p in pools:
-            if k < len(p):
-                return p[k]
-            k -= len(p)
-        return None  # pragma: no cover
+        return self.census.sample_platform(city, types, rng)
 
     def tiered_exit(self, e: Tiered) -> None:
         """A platform or incubator closes."""
@@ -259,7 +230,7 @@ class World:
         if self.trace is not None:
             self.log(e.kind, f"{e.type}#{e.eid}@{e.place}", "exit")
         self._add((e.city, e.kind, e.type, TIERS[e.tier]), -1)
-        self._index_remove(self.tiered_by, (e.city, e.type), e)
+        self.census.tiered_leaves(e)
 
     def tiered_upgrade(self, e: Tiered) -> None:
         """A platform or incubator is recognised at the next tier."""
@@ -279,7 +250,7 @@ class World:
         for desk in self._recog.get((e.kind, e.type), ()):
             trig = desk.program.trigger
             assert isinstance(trig, OnRecognition)
-            if tier in trig.tiers and self._active(desk, e.city):
+            if tier in trig.tiers and desk.takes_claims(e.city, self.env.now):
                 desk.submit(e.eid, e.place, tier, e.area_m2, 0)
 
     def support(self, eid: int, on: str, multiplier: float, months: int) -> None:
@@ -293,25 +264,20 @@ class World:
             if e.state == "exited":
                 return
             e.boost_on = on
-            pop = self.scenario.populations[e.city].firms
+            rules = self.firm_rules[e.city]
             if on == "hte" and e.state == "tech_sme" and e.t_result == INF and e.t_ready > now:
                 # Not yet ready: redraw readiness under the boosted hazard (memoryless).  A firm
                 # already ready and waiting for its window keeps its application date.
-                plan_ready(self, e, pop, self.r_firms)
+                plan_ready(self, e, rules, self.r_firms)
             elif on == "tech_sme" and e.state == "startup":
-                plan_sme(self, e, pop, self.r_firms)
+                plan_sme(self, e, rules, self.r_firms)
             else:
                 return
         else:
             if not e.alive or on != "upgrade":
                 return
-            plan_up(self, e, self._tiered_pop(e), self.r_tiered)
+            plan_up(self, e, self.tiered_rules[(e.city, e.kind, e.type)], self.r_tiered)
         self.wake(e)
-
-    def _tiered_pop(self, e: Tiered) -> TieredPopulation:
-        pop = self.scenario.populations[e.city]
-        group = pop.platforms if e.kind == "platform" else pop.incubators
-        return group[e.type]  # type: ignore[index]
 
     def wake(self, e: Firm | Tiered) -> None:
         """Make an entity re-plan: interrupt its process, or start one if it had none."""
@@ -321,11 +287,10 @@ class World:
             return
         if isinstance(e, Firm):
             if firm_next(e) < self.horizon:
-                pop = self.scenario.populations[e.city].firms
-                e.proc = self.env.process(firm_process(self, e, pop, self.r_firms))
+                e.proc = self.env.process(firm_process(self, e, self.firm_rules[e.city], self.r_firms))
         elif min(e.t_exit, e.t_up) < self.horizon:
             rnd = self.r_tiered if e.kind == "platform" else self.r_inc
-            e.proc = self.env.process(tiered_process(self, e, self._tiered_pop(e), rnd))
+            e.proc = self.env.process(tiered_process(self, e, self.tiered_rules[(e.city, e.kind, e.type)], rnd))
 
     # ------------------------------------------------------------------ money
 
@@ -346,33 +311,34 @@ class World:
 
     # ------------------------------------------------------------------ creation
 
-    def add_firm(self, city: str, state: str, pop: FirmPopulation, incubated: bool, baseline: bool) -> Firm:
+    def add_firm(self, city: str, state: str, incubated: bool, baseline: bool) -> Firm:
         """Create a firm and start its process."""
         now = self.env.now
         rnd = self.r_firms
+        rules = self.firm_rules[city]
         place = self.random_place(city, self.r_place)
         f = Firm(self._new_eid(), city, place, state)
         self.entities[f.eid] = f
-        exit_rate = pop.exit_rate_of(state)
-        f.t_exit = now + (rnd.exponential() / (exit_rate / 12.0) if exit_rate > 0 else INF)
+        exit_rate = rules.exit[state]
+        f.t_exit = now + (rnd.exponential() / exit_rate if exit_rate > 0 else INF)
         if incubated:
             f.incubated_until = now + INCUBATION_MONTHS
             self._add((city, "firm", "firm", "incubated"), 1)
-            grad = self.env.timeout(INCUBATION_MONTHS)
-            grad.callbacks.append(self._graduation_callback(f))
+            if f.incubated_until < self.horizon:  # a graduation past the horizon never happens
+                grad = self.env.timeout(INCUBATION_MONTHS)
+                grad.callbacks.append(self._graduation_callback(f))
         if state == "startup":
-            plan_sme(self, f, pop, rnd)
+            plan_sme(self, f, rules, rnd)
         elif state == "tech_sme":
             f.registered_once = True
             f.t_renew = now + (rnd.uniform() * REGISTRY_MONTHS if baseline else REGISTRY_MONTHS)
-            plan_ready(self, f, pop, rnd)
+            plan_ready(self, f, rules, rnd)
         else:
             f.certified_once = f.registered_once = True
             f.t_expiry = now + rnd.uniform() * CERT_MONTHS
-        self._add((city, "firm", "firm", state), 1)
-        self._index_add(self.firms_by, (city, state), f)
+        self.census.firm_enters(f)
         if firm_next(f) < self.horizon:
-            f.proc = self.env.process(firm_process(self, f, pop, rnd))
+            f.proc = self.env.process(firm_process(self, f, rules, rnd))
         return f
 
     def _graduation_callback(self, f: Firm) -> Callable[[simpy.events.Event], None]:
@@ -383,63 +349,66 @@ class World:
 
     def _graduate(self, f: Firm) -> None:
         if f.state != "exited" and f.incubated_until > 0 and f.incubated_until <= self.env.now + 1e-9:
+            self.events += 1
             self._add((f.city, "firm", "firm", "incubated"), -1)
             f.incubated_until = -1.0
 
-    def add_tiered(self, city: str, kind: str, typ: str, tier: int, pop: TieredPopulation, rnd: Buffered,
-                   baseline: bool) -> Tiered:
+    def add_tiered(self, city: str, kind: str, typ: str, tier: int, rnd: Buffered, baseline: bool) -> Tiered:
         """Create a platform or incubator and start its process."""
         now = self.env.now
+        rules = self.tiered_rules[(city, kind, typ)]
+        pop = rules.pop
         e = Tiered(self._new_eid(), city, self.random_place(city, self.r_place), kind, typ, tier)
         self.entities[e.eid] = e
         if pop.area_m2 is not None:
             e.area_m2 = round(float(draw_dist(pop.area_m2, 1, GeneratorSource(rnd.rng))[0]))
-        e.t_exit = now + (rnd.exponential() / (pop.exit_rate / 12.0) if pop.exit_rate > 0 else INF)
+        e.t_exit = now + (rnd.exponential() / rules.exit if rules.exit > 0 else INF)
         self._add((city, kind, typ, TIERS[tier]), 1)
-        self._index_add(self.tiered_by, (city, typ), e)
-        plan_up(self, e, pop, rnd)
+        self.census.tiered_enters(e)
+        plan_up(self, e, rules, rnd)
         if not baseline:
             if tier > 0:
                 self._recognised(e, arrival=True)
             if kind == "incubator":
                 for desk in self._construct.get(typ, ()):
-                    if self._active(desk, city):
+                    if desk.takes_claims(city, now):
                         desk.submit(e.eid, e.place, TIERS[tier], e.area_m2, 0)
         if min(e.t_exit, e.t_up) < self.horizon:
-            e.proc = self.env.process(tiered_process(self, e, pop, rnd))
+            e.proc = self.env.process(tiered_process(self, e, rules, rnd))
         return e
 
     # ------------------------------------------------------------------ processes
 
-    def firm_arrivals(self, city: str, pop: FirmPopulation) -> Proc:
+    def firm_arrivals(self, city: str) -> Proc:
         """New start-ups arrive as a Poisson process."""
+        pop = self.firm_rules[city].pop
         rate = pop.arrivals_per_year / 12.0
         if rate <= 0:
             return
         rnd = self.r_firms
         row = self.rates.row(city, trend=True)
         while True:
-            dt = hazard_wait(self.rates, row, rnd.exponential(), self.env.now, rate)
+            dt = self.rates.wait(row, rnd.exponential(), self.env.now, rate)
             if self.env.now + dt >= self.horizon:
                 return
             yield self.env.timeout(dt)
             self.events += 1
-            self.add_firm(city, "startup", pop, rnd.uniform() < pop.p_incubated, baseline=False)
+            self.add_firm(city, "startup", rnd.uniform() < pop.p_incubated, baseline=False)
 
-    def tiered_arrivals(self, city: str, kind: str, typ: str, pop: TieredPopulation, rnd: Buffered) -> Proc:
+    def tiered_arrivals(self, city: str, kind: str, typ: str, rnd: Buffered) -> Proc:
         """New platforms or incubators arrive as a Poisson process at their entry tier."""
-        rate = pop.arrivals_per_year / 12.0
+        rules = self.tiered_rules[(city, kind, typ)]
+        rate = rules.pop.arrivals_per_year / 12.0
         if rate <= 0:
             return
-        tier = TIERS.index(pop.entry_tier)
-        row = self.rates.row(city)
+        tier = TIERS.index(rules.pop.entry_tier)
         while True:
-            dt = hazard_wait(self.rates, row, rnd.exponential(), self.env.now, rate)
+            dt = self.rates.wait(rules.row, rnd.exponential(), self.env.now, rate)
             if self.env.now + dt >= self.horizon:
                 return
             yield self.env.timeout(dt)
             self.events += 1
-            self.add_tiered(city, kind, typ, tier, pop, rnd, baseline=False)
+            self.add_tiered(city, kind, typ, tier, rnd, baseline=False)
 
     def fiscal_years(self) -> Proc:
         """Open each fiscal year: year end of the last, new appropriation, arrears first."""
@@ -450,6 +419,7 @@ class World:
             if m == 0:
                 continue
             yield self.env.timeout(m - self.env.now)
+            self.events += 1
             y = self.calendar.year_of(m)
             for fid, pool in self.pools.items():
                 pool.open_year(y, first=False)
@@ -464,7 +434,7 @@ class World:
             yield self.env.timeout(m + 1 - 1e-7 - self.env.now)
             if self.nowcast is not None:
                 self.nowcast.apply(m)  # the actual figures of this month, before it is recorded
-            self.rec.snap[m] = self.live
+            self.rec.snap[m] = self.census.live
             self.ind_snap[m] = self.ind_value
 
     def indicators(self) -> Proc:
@@ -475,6 +445,7 @@ class World:
         t = self.calendar.next_month_with(12, 0.0, OFFSET_INDICATOR)
         while t < self.horizon:
             yield self.env.timeout(t - self.env.now)
+            self.events += 1
             z = self.r_ind.standard_normal(len(specs))
             indicator_step(self.ind_value[None, :], specs, z[None, :])
             t += 12.0
@@ -484,6 +455,7 @@ class World:
         specs = [self.scenario.indicators[i] for i in self.ind_ids]
         for m, add in indicator_jumps(specs, self.calendar).items():
             yield self.env.timeout(m - self.env.now)
+            self.events += 1
             apply_indicator_jump(self.ind_value[None, :], specs, add)
 
     @property
@@ -504,14 +476,14 @@ class World:
         for city, pop in self.scenario.populations.items():
             for state, n in pop.firms.baseline.items():
                 for _ in range(n):
-                    self.add_firm(city, state, pop.firms, incubated=False, baseline=True)
-            env.process(self.firm_arrivals(city, pop.firms))
+                    self.add_firm(city, state, incubated=False, baseline=True)
+            env.process(self.firm_arrivals(city))
             for kind, group, rnd in (("platform", pop.platforms, self.r_tiered), ("incubator", pop.incubators, self.r_inc)):
                 for typ, tpop in group.items():
                     for tier_name, n in tpop.baseline.items():
                         for _ in range(n):
-                            self.add_tiered(city, kind, typ, TIERS.index(tier_name), tpop, rnd, baseline=True)
-                    env.process(self.tiered_arrivals(city, kind, typ, tpop, rnd))
+                            self.add_tiered(city, kind, typ, TIERS.index(tier_name), rnd, baseline=True)
+                    env.process(self.tiered_arrivals(city, kind, typ, rnd))
         env.process(self.fiscal_years())
         for desk in self.desks.values():
             env.process(desk.call_process())
@@ -574,16 +546,52 @@ class World:
                 self._arrears_at_year_end[(fid, y)] = pool.arrears()
 
 
+class _CollectorPause:
+    """Holds the cyclic garbage collector off while at least one replication runs (in any thread).
+
+    A replication allocates hundreds of thousands of short-lived events and
+    generators, all freed by reference counting; the collector, triggered by
+    the allocations, would walk the live entities again and again to find
+    almost nothing (about a quarter of the run time).  Whatever cycles a
+    replication leaves are collected once the collector runs again: it resumes
+    when the last running replication ends, and only if it was on before the
+    first began.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._was_enabled = False
+
+    @contextmanager
+    def during(self) -> Iterator[None]:
+        """The collector is off inside the ``with`` block."""
+        with self._lock:
+            if self._running == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0 and self._was_enabled:
+                    gc.enable()
+
+
+_COLLECTOR = _CollectorPause()
+
+
 def run_replication(scenario: Scenario, seed: int, rep: int,
                     trace: list[tuple[float, str, str, str]] | None = None) -> RepResult:
     """Run one replication of the SimPy engine (pass a list as ``trace`` to record every event)."""
-    env = CountingEnvironment()
-    w = World(env, scenario, seed, rep)
-    w.trace = trace
-    w.setup()
-    w._arrears_at_year_end = {}
-    env.process(w.year_end_arrears())
-    env.run(until=w.horizon)
-    res = w.result()
-    res.events = env.steps
-    return res
+    with _COLLECTOR.during():
+        env = simpy.Environment()
+        w = World(env, scenario, seed, rep)
+        w.trace = trace
+        w.setup()
+        w._arrears_at_year_end = {}
+        env.process(w.year_end_arrears())
+        env.run(until=w.horizon)
+        return w.result()
