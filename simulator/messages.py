@@ -47,7 +47,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "act_not_after": ("不晚于 --as-of {as_of} 的日期", "a date not after --as-of {as_of}"),
     "act_before_start": ("日期早于情景开始日期", "date before the scenario's start"),
     "act_not_before": ("不早于情景开始日期 {start} 的日期", "a date not before the scenario's start {start}"),
-    "act_as_of_outside": ("--as-of 不在情景模拟期内", "--as-of outside the scenario's horizon"),
+    "act_as_of_outside": ("截至日期不在情景模拟期内", "as-of date outside the scenario's horizon"),
     "act_within": ("{start} 至 {end} 之间的日期", "a date from {start} to {end}"),
     "act_unknown_id": ("未知的编号", "unknown id"),
     "act_ids": ("情景中的目标、资金、项目或群体编号", "a target, fund, program or population id of the scenario"),
