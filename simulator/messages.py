@@ -38,7 +38,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "act_unknown_column": ("未知的列", "unknown column"),
     "act_column_twice": ("同一列出现两次", "the same column twice"),
     "act_columns": ("date、id、value 列，可选 unit、note（或 日期、编号、数值、单位、备注）",
-                    "the columns date, id, value, optional unit, note (or 日期, 编号, 数值, 单位, 备注)"),
+                    "the columns date, id, value, optional unit, note (or their Chinese headers)"),
     "act_extra_cells": ("单元格多于表头", "more cells than the header has columns"),
     "act_empty_cell": ("缺少{column}", "missing {column}"),
     "act_bad_date": ("日期无法读取", "date cannot be read"),
