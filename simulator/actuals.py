@@ -501,13 +501,16 @@ def _budget_check(rd: _Reader, rid: str, points: Sequence[ActualRow]) -> None:
 # --------------------------------------------------------------------------- the nowcast
 
 
-def read_actuals(path: str | Path, scenario: Scenario, as_of: date) -> Actuals:
+def read_actuals(path: str | Path, scenario: Scenario, as_of: date, *, option: str = "--as-of",
+                 source: str | None = None) -> Actuals:
     """Read an actuals file and check it against ``scenario`` and ``as_of``.
 
     Args:
         path: The CSV or xlsx file (named in messages as given).
         scenario: The loaded scenario the figures belong to.
         as_of: The date up to which the figures are actual (within the scenario's horizon).
+        option: How messages name the as-of date (``--as-of``, or a sweep spec's ``as_of``).
+        source: The file that gave the as-of date (a sweep spec), named by its messages.
 
     Returns:
         The nowcast, the checked rows and any warnings (printed by the caller; the run goes on).
@@ -519,8 +522,8 @@ def read_actuals(path: str | Path, scenario: Scenario, as_of: date) -> Actuals:
     given = str(path)
     h = scenario.scenario
     if not h.start <= as_of <= h.end:
-        raise InputError(Problem(_m("act_as_of_outside"), path="--as-of", value=as_of.isoformat(), has_value=True,
-                                 expected=_m("act_within", start=h.start, end=h.end)))
+        raise InputError(Problem(_m("act_as_of_outside"), file=source, path=option, value=as_of.isoformat(),
+                                 has_value=True, expected=_m("act_within", start=h.start, end=h.end)))
     header, table = _cells(Path(path), given)
     cols = _columns(header, given)
     rd = _Reader(given, scenario, as_of)

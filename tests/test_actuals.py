@@ -219,7 +219,7 @@ def test_not_utf8_binary_and_missing_file(tmp_path: Path) -> None:
 
 def test_as_of_outside_the_horizon_and_bad_as_of_text(tmp_path: Path) -> None:
     message = refused(LC_ACTUALS, as_of=date(2026, 1, 1))
-    assert "--as-of outside the scenario's horizon" in message and "2020-01-01 to 2024-12-31" in message
+    assert "--as-of: as-of date outside the scenario's horizon" in message and "2020-01-01 to 2024-12-31" in message
     with pytest.raises(InputError, match="date cannot be read"):
         as_of_date("31.12.2021x")
     assert as_of_date("2021/12/31") == LC_AS_OF
@@ -395,3 +395,14 @@ def test_doctests() -> None:
 
     result = doctest.testmod(actuals_module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_sweep_as_of_outside_the_horizon_names_the_spec(tmp_path: Path) -> None:
+    from simulator.sweep.runner import spec_actuals
+    from simulator.sweep.spec import load_spec
+
+    (tmp_path / "lc.csv").write_bytes(LC_ACTUALS.read_bytes())
+    spec = load_spec(_spec(tmp_path, actuals="lc.csv", as_of="2030-12-31"))
+    with pytest.raises(InputError) as info:
+        spec_actuals(spec)
+    assert str(info.value).startswith(f"{tmp_path / 'spec.yaml'}: as_of: as-of date outside the scenario's horizon")

@@ -94,7 +94,7 @@ def spec_actuals(spec: SweepSpec) -> Actuals | None:
     actuals, path = spec.actuals_path(), spec.scenario_path()
     if actuals is None or spec.as_of is None or path is None or not path.is_file():
         return None
-    return read_actuals(actuals, load_scenario(path).scenario, spec.as_of)
+    return read_actuals(actuals, load_scenario(path).scenario, spec.as_of, option="as_of", source=spec.source)
 
 
 @dataclass
