@@ -126,10 +126,10 @@ def test_bom_chinese_headers_and_blank_lines_read_alike(tmp_path: Path) -> None:
 
 
 def test_programs_populations_and_the_units_of_targets(tmp_path: Path) -> None:
-    lc = read(write(tmp_path, HEADER + "2021-06-30,LC-3,3,,\n2021-12-31,LC-3,5,,\n2021-12-31,liaocheng,812,,\n"))
-    assert [p.value for p in lc.nowcast.programs["LC-3"]] == [3.0, 5.0]
-    assert lc.nowcast.populations["liaocheng"][0].value == 812.0
-    assert {r.kind for r in lc.rows} == {"program", "population"}
+    # Program claim counts and population counts are read as counts, but the engines do not hold
+    # them (simulator.model.nowcast.unsupported): each row is refused, naming its line and id.
+    msg = refused(write(tmp_path, HEADER + "2021-06-30,LC-3,3,,\n2021-12-31,LC-3,5,,\n2021-12-31,liaocheng,812,,\n"))
+    assert "actuals.csv:2:" in msg and "LC-3" in msg and "actuals.csv:4:" in msg and "liaocheng" in msg
     ta = read(write(tmp_path, HEADER + "2023-12-31,TA-T8,62.5,亿元,\n2024-06-30,TA-T8,7000000000,,\n", "ta.csv"),
               date(2024, 6, 30), loaded(TAIAN).scenario)
     assert [p.value for p in ta.nowcast.targets["TA-T8"]] == [6_250_000_000.0, 7_000_000_000.0]  # yuan, as the metric
