@@ -20,6 +20,7 @@ import concurrent.futures as cf
 import contextlib
 import itertools
 import json
+import os
 import shutil
 import signal
 import time
@@ -58,6 +59,9 @@ FAST_BLOCK = 50
 """Replications per block of the vectorised engine (as fast per replication as 100 on Shandong, half the memory)."""
 AUTO_FAST_REPS = 10
 """``--engine auto`` uses the vectorised engine above this many replications, the SimPy engine up to it."""
+AUTO_JOBS_BLOCKS = {"fast": 4, "des": 2}
+"""Without ``--jobs``, a run uses every CPU from this many blocks on: a worker process takes some seconds to
+start (imports), which a fast block of 50 replications (about a second) repays only when each worker gets a few."""
 
 EngineFn = Callable[[Scenario, int, range], list[RepResult]]
 
@@ -110,6 +114,19 @@ def block_size(engine: str) -> int:
     return FAST_BLOCK if engine == "fast" else BLOCK
 
 
+def auto_jobs(engine: str, reps: int, block: int, cpus: int | None = None) -> int:
+    """Worker processes for a run whose ``--jobs`` was not given: every CPU for a run large enough, else 1.
+
+    Results do not depend on it (blocks have a fixed size and each replication its own streams).
+
+    >>> auto_jobs("fast", 1000, 50, cpus=2), auto_jobs("fast", 100, 50, cpus=2), auto_jobs("des", 60, 25, cpus=8)
+    (2, 1, 3)
+    """
+    cpus = max(1, cpus if cpus is not None else (os.cpu_count() or 1))
+    blocks = -(-reps // block)
+    return min(cpus, blocks) if blocks >= AUTO_JOBS_BLOCKS.get(engine, 2) else 1
+
+
 def simulate_block(parts: Sequence[Segment], seed: int, engine: str) -> tuple[int, dict[str, Any], int, float]:
     """Run a block's replications, each segment on its group's scenario, and return their tables (pure; in a worker)."""
     t0 = time.perf_counter()
@@ -153,6 +170,8 @@ def _release_freed_memory() -> None:
 class RunOptions:
     """How to run: replications, seed, workers, engine, output folder.
 
+    ``jobs`` None: as many workers as pay (:func:`auto_jobs`: every CPU for a large run).
+
     ``resume`` finishes a stopped run in ``out`` instead of starting one;
     ``fixed_params`` keeps every parameter at its central value, without
     yearly shocks (None: the scenario's ``uncertainty.fixed_params``, by
@@ -166,7 +185,7 @@ class RunOptions:
     reps: int
     seed: int
     out: Path
-    jobs: int = 1
+    jobs: int | None = 1
     engine: str = "auto"
     force: bool = False
     progress: bool = True
@@ -178,9 +197,11 @@ class RunOptions:
     group_size: int | None = None
 
     def resolved(self) -> RunOptions:
-        """These options with ``auto`` replaced by the engine that runs and the block size filled in."""
+        """These options with ``auto`` replaced by the engine that runs, the block size and the workers filled in."""
         engine = resolve_engine(self.engine, self.reps)
-        return replace(self, engine=engine, block=self.block or block_size(engine))
+        block = self.block or block_size(engine)
+        jobs = self.jobs if self.jobs is not None else auto_jobs(engine, self.reps, block)
+        return replace(self, engine=engine, block=block, jobs=jobs)
 
 
 class RunError(StoreError):
@@ -462,15 +483,16 @@ def _run_blocks(scenario: Scenario, opts: RunOptions, blocks: Sequence[tuple[int
     Closing the generator early (an interruption, an error) kills the pool's
     workers at once instead of waiting for their blocks.
     """
-    if opts.jobs <= 1 or len(blocks) <= 1:
+    jobs = opts.jobs or 1
+    if jobs <= 1 or len(blocks) <= 1:
         for first, last in blocks:
             parts = segments(plan, scenario, opts.seed, first, last, opts.reps)
             ev, dt, recs = run_block(parts, opts.seed, first, last, opts.engine, opts.out)
             yield first, last, ev, dt, recs
         return
     todo = iter(blocks)
-    window = 2 * opts.jobs  # blocks in flight: keeps every worker busy without holding all results
-    with process_pool(opts.jobs) as pool:
+    window = 2 * jobs  # blocks in flight: keeps every worker busy without holding all results
+    with process_pool(jobs) as pool:
         try:
             running: dict[cf.Future[tuple[int, float, list[PartRecord]]], tuple[int, int]] = {}
             while True:
