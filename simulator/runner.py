@@ -132,15 +132,19 @@ def simulate_block(parts: Sequence[Segment], seed: int, engine: str) -> tuple[in
     t0 = time.perf_counter()
     results = [r for seg in parts for r in engine_fn(engine)(seg.scenario, seed, range(seg.first, seg.last))]
     drawn = [(seg.draw.group, seg.first, seg.last, name, value) for seg in parts for name, value in seg.draw.values.items()]
-    frames = block_frames(MetricContext.of(parts[0].scenario), results, drawn)
+    # Each replication's targets are measured on its own group's scenario (a target's metric may hold drawn values).
+    contexts = [ctx for seg in parts for ctx in [MetricContext.of(seg.scenario)] * (seg.last - seg.first)]
+    frames = block_frames(contexts[0], results, drawn, contexts)
     return parts[0].first, frames, sum(r.events for r in results), time.perf_counter() - t0
 
 
-def run_block(segs: Sequence[Segment], seed: int, first: int, last: int, engine: str,
+def run_block(plan: UncertaintyPlan, scenario: Scenario, seed: int, first: int, last: int, reps: int, engine: str,
               out: Path) -> tuple[int, float, list[PartRecord]]:
     """Run a block (its group segments) and write its part files (atomically) where it ran.
 
-    Only counts and records travel back.
+    The block's group scenarios are made here too (:func:`~simulator.uncertainty.draws.segments`: drawing
+    and applying a group's parameters costs tens of milliseconds), so that on a pool the workers make them
+    in parallel and only the base scenario and the plan travel to them; only counts and records travel back.
 
     Writing in the worker keeps a block's tables out of the parent's memory and
     out of the pipe between them; the bytes written do not depend on where.
@@ -149,6 +153,7 @@ def run_block(segs: Sequence[Segment], seed: int, first: int, last: int, engine:
         The events simulated, the seconds spent, and the records of the part
         files written (size and sha256 from the bytes written).
     """
+    segs = segments(plan, scenario, seed, first, last, reps)
     _first, frames, events, dt = simulate_block(segs, seed, engine)
     parts = write_block(out, first, last, frames)
     del frames
@@ -486,8 +491,7 @@ def _run_blocks(scenario: Scenario, opts: RunOptions, blocks: Sequence[tuple[int
     jobs = opts.jobs or 1
     if jobs <= 1 or len(blocks) <= 1:
         for first, last in blocks:
-            parts = segments(plan, scenario, opts.seed, first, last, opts.reps)
-            ev, dt, recs = run_block(parts, opts.seed, first, last, opts.engine, opts.out)
+            ev, dt, recs = run_block(plan, scenario, opts.seed, first, last, opts.reps, opts.engine, opts.out)
             yield first, last, ev, dt, recs
         return
     todo = iter(blocks)
@@ -497,8 +501,8 @@ def _run_blocks(scenario: Scenario, opts: RunOptions, blocks: Sequence[tuple[int
             running: dict[cf.Future[tuple[int, float, list[PartRecord]]], tuple[int, int]] = {}
             while True:
                 for f, la in itertools.islice(todo, window - len(running)):
-                    job = segments(plan, scenario, opts.seed, f, la, opts.reps)
-                    running[pool.submit(run_block, job, opts.seed, f, la, opts.engine, opts.out)] = (f, la)
+                    running[pool.submit(run_block, plan, scenario, opts.seed, f, la, opts.reps, opts.engine,
+                                        opts.out)] = (f, la)
                 if not running:
                     break
                 done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
@@ -588,7 +592,7 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions, plan: UncertaintyPlan)
         ran = done_reps - sum(la - f for f, la in done_blocks)
         return {"total_s": round(total, 3), "simulate_s": round(busy, 3),
                 "per_rep_s": round(busy / ran, 6) if ran else 0.0, "events": events,
-                "events_per_s": round(events / busy, 1) if busy > 0 else 0.0, "jobs": opts.jobs,
+                "events_per_s": round(events / busy, 1) if busy > 0 else 0.0, "jobs": opts.jobs or 1,
                 "blocks_reused": len(done_blocks)}
 
     bar = progress_bar(opts.reps, opts.progress, initial=done_reps, lang=opts.lang)
