@@ -32,6 +32,8 @@ class MetricContext:
     columns: dict[int, tuple[Target, str | None, list[int], dict[int, float]]] = field(
         default_factory=dict, compare=False, repr=False)
     """Cache of :func:`_count_columns` by target (the target kept, so that its id stays its own)."""
+    populations: dict[str, Series] = field(default_factory=dict, compare=False, repr=False)
+    """Cache of each jurisdiction's population at every month (the ``per_10k`` metrics)."""
 
     @classmethod
     def of(cls, s: Scenario) -> MetricContext:
@@ -87,8 +89,11 @@ def metric_series(ctx: MetricContext, target: Target, city: str | None, res: Rep
     if m.yearly and (m.count is None):
         series = _per_year(ctx.calendar, series)
     if m.per_10k:
-        j = ctx.scenario.jurisdictions[m.per_10k]
-        pops = np.array([j.population_at(_month_date(ctx.calendar, k)) or 0 for k in range(n)], dtype=np.float64)
+        pops = ctx.populations.get(m.per_10k)
+        if pops is None:
+            j = ctx.scenario.jurisdictions[m.per_10k]
+            pops = np.array([j.population_at(_month_date(ctx.calendar, k)) or 0 for k in range(n)], dtype=np.float64)
+            ctx.populations[m.per_10k] = pops
         with np.errstate(divide="ignore", invalid="ignore"):
             series = np.where(pops > 0, series / pops * 10_000, 0.0)
     return series
