@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -61,15 +62,30 @@ def _env(checkout: Path) -> dict[str, str]:
     return env
 
 
-def command(checkout: Path, args: list[str]) -> float:
-    """Wall seconds of ``python -m simulator.cli ARGS`` run from ``checkout`` (output discarded)."""
+def command(checkout: Path, args: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, over the process and its workers) of
+    ``python -m simulator.cli ARGS`` run from ``checkout`` (output discarded).
+
+    CPU seconds do not grow when the machine is shared, wall seconds do: both are printed.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "simulator.cli", *args], cwd=checkout, env=_env(checkout),
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
     dt = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed in {checkout} (status {proc.returncode}):\n{proc.stderr[-2000:]}")
-    return dt
+    return dt, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _line(secs: dict[str, tuple[float, float]]) -> str:
+    """``name: wall s (cpu s CPU)`` for each checkout, and the speed-ups over the baseline."""
+    line = "  ".join(f"{name}: {w:6.1f} s ({c:6.1f} s CPU)" for name, (w, c) in secs.items())
+    if "baseline" in secs:
+        (bw, bc), (tw, tc) = secs["baseline"], secs["this"]
+        line += f"   speed-up {bw / tw:.2f}x wall, {bc / tc:.2f}x CPU"
+    return line
 
 
 def run_args(out: Path, reps: int, jobs: int | None, fixed: bool) -> list[str]:
@@ -123,15 +139,12 @@ def main() -> None:
     checkouts = [("this", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        print(f"(a) fiscalsim run {SHANDONG} --reps {args.reps} (whole command, store written; goal <= 10 s)")
+        print(f"(a) fiscalsim run {SHANDONG} --reps {args.reps} (whole command, store written; goal <= 10 s); "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         for fixed in (False, True):
             secs = {name: command(path, run_args(out / f"run-{name}", args.reps, args.jobs, fixed))
                     for name, path in checkouts}
-            line = "    " + ("--fixed-params" if fixed else "drawn (default)").ljust(16)
-            line += "  ".join(f"{name}: {s:6.1f} s" for name, s in secs.items())
-            if "baseline" in secs:
-                line += f"   speed-up {secs['baseline'] / secs['this']:.2f}x"
-            print(line, flush=True)
+            print("    " + ("--fixed-params" if fixed else "drawn (default)").ljust(16) + _line(secs), flush=True)
         code = _PER_REP.format(root=str(ROOT), scenario=str(ROOT / SHANDONG), des=args.des_reps, fast=args.fast_reps)
         res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(ROOT), capture_output=True, text=True,
                              check=True)
@@ -144,14 +157,11 @@ def main() -> None:
                   "(goal <= 20 s)")
             secs = {name: command(path, sweep_args(out / f"sweep-{name}", args.sweep_samples, args.sweep_reps,
                                                    args.jobs)) for name, path in checkouts}
-            line = "    " + "  ".join(f"{name}: {s:6.1f} s" for name, s in secs.items())
-            if "baseline" in secs:
-                line += f"   speed-up {secs['baseline'] / secs['this']:.2f}x"
-            print(line, flush=True)
+            print("    " + _line(secs), flush=True)
         if not args.skip_memory:
-            total, largest, secs = peak_memory(ROOT, run_args(out / "memory", args.memory_reps, args.jobs, False))
+            total, largest, wall = peak_memory(ROOT, run_args(out / "memory", args.memory_reps, args.jobs, False))
             print(f"(d) peak memory, fiscalsim run {SHANDONG} --reps {args.memory_reps}: {total / GB:.2f} GB summed "
-                  f"over the process and its workers, {largest / GB:.2f} GB the largest one ({secs:.0f} s; "
+                  f"over the process and its workers, {largest / GB:.2f} GB the largest one ({wall:.0f} s; "
                   "goal <= 1.5 GB)", flush=True)
 
 
