@@ -178,8 +178,10 @@ def _nowcast(loaded: LoadedScenario, actuals: Path | None, as_of: str | None, re
 @click.option("--seed", type=click.IntRange(0), default=None,
               help="Root seed (default: the scenario's `seed`; with --resume: the stopped run's).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Result folder to create.")
-@click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Worker processes; results are identical whatever the number.")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None,
+              help="Worker processes; results are identical whatever the number. Default: every CPU when the run "
+                   "has enough blocks to repay starting them (4 or more blocks of the vectorised engine, i.e. more "
+                   "than 150 replications; 2 or more of the SimPy engine), else 1.")
 @click.option("--engine", type=click.Choice(["auto", "fast", "des"]), default=None,
               help="fast: vectorised engine (many replications at once); des: SimPy event-by-event reference "
                    "engine (the one `trace` replays); auto (default): fast above 10 replications, des up to 10. "
@@ -199,7 +201,7 @@ def _nowcast(loaded: LoadedScenario, actuals: Path | None, as_of: str | None, re
 @_actuals_options
 @click.pass_context
 @input_errors
-def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | None, out: Path, jobs: int,
+def run_cmd(ctx: click.Context, scenario: Path, reps: int | None, seed: int | None, out: Path, jobs: int | None,
             engine: str | None, force: bool, resume: bool, sets: Sequence[str], fixed_params: bool,
             group_size: int | None, actuals: Path | None, as_of: str | None) -> None:
     """Run REPS replications of SCENARIO and write a result store to OUT.

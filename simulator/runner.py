@@ -20,6 +20,7 @@ import concurrent.futures as cf
 import contextlib
 import itertools
 import json
+import os
 import shutil
 import signal
 import time
@@ -45,6 +46,7 @@ from simulator.storeio import (
     append_journal,
     atomic_write_bytes,
     atomic_write_json,
+    clean_for_resume,
     read_journal,
     sort_parts,
 )
@@ -59,6 +61,9 @@ FAST_BLOCK = 50
 """Replications per block of the vectorised engine (as fast per replication as 100 on Shandong, half the memory)."""
 AUTO_FAST_REPS = 10
 """``--engine auto`` uses the vectorised engine above this many replications, the SimPy engine up to it."""
+AUTO_JOBS_BLOCKS = {"fast": 4, "des": 2}
+"""Without ``--jobs``, a run uses every CPU from this many blocks on: a worker process takes some seconds to
+start (imports), which a fast block of 50 replications (about a second) repays only when each worker gets a few."""
 
 EngineFn = Callable[[Scenario, int, range], list[RepResult]]
 
@@ -111,20 +116,37 @@ def block_size(engine: str) -> int:
     return FAST_BLOCK if engine == "fast" else BLOCK
 
 
+def auto_jobs(engine: str, reps: int, block: int, cpus: int | None = None) -> int:
+    """Worker processes for a run whose ``--jobs`` was not given: every CPU for a run large enough, else 1.
+
+    Results do not depend on it (blocks have a fixed size and each replication its own streams).
+
+    >>> auto_jobs("fast", 1000, 50, cpus=2), auto_jobs("fast", 100, 50, cpus=2), auto_jobs("des", 60, 25, cpus=8)
+    (2, 1, 3)
+    """
+    cpus = max(1, cpus if cpus is not None else (os.cpu_count() or 1))
+    blocks = -(-reps // block)
+    return min(cpus, blocks) if blocks >= AUTO_JOBS_BLOCKS.get(engine, 2) else 1
+
+
 def simulate_block(parts: Sequence[Segment], seed: int, engine: str) -> tuple[int, dict[str, Any], int, float]:
     """Run a block's replications, each segment on its group's scenario, and return their tables (pure; in a worker)."""
     t0 = time.perf_counter()
     results = [r for seg in parts for r in engine_fn(engine)(seg.scenario, seed, range(seg.first, seg.last))]
     drawn = [(seg.draw.group, seg.first, seg.last, name, value) for seg in parts for name, value in seg.draw.values.items()]
-    frames = block_frames(MetricContext.of(parts[0].scenario), results, drawn)
+    # Each replication's targets are measured on its own group's scenario (a target's metric may hold drawn values).
+    contexts = [ctx for seg in parts for ctx in [MetricContext.of(seg.scenario)] * (seg.last - seg.first)]
+    frames = block_frames(contexts[0], results, drawn, contexts)
     return parts[0].first, frames, sum(r.events for r in results), time.perf_counter() - t0
 
 
-def run_block(segs: Sequence[Segment], seed: int, first: int, last: int, engine: str,
+def run_block(plan: UncertaintyPlan, scenario: Scenario, seed: int, first: int, last: int, reps: int, engine: str,
               out: Path) -> tuple[int, float, list[PartRecord]]:
     """Run a block (its group segments) and write its part files (atomically) where it ran.
 
-    Only counts and records travel back.
+    The block's group scenarios are made here too (:func:`~simulator.uncertainty.draws.segments`: drawing
+    and applying a group's parameters costs tens of milliseconds), so that on a pool the workers make them
+    in parallel and only the base scenario and the plan travel to them; only counts and records travel back.
 
     Writing in the worker keeps a block's tables out of the parent's memory and
     out of the pipe between them; the bytes written do not depend on where.
@@ -133,6 +155,7 @@ def run_block(segs: Sequence[Segment], seed: int, first: int, last: int, engine:
         The events simulated, the seconds spent, and the records of the part
         files written (size and sha256 from the bytes written).
     """
+    segs = segments(plan, scenario, seed, first, last, reps)
     _first, frames, events, dt = simulate_block(segs, seed, engine)
     parts = write_block(out, first, last, frames)
     del frames
@@ -154,6 +177,8 @@ def _release_freed_memory() -> None:
 class RunOptions:
     """How to run: replications, seed, workers, engine, output folder.
 
+    ``jobs`` None: as many workers as pay (:func:`auto_jobs`: every CPU for a large run).
+
     ``resume`` finishes a stopped run in ``out`` instead of starting one;
     ``fixed_params`` keeps every parameter at its central value, without
     yearly shocks (None: the scenario's ``uncertainty.fixed_params``, by
@@ -167,7 +192,7 @@ class RunOptions:
     reps: int
     seed: int
     out: Path
-    jobs: int = 1
+    jobs: int | None = 1
     engine: str = "auto"
     force: bool = False
     progress: bool = True
@@ -179,9 +204,11 @@ class RunOptions:
     group_size: int | None = None
 
     def resolved(self) -> RunOptions:
-        """These options with ``auto`` replaced by the engine that runs and the block size filled in."""
+        """These options with ``auto`` replaced by the engine that runs, the block size and the workers filled in."""
         engine = resolve_engine(self.engine, self.reps)
-        return replace(self, engine=engine, block=self.block or block_size(engine))
+        block = self.block or block_size(engine)
+        jobs = self.jobs if self.jobs is not None else auto_jobs(engine, self.reps, block)
+        return replace(self, engine=engine, block=block, jobs=jobs)
 
 
 class RunError(StoreError):
@@ -379,34 +406,6 @@ def reusable_parts(out: Path, old: Mapping[str, Any], blocks: Sequence[tuple[int
     return sort_parts(kept)
 
 
-def clean_for_resume(out: Path, keep: set[str]) -> int:
-    """Delete what a stopped run left half done: part files not kept, temporary files, the summary.
-
-    Args:
-        out: The store.
-        keep: Files to keep, relative to the store (``tables/<table>/part-…``).
-
-    Returns:
-        How many files were deleted.
-    """
-    removed = 0
-    tables = out / "tables"
-    dirs = [d for d in tables.iterdir() if d.is_dir()] if tables.is_dir() else []
-    for d in [out, *dirs]:
-        for p in d.iterdir():
-            rel = p.relative_to(out).as_posix()
-            stray_part = d is not out and p.name.startswith("part-") and p.name.endswith(".parquet")
-            temporary = p.name.startswith(".") and p.name.endswith(".tmp")
-            if p.is_file() and (stray_part or temporary) and rel not in keep:
-                p.unlink()
-                removed += 1
-    summary = out / "summary.json"
-    if summary.exists():
-        summary.unlink()
-        removed += 1
-    return removed
-
-
 def manifest(loaded: LoadedScenario, opts: RunOptions, status: str, timings: dict[str, float],
              parts: list[PartRecord] | None = None, plan: UncertaintyPlan | None = None) -> dict[str, Any]:
     """The manifest of a run (``parts``: the part records written so far, sorted by table and first replication).
@@ -465,21 +464,21 @@ def _run_blocks(scenario: Scenario, opts: RunOptions, blocks: Sequence[tuple[int
     Closing the generator early (an interruption, an error) kills the pool's
     workers at once instead of waiting for their blocks.
     """
-    if opts.jobs <= 1 or len(blocks) <= 1:
+    jobs = opts.jobs or 1
+    if jobs <= 1 or len(blocks) <= 1:
         for first, last in blocks:
-            parts = segments(plan, scenario, opts.seed, first, last, opts.reps)
-            ev, dt, recs = run_block(parts, opts.seed, first, last, opts.engine, opts.out)
+            ev, dt, recs = run_block(plan, scenario, opts.seed, first, last, opts.reps, opts.engine, opts.out)
             yield first, last, ev, dt, recs
         return
     todo = iter(blocks)
-    window = 2 * opts.jobs  # blocks in flight: keeps every worker busy without holding all results
-    with process_pool(opts.jobs) as pool:
+    window = 2 * jobs  # blocks in flight: keeps every worker busy without holding all results
+    with process_pool(jobs) as pool:
         try:
             running: dict[cf.Future[tuple[int, float, list[PartRecord]]], tuple[int, int]] = {}
             while True:
                 for f, la in itertools.islice(todo, window - len(running)):
-                    job = segments(plan, scenario, opts.seed, f, la, opts.reps)
-                    running[pool.submit(run_block, job, opts.seed, f, la, opts.engine, opts.out)] = (f, la)
+                    running[pool.submit(run_block, plan, scenario, opts.seed, f, la, opts.reps, opts.engine,
+                                        opts.out)] = (f, la)
                 if not running:
                     break
                 done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
@@ -569,7 +568,7 @@ def _run_locked(loaded: LoadedScenario, opts: RunOptions, plan: UncertaintyPlan)
         ran = done_reps - sum(la - f for f, la in done_blocks)
         return {"total_s": round(total, 3), "simulate_s": round(busy, 3),
                 "per_rep_s": round(busy / ran, 6) if ran else 0.0, "events": events,
-                "events_per_s": round(events / busy, 1) if busy > 0 else 0.0, "jobs": opts.jobs,
+                "events_per_s": round(events / busy, 1) if busy > 0 else 0.0, "jobs": opts.jobs or 1,
                 "blocks_reused": len(done_blocks)}
 
     bar = progress_bar(opts.reps, opts.progress, initial=done_reps, lang=opts.lang)

@@ -52,7 +52,8 @@ def write_parquet(path: Path, df: pd.DataFrame) -> bytes:
 
 
 def block_frames(ctx: MetricContext, results: Sequence[RepResult],
-                 parameters: Sequence[tuple[int, int, int, str, float]] = ()) -> dict[str, pd.DataFrame]:
+                 parameters: Sequence[tuple[int, int, int, str, float]] = (),
+                 contexts: Sequence[MetricContext] | None = None) -> dict[str, pd.DataFrame]:
     """Turn a block of replications into the store's tables.
 
     Args:
@@ -60,6 +61,9 @@ def block_frames(ctx: MetricContext, results: Sequence[RepResult],
         results: The block's replications.
         parameters: The ``parameters`` table's rows for the block: ``(group,
             first_rep, last_rep, name, value)`` per drawn value (none without draws).
+        contexts: Per replication, the metric context of the scenario it ran on
+            (its parameter group's: a target's metric may hold drawn values);
+            ``None``: ``ctx`` for all.
     """
     cal = ctx.calendar
     labels = np.array(cal.labels)
@@ -71,9 +75,10 @@ def block_frames(ctx: MetricContext, results: Sequence[RepResult],
     for i, r in enumerate(results):
         for (month, fund, level, program), fen in sorted(r.draws.items()):
             rows["draws"].append((r.rep, labels[month], fund, level, program, int(fen)))
+        rc = ctx if contexts is None else contexts[i]
         for j, tid in enumerate(tids):
-            series = metric_series(ctx, s.targets[tid], s.target_city(tid), r)
-            out = evaluate_target(ctx, tid, series)
+            series = metric_series(rc, rc.scenario.targets[tid], s.target_city(tid), r)
+            out = evaluate_target(rc, tid, series)
             series_all[i, j] = series
             rows["targets"].append((r.rep, tid, out.value, out.attained,
                                     None if out.month_attained is None else str(labels[out.month_attained])))

@@ -108,3 +108,31 @@ def read_journal(out: Path) -> list[PartRecord]:
         if isinstance(rec, dict):
             records.append(rec)
     return records
+
+
+def clean_for_resume(out: Path, keep: set[str]) -> int:
+    """Delete what a stopped run left half done: part files not kept, temporary files, the summary.
+
+    Args:
+        out: The store.
+        keep: Files to keep, relative to the store (``tables/<table>/part-…``).
+
+    Returns:
+        How many files were deleted.
+    """
+    removed = 0
+    tables = out / "tables"
+    dirs = [d for d in tables.iterdir() if d.is_dir()] if tables.is_dir() else []
+    for d in [out, *dirs]:
+        for p in d.iterdir():
+            rel = p.relative_to(out).as_posix()
+            stray_part = d is not out and p.name.startswith("part-") and p.name.endswith(".parquet")
+            temporary = p.name.startswith(".") and p.name.endswith(".tmp")
+            if p.is_file() and (stray_part or temporary) and rel not in keep:
+                p.unlink()
+                removed += 1
+    summary = out / "summary.json"
+    if summary.exists():
+        summary.unlink()
+        removed += 1
+    return removed

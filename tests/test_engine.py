@@ -214,3 +214,17 @@ def test_support_does_not_postpone_a_firm_already_ready(tmp_path: Path) -> None:
     assert [(f.t_ready, f.t_apply) for f in ready] == before_ready
     assert all(f.boost == 2.0 for f in ready)
     assert [f.t_ready for f in waiting] != before_waiting
+
+
+def test_jobs_default_uses_every_cpu_only_for_runs_large_enough() -> None:
+    from simulator.runner import AUTO_JOBS_BLOCKS, auto_jobs
+
+    assert auto_jobs("fast", 1000, 50, cpus=2) == 2
+    assert auto_jobs("fast", 50 * (AUTO_JOBS_BLOCKS["fast"] - 1), 50, cpus=2) == 1  # too few blocks to repay workers
+    assert auto_jobs("fast", 50 * AUTO_JOBS_BLOCKS["fast"], 50, cpus=8) == AUTO_JOBS_BLOCKS["fast"]  # no idle workers
+    assert auto_jobs("des", 26, 25, cpus=2) == 2
+    assert auto_jobs("des", 25, 25, cpus=2) == 1
+    assert auto_jobs("fast", 1000, 50, cpus=1) == 1
+    auto = RunOptions(reps=1000, seed=1, out=Path("unused"), jobs=None, engine="fast").resolved()
+    assert auto.jobs == auto_jobs("fast", 1000, 50)
+    assert RunOptions(reps=1000, seed=1, out=Path("unused"), jobs=1, engine="fast").resolved().jobs == 1

@@ -168,7 +168,7 @@ def test_second_writer_is_told_who_holds_the_lock(tmp_path: Path) -> None:
 def test_force_while_another_run_writes_is_refused_without_touching_the_store(scenario: Path,
                                                                               tmp_path: Path) -> None:
     out = tmp_path / "run"
-    first = _fiscalsim("run", scenario, "--reps", "1000", "--seed", "3", "--out", out, cwd=tmp_path)
+    first = _fiscalsim("run", scenario, "--reps", "1000", "--seed", "3", "--out", out, "--jobs", "1", cwd=tmp_path)
     try:
         _wait_for(lambda: _journal_blocks(out) >= 1, first)
         before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")

@@ -11,7 +11,7 @@ import pytest
 from simulator.runner import RunOptions, run, run_block
 from simulator.schema import TABLE_NAMES as TABLES
 from simulator.storeio import JOURNAL, read_journal
-from simulator.uncertainty.draws import build_plan, segments
+from simulator.uncertainty.draws import build_plan
 from tests.engine_fixtures import tiny_city_yaml, write_and_load
 
 
@@ -41,8 +41,7 @@ def test_manifest_lists_every_part_with_its_size_hash_and_replications(tmp_path:
 def test_run_block_returns_records_computed_from_the_bytes_it_wrote(tmp_path: Path) -> None:
     loaded = write_and_load(tmp_path, tiny_city_yaml())
     out = tmp_path / "r"
-    segs = segments(build_plan(loaded, fixed=True), loaded.scenario, 3, 4, 7, 7)
-    events, _dt, parts = run_block(segs, 3, 4, 7, "des", out)
+    events, _dt, parts = run_block(build_plan(loaded, fixed=True), loaded.scenario, 3, 4, 7, 7, "des", out)
     assert events > 0
     assert {p["table"] for p in parts} == set(TABLES)
     for p in parts:

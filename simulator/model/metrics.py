@@ -7,7 +7,7 @@ deadline, whether it was attained, and the first month it was attained.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +29,11 @@ class MetricContext:
     indicator_ids: list[str]
     fund_ids: list[str]
     program_ids: list[str]
+    columns: dict[int, tuple[Target, str | None, list[int], dict[int, float]]] = field(
+        default_factory=dict, compare=False, repr=False)
+    """Cache of :func:`_count_columns` by target (the target kept, so that its id stays its own)."""
+    populations: dict[str, Series] = field(default_factory=dict, compare=False, repr=False)
+    """Cache of each jurisdiction's population at every month (the ``per_10k`` metrics)."""
 
     @classmethod
     def of(cls, s: Scenario) -> MetricContext:
@@ -62,44 +67,7 @@ def metric_series(ctx: MetricContext, target: Target, city: str | None, res: Rep
     m = target.metric
     n = ctx.calendar.n_months
     if m.count or m.new:
-        noun = m.count or m.new
-        kind = {"firms": "firm", "platforms": "platform", "incubators": "incubator"}[str(noun)]
-        if m.new:
-            kind = "new_" + kind
-        cols = []
-        weights: dict[int, float] = {}
-        by_state: dict[str, float] = {str(k): v for k, v in (m.states or {}).items()}
-        for i, (c, k, typ, state) in enumerate(ctx.keys):
-            if k != kind or (city is not None and c != city):
-                continue
-            if kind == "firm" and m.states is not None:
-                if by_state.get(state, 0.0) > 0:
-                    cols.append(i)
-                    weights[i] = by_state[state]
-            elif kind in ("firm", "new_firm"):
-                want = "incubated" if m.incubated else (m.state or ("hte" if kind == "new_firm" else None))
-                if (want is None and state in ("startup", "tech_sme", "hte")) or state == want:
-                    cols.append(i)
-            elif kind.startswith("new_"):
-                # New at tier X or higher = recognised at X (upgrade or arrival) + arrived directly above X;
-                # an upgrade from X to X+1 is not a new entity of the band.
-                if m.types and typ not in m.types:
-                    continue
-                band = _tiers_from(m.tier, m.or_higher)
-                if state == band[0]:
-                    cols.append(i)
-            else:
-                if m.types and typ not in m.types:
-                    continue
-                if state in _tiers_from(m.tier, m.or_higher):
-                    cols.append(i)
-        if m.new and kind != "new_firm":
-            band = _tiers_from(m.tier, m.or_higher)
-            arrived = "arrived_" + kind[len("new_"):]
-            for i, (c, k, typ, state) in enumerate(ctx.keys):
-                if k == arrived and (city is None or c == city) and (not m.types or typ in m.types) \
-                        and state in band[1:]:
-                    cols.append(i)
+        cols, weights = _count_columns(ctx, target, city)
         if weights:  # a weighted count (e.g. tech SMEs plus the registered share of HTEs)
             w = np.array([weights[i] for i in cols], dtype=np.float64)
             series = res.counts[:, cols].astype(np.float64) @ w
@@ -121,11 +89,62 @@ def metric_series(ctx: MetricContext, target: Target, city: str | None, res: Rep
     if m.yearly and (m.count is None):
         series = _per_year(ctx.calendar, series)
     if m.per_10k:
-        j = ctx.scenario.jurisdictions[m.per_10k]
-        pops = np.array([j.population_at(_month_date(ctx.calendar, k)) or 0 for k in range(n)], dtype=np.float64)
+        pops = ctx.populations.get(m.per_10k)
+        if pops is None:
+            j = ctx.scenario.jurisdictions[m.per_10k]
+            pops = np.array([j.population_at(_month_date(ctx.calendar, k)) or 0 for k in range(n)], dtype=np.float64)
+            ctx.populations[m.per_10k] = pops
         with np.errstate(divide="ignore", invalid="ignore"):
             series = np.where(pops > 0, series / pops * 10_000, 0.0)
     return series
+
+
+def _count_columns(ctx: MetricContext, target: Target, city: str | None) -> tuple[list[int], dict[int, float]]:
+    """The count keys a count metric sums (and their weights, if weighted); computed once per context and target."""
+    hit = ctx.columns.get(id(target))
+    if hit is not None and hit[0] is target and hit[1] == city:
+        return hit[2], hit[3]
+    m = target.metric
+    noun = m.count or m.new
+    kind = {"firms": "firm", "platforms": "platform", "incubators": "incubator"}[str(noun)]
+    if m.new:
+        kind = "new_" + kind
+    cols: list[int] = []
+    weights: dict[int, float] = {}
+    by_state: dict[str, float] = {str(k): v for k, v in (m.states or {}).items()}
+    for i, (c, k, typ, state) in enumerate(ctx.keys):
+        if k != kind or (city is not None and c != city):
+            continue
+        if kind == "firm" and m.states is not None:
+            if by_state.get(state, 0.0) > 0:
+                cols.append(i)
+                weights[i] = by_state[state]
+        elif kind in ("firm", "new_firm"):
+            want = "incubated" if m.incubated else (m.state or ("hte" if kind == "new_firm" else None))
+            if (want is None and state in ("startup", "tech_sme", "hte")) or state == want:
+                cols.append(i)
+        elif kind.startswith("new_"):
+            # New at tier X or higher = recognised at X (upgrade or arrival) + arrived directly above X;
+            # an upgrade from X to X+1 is not a new entity of the band.
+            if m.types and typ not in m.types:
+                continue
+            band = _tiers_from(m.tier, m.or_higher)
+            if state == band[0]:
+                cols.append(i)
+        else:
+            if m.types and typ not in m.types:
+                continue
+            if state in _tiers_from(m.tier, m.or_higher):
+                cols.append(i)
+    if m.new and kind != "new_firm":
+        band = _tiers_from(m.tier, m.or_higher)
+        arrived = "arrived_" + kind[len("new_"):]
+        for i, (c, k, typ, state) in enumerate(ctx.keys):
+            if k == arrived and (city is None or c == city) and (not m.types or typ in m.types) \
+                    and state in band[1:]:
+                cols.append(i)
+    ctx.columns[id(target)] = (target, city, cols, weights)
+    return cols, weights
 
 
 def _month_date(cal: Calendar, m: int):  # type: ignore[no-untyped-def]
