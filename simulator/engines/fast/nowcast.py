@@ -148,12 +148,16 @@ class FastNowcast:
         ones = np.ones(n, dtype=np.int64)
         reps, mons, cols, vals = [rep, rep], [month, month], [fm.kf[c, st], fm.kf[c, new]], [-ones, ones]
         ix = np.arange(n, dtype=np.int64)
-        if new == HTE:
-            first = g[CERT] == 0.0
+
+        def count_first(first: npt.NDArray[np.bool_], col: int) -> None:
+            """Count the firms entering the state for the first time as new (certified or registered)."""
             reps.append(rep[first])
             mons.append(month[first])
-            cols.append(fm.knew[c[first], 0])
+            cols.append(fm.knew[c[first], col])
             vals.append(ones[first])
+
+        if new == HTE:
+            count_first(g[CERT] == 0.0, 0)
             g[REG] = 1.0
             g[CERT] = 1.0
             assert phase is not None
@@ -161,11 +165,7 @@ class FastNowcast:
             g[APPLY] = INF
             g[RESULT] = INF
         elif new == TECH:
-            first = g[REG] == 0.0
-            reps.append(rep[first])
-            mons.append(month[first])
-            cols.append(fm.knew[c[first], 1])
-            vals.append(ones[first])
+            count_first(g[REG] == 0.0, 1)
             g[REG] = 1.0
             g[LOSS] = tt + REGISTRY_MONTHS * (1.0 + geometric(u[:, 0], fm.log_sme_renewal[c]))
             g[EXP] = INF
